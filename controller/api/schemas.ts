@@ -1,0 +1,294 @@
+// The one source of truth for the orgplane.io/v1alpha1 API: these TypeBox schemas give the
+// TypeScript types (Static<>), the runtime validation of manifests, and the CRD openAPIV3Schema
+// (crds/ is generated from them by `make crds`, and a unit test fails if it drifts).
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const GROUP = 'orgplane.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+const Str = (opts: Parameters<typeof Type.String>[0] = {}) => Type.String(opts);
+const Opt = <T extends TSchema>(s: T) => Type.Optional(s);
+
+/** Free-form JSON (policy documents): kept as-is by the API server. */
+export const FreeForm = () => Type.Unsafe<unknown>({ 'x-kubernetes-preserve-unknown-fields': true });
+
+export const Tags = Type.Record(Type.String(), Type.String({ maxLength: 256 }), {
+  description: 'AWS tags applied to the object. Keys starting with orgplane.io/ are reserved.',
+});
+
+/** A reference to another orgplane resource in the same namespace, by metadata.name. `root` = the organization root. */
+export const Ref = Str({ minLength: 1, maxLength: 253, description: 'metadata.name of a resource in the same namespace, or "root"' });
+
+export const Condition = Type.Object({
+  type: Str(),
+  status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')]),
+  reason: Str(),
+  message: Str(),
+  lastTransitionTime: Str(),
+  observedGeneration: Opt(Type.Integer()),
+});
+export type Condition = Static<typeof Condition>;
+
+/** Fields every status carries. */
+const CommonStatus = {
+  conditions: Opt(Type.Array(Condition)),
+  observedGeneration: Opt(Type.Integer()),
+  lastSyncTime: Opt(Str()),
+};
+
+export const WorkflowStatus = Type.Object({
+  kind: Str({ description: 'create | migrate | close | remove' }),
+  phase: Str(),
+  /** Serialised xstate snapshot (JSON text) so a restarted controller resumes the workflow. */
+  snapshot: Opt(Str()),
+  startedAt: Opt(Str()),
+  message: Opt(Str()),
+});
+export type WorkflowStatus = Static<typeof WorkflowStatus>;
+
+// ---- Organization ---------------------------------------------------------------------------
+
+export const DelegatedAdministrator = Type.Object({
+  account: Ref,
+  servicePrincipal: Str({ minLength: 1 }),
+});
+
+export const OrganizationSpec = Type.Object({
+  featureSet: Opt(Type.Union([Type.Literal('ALL'), Type.Literal('CONSOLIDATED_BILLING')], { default: 'ALL' })),
+  enabledPolicyTypes: Opt(Type.Array(Type.Union([
+    Type.Literal('SERVICE_CONTROL_POLICY'),
+    Type.Literal('RESOURCE_CONTROL_POLICY'),
+    Type.Literal('TAG_POLICY'),
+    Type.Literal('BACKUP_POLICY'),
+    Type.Literal('AISERVICES_OPT_OUT_POLICY'),
+  ]), { description: 'Policy types enabled on the root. SERVICE_CONTROL_POLICY is needed for ServiceControlPolicy resources.' })),
+  trustedServices: Opt(Type.Array(Str({ minLength: 1 }), { description: 'Service principals given trusted access, e.g. guardduty.amazonaws.com' })),
+  delegatedAdministrators: Opt(Type.Array(DelegatedAdministrator)),
+  quotas: Opt(Type.Object({
+    maxPoliciesPerTarget: Opt(Type.Integer({ minimum: 1, default: 10, description: 'SCPs attached to one root, OU or account (AWS: 10 since 2026, 5 before)' })),
+    maxPolicySize: Opt(Type.Integer({ minimum: 1, default: 10240, description: 'Characters in one SCP document (AWS: 10,240 since 2026, 5,120 before)' })),
+    maxAccountClosuresPerRun: Opt(Type.Integer({ minimum: 0, default: 1 })),
+  })),
+  deletion: Opt(Type.Object({
+    maxDeleteFraction: Opt(Type.Number({ minimum: 0, maximum: 1, default: 0.25, description: 'Circuit breaker: refuse a reconcile that would delete more than this share of managed objects' })),
+    pruneUnmanaged: Opt(Type.Boolean({ default: false, description: 'Delete AWS objects no manifest describes (off: they are only reported)' })),
+  })),
+  identityCenter: Opt(Type.Object({
+    instanceArn: Opt(Str({ description: 'Discovered with ListInstances when empty' })),
+    identityStoreId: Opt(Str()),
+    abacAttributes: Opt(Type.Array(Type.Object({ key: Str({ minLength: 1 }), source: Str({ minLength: 1 }) }))),
+  })),
+});
+export type OrganizationSpec = Static<typeof OrganizationSpec>;
+
+export const OrganizationStatus = Type.Object({
+  ...CommonStatus,
+  id: Opt(Str()),
+  arn: Opt(Str()),
+  rootId: Opt(Str()),
+  managementAccountId: Opt(Str()),
+  unmanaged: Opt(Type.Array(Str(), { description: 'AWS objects that no manifest describes' })),
+  pendingChanges: Opt(Type.Integer()),
+});
+
+// ---- OrganizationalUnit ---------------------------------------------------------------------
+
+export const OUDeletionPolicy = Type.Union([Type.Literal('Retain'), Type.Literal('Delete')], { default: 'Retain' });
+
+export const OrganizationalUnitSpec = Type.Object({
+  name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS name; defaults to metadata.name' })),
+  parent: Ref,
+  id: Opt(Str({ pattern: '^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$', description: 'Adopt an existing OU by id' })),
+  tags: Opt(Tags),
+  deletionPolicy: Opt(OUDeletionPolicy),
+});
+export type OrganizationalUnitSpec = Static<typeof OrganizationalUnitSpec>;
+
+export const OrganizationalUnitStatus = Type.Object({
+  ...CommonStatus,
+  id: Opt(Str()),
+  arn: Opt(Str()),
+  parentId: Opt(Str()),
+  path: Opt(Str({ description: 'Root/.../Name' })),
+  accounts: Opt(Type.Integer()),
+});
+
+// ---- Account --------------------------------------------------------------------------------
+
+export const AccountDeletionPolicy = Type.Union([Type.Literal('Retain'), Type.Literal('Close'), Type.Literal('Remove')], { default: 'Retain' });
+
+export const AccountSpec = Type.Object({
+  name: Opt(Str({ minLength: 1, maxLength: 50, description: 'AWS account name; defaults to metadata.name' })),
+  email: Str({ minLength: 6, maxLength: 64 }),
+  parent: Ref,
+  id: Opt(Str({ pattern: '^[0-9]{12}$', description: 'Adopt an existing account by id' })),
+  accessRoleName: Opt(Str({ default: 'OrganizationAccountAccessRole', description: 'Role orgplane assumes in the account' })),
+  iamUserAccessToBilling: Opt(Type.Union([Type.Literal('ALLOW'), Type.Literal('DENY')])),
+  tags: Opt(Tags),
+  deletionPolicy: Opt(AccountDeletionPolicy),
+});
+export type AccountSpec = Static<typeof AccountSpec>;
+
+export const AccountStatus = Type.Object({
+  ...CommonStatus,
+  id: Opt(Str()),
+  arn: Opt(Str()),
+  state: Opt(Str({ description: 'ACTIVE | SUSPENDED | PENDING_CLOSURE' })),
+  parentId: Opt(Str()),
+  ou: Opt(Str({ description: 'Name of the current parent OU' })),
+  createRequestId: Opt(Str()),
+  workflow: Opt(WorkflowStatus),
+  effectivePolicies: Opt(Type.Array(Str())),
+});
+
+// ---- ServiceControlPolicy -------------------------------------------------------------------
+
+export const PolicyTargets = Type.Object({
+  root: Opt(Type.Boolean()),
+  organizationalUnits: Opt(Type.Array(Ref)),
+  accounts: Opt(Type.Array(Ref)),
+});
+export type PolicyTargets = Static<typeof PolicyTargets>;
+
+export const ServiceControlPolicySpec = Type.Object({
+  name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS policy name; defaults to metadata.name' })),
+  description: Opt(Str({ maxLength: 512 })),
+  /** The policy JSON, as a YAML object or as a JSON string. Omit with awsManaged. */
+  document: Opt(FreeForm()),
+  id: Opt(Str({ pattern: '^p-[0-9a-zA-Z_]{8,128}$', description: 'Adopt an existing policy by id (p-FullAWSAccess for the AWS managed one)' })),
+  awsManaged: Opt(Type.Boolean({ description: 'The policy is AWS managed (FullAWSAccess): only its attachments are managed' })),
+  targets: Opt(PolicyTargets),
+  tags: Opt(Tags),
+  deletionPolicy: Opt(OUDeletionPolicy),
+});
+export type ServiceControlPolicySpec = Static<typeof ServiceControlPolicySpec>;
+
+export const ServiceControlPolicyStatus = Type.Object({
+  ...CommonStatus,
+  id: Opt(Str()),
+  arn: Opt(Str()),
+  attachedTo: Opt(Type.Integer()),
+  size: Opt(Type.Integer()),
+});
+
+// ---- PermissionSet (Identity Center) --------------------------------------------------------
+
+export const Principal = Type.Object({
+  type: Type.Union([Type.Literal('GROUP'), Type.Literal('USER')]),
+  name: Opt(Str({ minLength: 1, description: 'Group display name or user name, resolved through Identity Store' })),
+  id: Opt(Str({ minLength: 1 })),
+});
+
+export const AssignmentTarget = Type.Object({
+  accounts: Opt(Type.Array(Ref)),
+  organizationalUnits: Opt(Type.Array(Ref)),
+  includeDescendants: Opt(Type.Boolean({ default: false, description: 'OU targets also cover accounts in nested OUs' })),
+});
+
+export const PermissionSetSpec = Type.Object({
+  name: Opt(Str({ minLength: 1, maxLength: 32 })),
+  description: Opt(Str({ maxLength: 700 })),
+  sessionDuration: Opt(Str({ pattern: '^PT([0-9]+H)?([0-9]+M)?$', default: 'PT1H', description: 'ISO 8601 duration, 1 to 12 hours' })),
+  relayState: Opt(Str({ maxLength: 240 })),
+  managedPolicies: Opt(Type.Array(Str({ pattern: '^arn:aws[a-z-]*:iam::aws:policy/.+' }))),
+  customerManagedPolicies: Opt(Type.Array(Type.Object({ name: Str({ minLength: 1 }), path: Opt(Str()) }))),
+  inlinePolicy: Opt(FreeForm()),
+  permissionsBoundary: Opt(Type.Object({
+    managedPolicyArn: Opt(Str()),
+    customerManagedPolicy: Opt(Type.Object({ name: Str({ minLength: 1 }), path: Opt(Str()) })),
+  })),
+  tags: Opt(Tags),
+  assignments: Opt(Type.Array(Type.Object({ principal: Principal, targets: AssignmentTarget }))),
+  deletionPolicy: Opt(OUDeletionPolicy),
+});
+export type PermissionSetSpec = Static<typeof PermissionSetSpec>;
+
+export const PermissionSetStatus = Type.Object({
+  ...CommonStatus,
+  arn: Opt(Str()),
+  instanceArn: Opt(Str()),
+  assignedAccounts: Opt(Type.Integer()),
+  assignments: Opt(Type.Integer()),
+});
+
+// ---- CrossAccountRole -----------------------------------------------------------------------
+
+export const CrossAccountRoleSpec = Type.Object({
+  roleName: Opt(Str({ minLength: 1, maxLength: 64, description: 'IAM role name; defaults to metadata.name' })),
+  path: Opt(Str({ pattern: '^/(.*/)?$', default: '/' })),
+  description: Opt(Str({ maxLength: 1000 })),
+  targets: Type.Object({
+    accounts: Opt(Type.Array(Ref)),
+    organizationalUnits: Opt(Type.Array(Ref)),
+    includeDescendants: Opt(Type.Boolean({ default: true })),
+  }),
+  trust: Type.Object({
+    accounts: Opt(Type.Array(Ref, { description: 'Account resources whose principals may assume the role' })),
+    principalArns: Opt(Type.Array(Str({ pattern: '^(arn:aws[a-z-]*:iam::[0-9]{12}:.+|[0-9]{12})$' }))),
+    externalId: Opt(Str({ minLength: 2, maxLength: 1224 })),
+    requireMfa: Opt(Type.Boolean()),
+  }),
+  managedPolicyArns: Opt(Type.Array(Str({ pattern: '^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+' }))),
+  inlinePolicies: Opt(Type.Record(Type.String(), FreeForm())),
+  permissionsBoundary: Opt(Str()),
+  maxSessionDuration: Opt(Type.Integer({ minimum: 3600, maximum: 43200 })),
+  tags: Opt(Tags),
+  deletionPolicy: Opt(OUDeletionPolicy),
+});
+export type CrossAccountRoleSpec = Static<typeof CrossAccountRoleSpec>;
+
+export const CrossAccountRoleStatus = Type.Object({
+  ...CommonStatus,
+  roles: Opt(Type.Array(Type.Object({ account: Str(), accountId: Opt(Str()), arn: Opt(Str()), error: Opt(Str()) }))),
+  ready: Opt(Str({ description: 'N/M accounts with the role in place' })),
+});
+
+// ---- Kind table -----------------------------------------------------------------------------
+
+export const KINDS = {
+  Organization: { spec: OrganizationSpec, status: OrganizationStatus },
+  OrganizationalUnit: { spec: OrganizationalUnitSpec, status: OrganizationalUnitStatus },
+  Account: { spec: AccountSpec, status: AccountStatus },
+  ServiceControlPolicy: { spec: ServiceControlPolicySpec, status: ServiceControlPolicyStatus },
+  PermissionSet: { spec: PermissionSetSpec, status: PermissionSetStatus },
+  CrossAccountRole: { spec: CrossAccountRoleSpec, status: CrossAccountRoleStatus },
+} as const;
+
+export type Kind = keyof typeof KINDS;
+export const KIND_NAMES = Object.keys(KINDS) as Kind[];
+
+export type SpecOf<K extends Kind> = Static<(typeof KINDS)[K]['spec']>;
+export type StatusOf<K extends Kind> = Static<(typeof KINDS)[K]['status']>;
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  deletionTimestamp?: string;
+  creationTimestamp?: string;
+}
+
+/** One orgplane custom resource, as read from a file or from the API server. */
+export interface Resource<K extends Kind = Kind> {
+  apiVersion: typeof API_VERSION;
+  kind: K;
+  metadata: ObjectMeta;
+  spec: SpecOf<K>;
+  status?: StatusOf<K>;
+  /** Where it came from (file:line) in CLI mode; used in error messages. */
+  source?: string;
+}
+
+export type AnyResource = { [K in Kind]: Resource<K> }[Kind];
+
+/** "Kind/name" — the key used throughout plans, errors and status. */
+export const refKey = (kind: Kind, name: string): string => `${kind}/${name}`;
+
+export const ANNOTATION_PAUSED = 'orgplane.io/paused';
+export const FINALIZER = 'orgplane.io/finalizer';

@@ -1,0 +1,118 @@
+// Typed plan operations. The plan is a list of these with explicit dependencies; the same
+// object is printed (plan/render.ts) and executed (apply/executor.ts).
+import type { Tags } from '../model/actual.js';
+
+/**
+ * An AWS id known at plan time ({id}) or the id of an object an earlier operation creates
+ * ({ref: "OrganizationalUnit/workloads"}), resolved by the executor when that op has run.
+ */
+export type IdRef = { id: string } | { ref: string };
+
+interface OpBase {
+  /** Unique within the plan: "op-1", "op-2", ... */
+  id: string;
+  /** Ops that must complete before this one starts. */
+  deps: string[];
+  /** Resource key "Kind/name" this op works for ('' for org-wide ops with no resource). */
+  resource: string;
+  /** One line a person reads in the plan. */
+  summary: string;
+}
+
+export type OrgOp =
+  | (OpBase & { op: 'CreateOU'; name: string; parent: IdRef; tags: Tags })
+  | (OpBase & { op: 'RenameOU'; ouId: string; from: string; to: string })
+  | (OpBase & { op: 'DeleteOU'; ouId: string; name: string })
+  | (OpBase & { op: 'TagResource'; target: IdRef; tags: Tags })
+  | (OpBase & { op: 'UntagResource'; target: IdRef; tagKeys: string[] })
+  | (OpBase & {
+      op: 'CreateAccount';
+      name: string;
+      email: string;
+      parent: IdRef;
+      tags: Tags;
+      roleName: string;
+      iamUserAccessToBilling?: 'ALLOW' | 'DENY';
+    })
+  | (OpBase & {
+      op: 'MoveAccount';
+      accountId: string;
+      fromId: string;
+      to: IdRef;
+      /** Preflight: SCP names the account gains and loses by the move. */
+      gained: string[];
+      lost: string[];
+    })
+  | (OpBase & { op: 'CloseAccount'; accountId: string; name: string })
+  | (OpBase & { op: 'RemoveAccount'; accountId: string; name: string })
+  | (OpBase & { op: 'CreatePolicy'; name: string; description: string; content: string; tags: Tags })
+  | (OpBase & { op: 'UpdatePolicy'; policyId: string; name?: string; description?: string; content?: string })
+  | (OpBase & { op: 'DeletePolicy'; policyId: string; name: string })
+  | (OpBase & { op: 'AttachPolicy'; policy: IdRef; target: IdRef; policyName: string; targetName: string })
+  | (OpBase & { op: 'DetachPolicy'; policyId: string; targetId: string; policyName: string; targetName: string })
+  | (OpBase & { op: 'EnablePolicyType'; rootId: string; policyType: string })
+  | (OpBase & { op: 'DisablePolicyType'; rootId: string; policyType: string })
+  | (OpBase & { op: 'EnableServiceAccess'; servicePrincipal: string })
+  | (OpBase & { op: 'DisableServiceAccess'; servicePrincipal: string })
+  | (OpBase & { op: 'RegisterDelegatedAdmin'; account: IdRef; servicePrincipal: string })
+  | (OpBase & { op: 'DeregisterDelegatedAdmin'; accountId: string; servicePrincipal: string });
+
+/** Identity Center and IAM operations (permission sets, assignments, cross-account roles). */
+export type AccessOp =
+  | (OpBase & { op: 'CreatePermissionSet'; name: string; spec: PermissionSetBody; tags: Tags })
+  | (OpBase & { op: 'UpdatePermissionSet'; permissionSetArn: string; spec: PermissionSetBody; changes: string[] })
+  | (OpBase & { op: 'DeletePermissionSet'; permissionSetArn: string; name: string })
+  | (OpBase & { op: 'ProvisionPermissionSet'; permissionSet: IdRef; accounts: IdRef[] })
+  | (OpBase & { op: 'CreateAccountAssignment'; permissionSet: IdRef; account: IdRef; principalType: 'GROUP' | 'USER'; principalId: string; accountName: string; principalName: string })
+  | (OpBase & { op: 'DeleteAccountAssignment'; permissionSetArn: string; accountId: string; principalType: 'GROUP' | 'USER'; principalId: string; accountName: string; principalName: string })
+  | (OpBase & { op: 'PutRole'; account: IdRef; accountName: string; accessRoleName: string; role: RoleBody; create: boolean; changes: string[] })
+  | (OpBase & { op: 'DeleteRole'; accountId: string; accountName: string; accessRoleName: string; roleName: string });
+
+export interface PermissionSetBody {
+  name: string;
+  description: string;
+  sessionDuration: string;
+  relayState: string;
+  managedPolicies: string[];
+  customerManagedPolicies: { name: string; path: string }[];
+  inlinePolicy: string;
+  permissionsBoundary?: { managedPolicyArn?: string; customerManagedPolicy?: { name: string; path: string } };
+}
+
+export interface RoleBody {
+  roleName: string;
+  path: string;
+  description: string;
+  trustPolicy: string;
+  managedPolicyArns: string[];
+  inlinePolicies: Record<string, string>;
+  permissionsBoundary?: string;
+  maxSessionDuration: number;
+  tags: Tags;
+}
+
+export type Op = OrgOp | AccessOp;
+export type OpName = Op['op'];
+
+export const DESTRUCTIVE_OPS: ReadonlySet<OpName> = new Set<OpName>([
+  'DeleteOU', 'CloseAccount', 'RemoveAccount', 'DeletePolicy', 'DeletePermissionSet', 'DeleteRole',
+]);
+
+/** A resource the planner left out of this run, and why (invalid spec, paused, circuit breaker). */
+export interface Blocked {
+  resource: string;
+  reason: 'InvalidSpec' | 'Paused' | 'DeletionCircuitBreaker' | 'DependencyInvalid' | 'ManagementAccount' | 'QuotaGuard';
+  message: string;
+}
+
+export interface Plan {
+  ops: Op[];
+  blocked: Blocked[];
+  /** AWS objects no manifest describes, as "Kind name (id)". */
+  unmanaged: string[];
+  warnings: string[];
+  /** Resource key -> drift found (human text), even when it is being corrected. */
+  drift: Record<string, string[]>;
+}
+
+export const planHasChanges = (p: Plan): boolean => p.ops.length > 0;
