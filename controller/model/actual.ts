@@ -113,6 +113,12 @@ export interface ActualAccess {
   permissionSets: Record<string, ActualPermissionSet>;
   /** Resolved principals: "GROUP:<displayName>" / "USER:<userName>" -> id. */
   principals: Record<string, string>;
+  /** Principal keys looked up in Identity Store and not found there (validation reports them). */
+  missingPrincipals?: string[];
+  /** Names of permission sets in the instance that orgplane neither manages nor was asked about. */
+  unmanagedPermissionSets?: string[];
+  /** Reads the endpoint does not implement (e.g. moto: ListTagsForResource), as "Service:Operation". */
+  unsupported?: string[];
   /** Roles orgplane manages, keyed "<accountId>/<roleName>"; only accounts that were read. */
   roles: Record<string, ActualRole>;
   /** Accounts whose roles could not be read this time (accountId -> error). */

@@ -17,6 +17,8 @@ interface OpBase {
   resource: string;
   /** One line a person reads in the plan. */
   summary: string;
+  /** Ops that make one change together (an OU recreated under a new parent); key into Plan.groups. */
+  group?: string;
 }
 
 export type OrgOp =
@@ -59,12 +61,13 @@ export type OrgOp =
 
 /** Identity Center and IAM operations (permission sets, assignments, cross-account roles). */
 export type AccessOp =
-  | (OpBase & { op: 'CreatePermissionSet'; name: string; spec: PermissionSetBody; tags: Tags })
-  | (OpBase & { op: 'UpdatePermissionSet'; permissionSetArn: string; spec: PermissionSetBody; changes: string[] })
-  | (OpBase & { op: 'DeletePermissionSet'; permissionSetArn: string; name: string })
-  | (OpBase & { op: 'ProvisionPermissionSet'; permissionSet: IdRef; accounts: IdRef[] })
-  | (OpBase & { op: 'CreateAccountAssignment'; permissionSet: IdRef; account: IdRef; principalType: 'GROUP' | 'USER'; principalId: string; accountName: string; principalName: string })
-  | (OpBase & { op: 'DeleteAccountAssignment'; permissionSetArn: string; accountId: string; principalType: 'GROUP' | 'USER'; principalId: string; accountName: string; principalName: string })
+  | (OpBase & { op: 'CreatePermissionSet'; instanceArn: string; name: string; spec: PermissionSetBody; tags: Tags })
+  | (OpBase & { op: 'UpdatePermissionSet'; instanceArn: string; permissionSetArn: string; spec: PermissionSetBody; changes: string[]; tags?: Tags })
+  | (OpBase & { op: 'DeletePermissionSet'; instanceArn: string; permissionSetArn: string; name: string })
+  /** accounts: [] with allProvisioned = TargetType ALL_PROVISIONED_ACCOUNTS. */
+  | (OpBase & { op: 'ProvisionPermissionSet'; instanceArn: string; permissionSet: IdRef; accounts: IdRef[]; allProvisioned?: boolean; name: string })
+  | (OpBase & { op: 'CreateAccountAssignment'; instanceArn: string; permissionSet: IdRef; account: IdRef; principalType: 'GROUP' | 'USER'; principalId: string; accountName: string; principalName: string })
+  | (OpBase & { op: 'DeleteAccountAssignment'; instanceArn: string; permissionSetArn: string; accountId: string; principalType: 'GROUP' | 'USER'; principalId: string; accountName: string; principalName: string })
   | (OpBase & { op: 'PutRole'; account: IdRef; accountName: string; accessRoleName: string; role: RoleBody; create: boolean; changes: string[] })
   | (OpBase & { op: 'DeleteRole'; accountId: string; accountName: string; accessRoleName: string; roleName: string });
 
@@ -83,6 +86,7 @@ export interface RoleBody {
   roleName: string;
   path: string;
   description: string;
+  /** Minified JSON; may hold "{{Account/<name>}}" placeholders for accounts created in the same plan (the writer resolves them). */
   trustPolicy: string;
   managedPolicyArns: string[];
   inlinePolicies: Record<string, string>;
@@ -101,7 +105,7 @@ export const DESTRUCTIVE_OPS: ReadonlySet<OpName> = new Set<OpName>([
 /** A resource the planner left out of this run, and why (invalid spec, paused, circuit breaker). */
 export interface Blocked {
   resource: string;
-  reason: 'InvalidSpec' | 'Paused' | 'DeletionCircuitBreaker' | 'DependencyInvalid' | 'ManagementAccount' | 'QuotaGuard';
+  reason: 'InvalidSpec' | 'Paused' | 'DeletionCircuitBreaker' | 'DependencyInvalid' | 'ManagementAccount' | 'QuotaGuard' | 'NotEmpty';
   message: string;
 }
 
@@ -113,6 +117,16 @@ export interface Plan {
   warnings: string[];
   /** Resource key -> drift found (human text), even when it is being corrected. */
   drift: Record<string, string[]>;
+  /** Op.group -> one headline for the grouped change ("recreate OU Workloads under ..."). */
+  groups?: Record<string, string>;
 }
 
 export const planHasChanges = (p: Plan): boolean => p.ops.length > 0;
+
+/** What running one op produced: the id of a created object (fills IdRefs of later ops). */
+export interface OpOutcome {
+  createdId?: string;
+  arn?: string;
+  /** Extra human detail for events ("adopted existing OU ou-..." etc.). */
+  message?: string;
+}

@@ -1,0 +1,158 @@
+// One place that builds every AWS SDK client orgplane uses, pointed at real AWS or at a local
+// emulator (--endpoint / AWS_ENDPOINT_URL), with the call counting every benchmark and test reads.
+// Rate limiting and retries are SDK middleware (aws/middleware.ts) on every client, so any code
+// holding an AwsClients gets them without thinking about it.
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@aws-sdk/types';
+import type Bottleneck from 'bottleneck';
+import {
+  DEFAULT_RATE_LIMITS, DEFAULT_RETRY, createLimiter, orgplanePlugin,
+  type RateLimit, type RetryOptions, type ServiceName,
+} from './middleware.js';
+
+export interface AwsOptions {
+  endpoint?: string;
+  region?: string;
+  credentials?: AwsCredentialIdentity;
+}
+
+export interface CreateAwsClientsOptions extends AwsOptions {
+  /** Per-service client-side limits; merged over DEFAULT_RATE_LIMITS. tps 0 = unlimited. */
+  rateLimits?: Partial<Record<ServiceName, Partial<RateLimit>>>;
+  retry?: Partial<RetryOptions>;
+  /** Session name for sts:AssumeRole in forAccount. */
+  roleSessionName?: string;
+}
+
+/** Counts of AWS calls by "Service:Operation", and of their outcomes. */
+export class CallLog {
+  readonly byOperation = new Map<string, number>();
+  readonly byOutcome = new Map<string, number>();
+  total = 0;
+  record(operation: string, outcome: string): void {
+    this.total++;
+    this.byOperation.set(operation, (this.byOperation.get(operation) ?? 0) + 1);
+    const k = `${operation}:${outcome}`;
+    this.byOutcome.set(k, (this.byOutcome.get(k) ?? 0) + 1);
+  }
+  /** Calls whose operation name does not start with List/Describe/Get. */
+  writes(): number {
+    let n = 0;
+    for (const [op, c] of this.byOperation) if (!/:(List|Describe|Get)/.test(op)) n += c;
+    return n;
+  }
+  reset(): void { this.byOperation.clear(); this.byOutcome.clear(); this.total = 0; }
+  toJSON(): Record<string, number> { return Object.fromEntries([...this.byOperation].sort()); }
+}
+
+export interface AccountClients {
+  accountId: string;
+  iam: IAMClient;
+}
+
+export interface AwsClients {
+  options: AwsOptions;
+  organizations: OrganizationsClient;
+  iam: IAMClient;
+  ssoAdmin: SSOAdminClient;
+  sts: STSClient;
+  identityStore: IdentitystoreClient;
+  calls: CallLog;
+  /** IAM client in a member account, through sts:AssumeRole of roleName there (cached per account). */
+  forAccount(accountId: string, roleName: string): Promise<AccountClients>;
+  destroy(): void;
+}
+
+/** Re-assume this long before the session expires. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+interface ClientConfig {
+  endpoint?: string;
+  region: string;
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  maxAttempts: number;
+}
+
+interface Usable { middlewareStack: { use(p: Pluggable<any, any>): void }; destroy(): void } // SDK boundary
+
+export function createAwsClients(opts: CreateAwsClientsOptions = {}): AwsClients {
+  const endpoint = opts.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined);
+  const region = opts.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const options: AwsOptions = { endpoint, region, credentials: opts.credentials };
+  const retry: RetryOptions = { ...DEFAULT_RETRY, ...opts.retry };
+  const calls = new CallLog();
+  const limiters = new Map<ServiceName, Bottleneck | undefined>();
+  const limiterFor = (service: ServiceName): Bottleneck | undefined => {
+    if (!limiters.has(service)) {
+      limiters.set(service, createLimiter({ ...DEFAULT_RATE_LIMITS[service], ...opts.rateLimits?.[service] }));
+    }
+    return limiters.get(service);
+  };
+  const owned: Usable[] = [];
+  // maxAttempts: 1 turns the SDK's retries off; ours count and pace every attempt.
+  const base: ClientConfig = { endpoint, region, credentials: opts.credentials, maxAttempts: 1 };
+  function instrument<C extends Usable>(client: C, service: ServiceName): C {
+    client.middlewareStack.use(orgplanePlugin({ service, calls, limiter: limiterFor(service), retry }));
+    owned.push(client);
+    return client;
+  }
+
+  const sts = instrument(new STSClient(base), 'STS');
+  const accountCache = new Map<string, Promise<AccountClients>>();
+  const sessionName = opts.roleSessionName ?? 'orgplane';
+
+  async function assume(accountId: string, roleName: string): Promise<AwsCredentialIdentity> {
+    const out = await sts.send(new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`,
+      RoleSessionName: sessionName,
+    }));
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) {
+      throw new Error(`sts:AssumeRole into ${accountId} role ${roleName} returned no credentials`);
+    }
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+  }
+
+  async function openAccount(accountId: string, roleName: string): Promise<AccountClients> {
+    // First AssumeRole up front so that a denied role fails here, not on some later IAM call.
+    let current = await assume(accountId, roleName);
+    const provider: AwsCredentialIdentityProvider = async () => {
+      const exp = current.expiration?.getTime();
+      if (exp !== undefined && exp - Date.now() < REFRESH_MARGIN_MS) current = await assume(accountId, roleName);
+      return current;
+    };
+    const iam = instrument(new IAMClient({ ...base, credentials: provider }), 'IAM');
+    return { accountId, iam };
+  }
+
+  return {
+    options,
+    organizations: instrument(new OrganizationsClient(base), 'Organizations'),
+    iam: instrument(new IAMClient(base), 'IAM'),
+    ssoAdmin: instrument(new SSOAdminClient(base), 'SSOAdmin'),
+    sts,
+    identityStore: instrument(new IdentitystoreClient(base), 'Identitystore'),
+    calls,
+    forAccount(accountId: string, roleName: string): Promise<AccountClients> {
+      const key = `${accountId}/${roleName}`;
+      let p = accountCache.get(key);
+      if (!p) {
+        p = openAccount(accountId, roleName);
+        accountCache.set(key, p);
+        // A failed AssumeRole is not cached: the next reconcile tries again.
+        p.catch(() => { if (accountCache.get(key) === p) accountCache.delete(key); });
+      }
+      return p;
+    },
+    destroy(): void {
+      for (const c of owned) c.destroy();
+      owned.length = 0;
+      accountCache.clear();
+      for (const l of limiters.values()) void l?.disconnect();
+    },
+  };
+}

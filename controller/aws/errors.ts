@@ -1,0 +1,106 @@
+// Reading AWS SDK errors as plain data: their code, whether a retry can help, and the error
+// orgplane raises itself when it refuses an operation. Pure: no SDK imports, so unit tests can
+// use plain objects shaped like SDK errors.
+
+/** Error codes that mean "slow down" or "someone else is changing this": a retry will do. */
+const RETRYABLE_CODES = new Set([
+  'TooManyRequestsException', // Organizations, SSO Admin (HTTP 400 or 429)
+  'ThrottlingException',
+  'Throttling', // IAM, STS (awsQuery)
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'ConcurrentModificationException', // Organizations
+  'ConcurrentModification', // IAM
+  'ServiceException', // Organizations' 5xx
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalServerError',
+  'InternalServerException',
+  'InternalError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError', // node-http-handler: connection/socket timeout
+]);
+
+/** Node/undici socket-level failures: the request may not have reached AWS at all. */
+const CONNECTION_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH',
+  'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ERR_HTTP2_STREAM_ERROR',
+]);
+
+const CONNECTION_MESSAGES = /socket hang up|ECONNRESET|connection reset|other side closed|EPIPE/i;
+
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  message?: unknown;
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  $response?: { statusCode?: unknown };
+}
+
+const asErrorLike = (e: unknown): ErrorLike => (e !== null && typeof e === 'object' ? (e as ErrorLike) : {});
+
+/** HTTP status of the failed response, if there was one. */
+export function httpStatusOf(error: unknown): number | undefined {
+  const e = asErrorLike(error);
+  const s = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/**
+ * The AWS error code ("TooManyRequestsException"), else a socket code ("ECONNRESET"), else
+ * "HTTP<status>", else the error's name. Used as the outcome label in the call log.
+ */
+export function errorCode(error: unknown): string {
+  const e = asErrorLike(error);
+  for (const c of [e.Code, e.code]) {
+    if (typeof c === 'string' && c) return c;
+  }
+  const name = typeof e.name === 'string' ? e.name : '';
+  // The SDK names unmodelled errors "Error"/"UnknownError": the status says more then.
+  if (name && name !== 'Error' && name !== 'UnknownError') return name;
+  const status = httpStatusOf(error);
+  if (status !== undefined) return `HTTP${status}`;
+  return name || 'Error';
+}
+
+/** True when `error` is one of the AWS error codes given. */
+export function isAwsError(error: unknown, ...codes: string[]): boolean {
+  const e = asErrorLike(error);
+  return codes.some((c) => c === e.name || c === e.Code || c === e.code);
+}
+
+/**
+ * Whether retrying the same request can succeed: throttling (TooManyRequestsException whether
+ * sent as HTTP 400 or 429, ThrottlingException, ...), ConcurrentModificationException, any
+ * HTTP 5xx or 429, and connection failures (ECONNRESET, socket hang up, timeouts).
+ */
+export function isRetryable(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const e = asErrorLike(error);
+  if (e.name === 'AbortError') return false;
+  for (const c of [e.name, e.Code, e.code]) {
+    if (typeof c === 'string' && (RETRYABLE_CODES.has(c) || CONNECTION_CODES.has(c))) return true;
+  }
+  const status = httpStatusOf(error);
+  if (status !== undefined && (status === 429 || status >= 500)) return true;
+  const retryable = e.$retryable;
+  if (retryable !== null && typeof retryable === 'object') return true; // SDK's own marker
+  if (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return true;
+  return false;
+}
+
+/** orgplane refused to run an operation, or the operation cannot succeed without a spec change. */
+export class OrgOpError extends Error {
+  override readonly name = 'OrgOpError';
+  constructor(message: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

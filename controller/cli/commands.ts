@@ -1,0 +1,227 @@
+// The CLI commands: each loads manifests, runs the engine, prints for a person (or a machine)
+// and returns an exit code. File and terminal I/O live here; the engine does the rest.
+import { mkdir, writeFile, access } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { stringify } from 'yaml';
+import { API_VERSION, refKey, type AnyResource } from '../api/schemas.js';
+import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { readOrganization, readTags } from '../aws/read-org.js';
+import { loadManifests } from '../model/load.js';
+import { buildDesired } from '../model/build.js';
+import { validateAccess } from '../model/validate-access.js';
+import { formatValidationError, type ValidationError } from '../model/desired.js';
+import { importOrganization } from '../model/import.js';
+import { renderText, renderMarkdown, renderJson } from '../plan/render.js';
+import { planAll, reconcile, resumeInterrupted, indexIds, type EngineEvent } from '../engine.js';
+import { FileWorkflowStore } from '../workflows/store.js';
+import { renderTree } from '../status/tree.js';
+import { EXIT } from './exit.js';
+
+export interface CommonOptions {
+  filename?: string[];
+  endpoint?: string;
+  region: string;
+  namespace: string;
+  color: boolean;
+  verbose?: boolean;
+}
+
+const useColor = (o: CommonOptions) => o.color && process.stdout.isTTY === true && !process.env.NO_COLOR;
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+
+function clientsFor(o: CommonOptions): AwsClients {
+  return createAwsClients({ endpoint: o.endpoint ?? process.env.AWS_ENDPOINT_URL, region: o.region });
+}
+
+function printErrors(errors: ValidationError[]): void {
+  err(`${errors.length} validation error${errors.length === 1 ? '' : 's'}:`);
+  for (const e of errors) err(`  ${formatValidationError(e)}`);
+}
+
+function reportCalls(o: CommonOptions, clients: AwsClients, started: number): void {
+  if (!o.verbose) return;
+  const c = clients.calls;
+  err(`aws: ${c.total} calls (${c.writes()} writes) in ${Date.now() - started} ms: ${JSON.stringify(c.toJSON())}`);
+}
+
+/** Loads manifests; a file that does not load stops everything, since a missing resource reads as a deletion. */
+function load(o: CommonOptions): { resources: AnyResource[]; errors: ValidationError[] } {
+  const r = loadManifests(o.filename ?? []);
+  if (r.resources.length === 0 && r.errors.length === 0) {
+    r.errors.push({ resource: (o.filename ?? []).join(','), field: '-f', rule: 'no-manifests', message: 'no orgplane manifests found (*.yaml / *.yml)' });
+  }
+  return r;
+}
+
+async function withClients<T>(o: CommonOptions, fn: (c: AwsClients) => Promise<T>): Promise<T> {
+  const clients = clientsFor(o);
+  const started = Date.now();
+  try {
+    return await fn(clients);
+  } finally {
+    reportCalls(o, clients, started);
+    clients.destroy();
+  }
+}
+
+export async function runValidate(o: CommonOptions & { output: string }): Promise<number> {
+  const { resources, errors } = load(o);
+  const built = buildDesired(resources, { namespace: o.namespace });
+  const all = [...errors, ...built.errors, ...validateAccess(built.desired, {})];
+  if (o.output === 'json') {
+    out(JSON.stringify({ valid: all.length === 0, resources: resources.length, errors: all }, null, 2));
+  } else if (all.length) {
+    printErrors(all);
+  } else {
+    out(`${resources.length} resources valid.`);
+  }
+  return all.length ? EXIT.error : EXIT.ok;
+}
+
+export async function runPlan(o: CommonOptions & { output: 'text' | 'json' | 'markdown' }): Promise<number> {
+  const loaded = load(o);
+  if (loaded.errors.length) { printErrors(loaded.errors); return EXIT.error; }
+  return withClients(o, async (clients) => {
+    const p = await planAll(loaded.resources, clients, o.namespace);
+    if (p.errors.length) printErrors(p.errors);
+    if (o.output === 'json') out(renderJson(p.plan));
+    else if (o.output === 'markdown') out(renderMarkdown(p.plan));
+    else out(renderText(p.plan, { color: useColor(o) }));
+    if (p.errors.length) return EXIT.error;
+    return p.plan.ops.length ? EXIT.changes : EXIT.ok;
+  });
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question(question)).trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+function eventLine(e: EngineEvent, color: boolean): string {
+  const mark = e.type === 'Normal' ? '✓' : '✗';
+  const paint = color ? (e.type === 'Normal' ? '\x1b[32m' : '\x1b[31m') : '';
+  return `${paint}${mark}${color ? '\x1b[0m' : ''} ${e.resource || 'Organization'}: ${e.reason}: ${e.message}`;
+}
+
+export async function runApply(o: CommonOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }): Promise<number> {
+  const loaded = load(o);
+  if (loaded.errors.length) { printErrors(loaded.errors); return EXIT.error; }
+  const color = useColor(o);
+  return withClients(o, async (clients) => {
+    const workflowStore = new FileWorkflowStore(o.state);
+    const approvedMigrations = new Set((o.approveMigration ?? []).map((n) => refKey('Account', n)));
+    if (!o.observeOnly) await resumeInterrupted({ clients, workflowStore, approvedMigrations, onEvent: (e) => out(eventLine(e, color)) });
+    const prepared = await planAll(loaded.resources, clients, o.namespace);
+    if (prepared.errors.length) {
+      printErrors(prepared.errors);
+      err('Nothing was applied: fix the errors above (orgplane applies a manifest set whole or not at all).');
+      return EXIT.error;
+    }
+    out(renderText(prepared.plan, { color }));
+    if (prepared.plan.ops.length === 0 || o.observeOnly) {
+      if (o.observeOnly && prepared.plan.ops.length) out('Observe-only: nothing was written.');
+      out('');
+      out(renderTree(prepared.actual, treeMarks(prepared), { color }));
+      return prepared.plan.ops.length ? EXIT.changes : EXIT.ok;
+    }
+    if (!o.autoApprove) {
+      if (!process.stdin.isTTY) {
+        err('apply needs confirmation: stdin is not a terminal, pass --auto-approve to apply without asking');
+        return EXIT.error;
+      }
+      if (!(await confirm(`\nApply these ${prepared.plan.ops.length} changes? Only 'yes' will be accepted: `))) {
+        out('Apply cancelled.');
+        return EXIT.ok;
+      }
+    }
+    const result = await reconcile(loaded.resources, {
+      clients,
+      namespace: o.namespace,
+      workflowStore,
+      apply: true,
+      concurrency: o.concurrency,
+      approvedMigrations,
+      prepared,
+      onEvent: (e) => out(eventLine(e, color)),
+    });
+    const failed = result.applied.filter((r) => r.status === 'failed').length;
+    const skipped = result.applied.filter((r) => r.status === 'skipped').length;
+    const ok = result.applied.filter((r) => r.status === 'succeeded').length;
+    out('');
+    out(`Apply ${failed ? 'finished with errors' : 'complete'}: ${ok} succeeded, ${failed} failed, ${skipped} skipped.`);
+    if (result.pending.ops.length) {
+      out('Still pending (the next apply retries these):');
+      out(renderText(result.pending, { color }));
+    }
+    out('');
+    out(renderTree(result.actual, treeMarks({ ...result, plan: result.pending }), { color }));
+    if (failed) return EXIT.error;
+    return result.pending.ops.length ? EXIT.changes : EXIT.ok;
+  });
+}
+
+function treeMarks(p: { desired: Parameters<typeof indexIds>[0]; actual: Parameters<typeof indexIds>[1]; plan: { drift: Record<string, string[]> } }, namespace = 'default') {
+  const ids = indexIds(p.desired, p.actual, namespace);
+  const managed = new Map<string, string>();
+  const drift = new Map<string, string[]>();
+  for (const [key, id] of Object.entries(ids)) {
+    managed.set(id, key);
+    if (p.plan.drift[key]?.length) drift.set(id, p.plan.drift[key]);
+  }
+  return { managed, drift };
+}
+
+export async function runStatus(o: CommonOptions): Promise<number> {
+  const loaded = load(o);
+  if (loaded.errors.length) { printErrors(loaded.errors); return EXIT.error; }
+  return withClients(o, async (clients) => {
+    const p = await planAll(loaded.resources, clients, o.namespace);
+    if (p.errors.length) printErrors(p.errors);
+    out(renderTree(p.actual, treeMarks(p, o.namespace), { color: useColor(o) }));
+    const pending = p.plan.ops.length;
+    out('');
+    out(pending ? `${pending} change(s) pending: run orgplane plan for details.` : 'In sync: the organization matches the manifests.');
+    if (p.plan.unmanaged.length) out(`${p.plan.unmanaged.length} unmanaged object(s): ${p.plan.unmanaged.join(', ')}`);
+    if (p.errors.length) return EXIT.error;
+    return pending ? EXIT.changes : EXIT.ok;
+  });
+}
+
+const exists = (f: string) => access(f).then(() => true, () => false);
+
+export async function runImport(o: CommonOptions & { outputDir: string; force?: boolean }): Promise<number> {
+  return withClients(o, async (clients) => {
+    const actual = await readOrganization(clients);
+    // Import is a one-off: read every account's tags so they land in the manifests.
+    const tags = await readTags(clients, Object.keys(actual.accounts));
+    for (const [id, t] of Object.entries(tags)) actual.accounts[id].tags = t;
+    const resources = importOrganization(actual, { namespace: o.namespace === 'default' ? undefined : o.namespace });
+    const files: Record<string, AnyResource[]> = { 'organization.yaml': [], 'ous.yaml': [], 'accounts.yaml': [], 'scps.yaml': [] };
+    const fileOf: Record<string, string> = { Organization: 'organization.yaml', OrganizationalUnit: 'ous.yaml', Account: 'accounts.yaml', ServiceControlPolicy: 'scps.yaml' };
+    for (const r of resources) files[fileOf[r.kind]].push(r);
+    await mkdir(o.outputDir, { recursive: true });
+    for (const name of Object.keys(files)) {
+      const f = path.join(o.outputDir, name);
+      if (!o.force && (await exists(f))) {
+        err(`${f} exists: pass --force to overwrite`);
+        return EXIT.error;
+      }
+    }
+    const header = `# Imported by orgplane from organization ${actual.id} on ${new Date().toISOString().slice(0, 10)}.\n`
+      + '# Every object is adopted by its AWS id (deletionPolicy Retain): applying these changes nothing.\n';
+    for (const [name, list] of Object.entries(files)) {
+      const body = list.map((r) => stringify({ apiVersion: API_VERSION, kind: r.kind, metadata: r.metadata, spec: r.spec }, { lineWidth: 0 })).join('---\n');
+      await writeFile(path.join(o.outputDir, name), header + body);
+    }
+    out(`Wrote ${resources.length} resources to ${o.outputDir}: `
+      + Object.entries(files).map(([n, l]) => `${n} (${l.length})`).join(', '));
+    out(`Next: orgplane plan -f ${o.outputDir}   # expect "No changes"`);
+    return EXIT.ok;
+  });
+}

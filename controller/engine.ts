@@ -1,0 +1,184 @@
+// The reconcile pipeline, top to bottom: desired -> actual -> diff -> plan -> apply -> status.
+// The CLI and the Kubernetes controller both call `reconcile`; only aws/ does I/O on AWS.
+import type { AnyResource, WorkflowStatus } from './api/schemas.js';
+import { refKey } from './api/schemas.js';
+import type { AwsClients } from './aws/clients.js';
+import { readOrganization, readTags } from './aws/read-org.js';
+import { readAccess } from './aws/read-access.js';
+import type { ActualOrg } from './model/actual.js';
+import { buildDesired } from './model/build.js';
+import type { DesiredOrg, ValidationError } from './model/desired.js';
+import { validateAccess } from './model/validate-access.js';
+import { matchOrg } from './plan/match.js';
+import { planOrg } from './plan/diff.js';
+import { planAccess } from './plan/access.js';
+import type { Op, Plan } from './plan/operations.js';
+import { applyPlan, resumeWorkflows, type ApplyResult, type OpResult } from './apply/executor.js';
+import type { WorkflowStore } from './workflows/store.js';
+import { accessStatus } from './status/access.js';
+import { computeStatuses, type ComputedStatus, type IdIndex } from './status/compute.js';
+
+export interface EngineEvent {
+  resource: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface ReconcileOptions {
+  clients: AwsClients;
+  /** Ownership scope: one namespace (controller) or one manifest set (CLI) is one org graph. */
+  namespace: string;
+  workflowStore: WorkflowStore;
+  /** false: read and plan only (orgplane plan). */
+  apply: boolean;
+  /** Plan and report, never write to AWS. */
+  observeOnly?: boolean;
+  concurrency?: number;
+  /** Accounts whose pending migration a person approved. */
+  approvedMigrations?: ReadonlySet<string>;
+  onEvent?: (e: EngineEvent) => void;
+  now?: () => Date;
+  /** A plan the caller already computed and a person confirmed (CLI apply): applied as shown. */
+  prepared?: Prepared;
+}
+
+export type Prepared = Awaited<ReturnType<typeof planAll>>;
+
+export interface ReconcileResult {
+  desired: DesiredOrg;
+  errors: ValidationError[];
+  /** The plan computed from the snapshot read at the start. */
+  plan: Plan;
+  /** What is still to do after this run (equal to `plan` when nothing was applied). */
+  pending: Plan;
+  /** The organization as it is at the end. */
+  actual: ActualOrg;
+  applied: OpResult[];
+  workflows: Record<string, WorkflowStatus | undefined>;
+  statuses: Record<string, ComputedStatus>;
+  events: EngineEvent[];
+  ids: IdIndex;
+}
+
+/** Reads the organization and the extra detail this desired state needs, with as few calls as possible. */
+export async function readActual(clients: AwsClients, resources: AnyResource[], namespace: string): Promise<ActualOrg> {
+  const actual = await readOrganization(clients);
+  // Account tags cost one call per account: read them only where the answer matters — accounts
+  // whose manifest sets tags, and accounts no manifest names by email (they may carry our
+  // ownership tag and a deletion policy from an earlier run).
+  const wantTags = new Set<string>();
+  const emails = new Map<string, AnyResource>();
+  for (const r of resources) if (r.kind === 'Account') emails.set(String(r.spec.email).toLowerCase(), r);
+  for (const a of Object.values(actual.accounts)) {
+    if (a.id === actual.managementAccountId) continue;
+    const r = emails.get(a.email.toLowerCase());
+    if (!r) wantTags.add(a.id);
+    else if (r.kind === 'Account' && r.spec.tags && Object.keys(r.spec.tags).length) wantTags.add(a.id);
+  }
+  for (const r of resources) if (r.kind === 'Account' && r.spec.id && actual.accounts[r.spec.id]) wantTags.add(r.spec.id);
+  if (wantTags.size) {
+    const tags = await readTags(clients, [...wantTags]);
+    for (const [id, t] of Object.entries(tags)) if (actual.accounts[id]) actual.accounts[id].tags = t;
+  }
+  void namespace;
+  return actual;
+}
+
+function needsAccess(desired: DesiredOrg, resources: AnyResource[]): boolean {
+  return Object.keys(desired.permissionSets).length > 0 || Object.keys(desired.roles).length > 0
+    || resources.some((r) => r.kind === 'PermissionSet' || r.kind === 'CrossAccountRole');
+}
+
+/** Desired + actual -> one plan (Organizations ops, then Identity Center / IAM ops). */
+export async function planAll(
+  resources: AnyResource[], clients: AwsClients, namespace: string,
+): Promise<{ desired: DesiredOrg; errors: ValidationError[]; invalid: Set<string>; actual: ActualOrg; plan: Plan }> {
+  const actual = await readActual(clients, resources, namespace);
+  const built = buildDesired(resources, { actual, namespace });
+  const errors = [...built.errors];
+  const invalid = new Set(built.invalid);
+  if (needsAccess(built.desired, resources)) {
+    actual.access = await readAccess(clients, built.desired, actual);
+    for (const e of validateAccess(built.desired, { actual })) {
+      errors.push(e);
+      invalid.add(e.resource);
+      // An invalid permission set or role must not be half-applied: drop it from the desired graph.
+      const [kind, name] = e.resource.split('/');
+      if (kind === 'PermissionSet') delete built.desired.permissionSets[name];
+      if (kind === 'CrossAccountRole') delete built.desired.roles[name];
+    }
+  }
+  const plan = planOrg(built.desired, actual, { namespace, invalid });
+  if (actual.access) {
+    const access = planAccess(built.desired, actual, plan.ops);
+    plan.ops.push(...access.ops);
+    plan.blocked.push(...access.blocked);
+    Object.assign(plan.drift, access.drift);
+  }
+  return { desired: built.desired, errors, invalid, actual, plan };
+}
+
+/** Resource key -> AWS id for every resource matched in the snapshot. */
+export function indexIds(desired: DesiredOrg, actual: ActualOrg, namespace: string): IdIndex {
+  const m = matchOrg(desired, actual, namespace);
+  const ids: IdIndex = {};
+  for (const [name, id] of Object.entries(m.ous)) ids[refKey('OrganizationalUnit', name)] = id;
+  for (const [name, id] of Object.entries(m.accounts)) ids[refKey('Account', name)] = id;
+  for (const [name, id] of Object.entries(m.policies)) ids[refKey('ServiceControlPolicy', name)] = id;
+  for (const [name, ps] of Object.entries(desired.permissionSets)) {
+    const found = Object.values(actual.access?.permissionSets ?? {}).find((p) => p.name === ps.name);
+    if (found) ids[refKey('PermissionSet', name)] = found.arn;
+  }
+  if (desired.organization) ids[desired.organization.key] = actual.id;
+  return ids;
+}
+
+/**
+ * Runs to their end the account workflows a killed process left half-way, so the next plan never
+ * asks for a second CreateAccount of an account that is already on its way.
+ */
+export async function resumeInterrupted(opts: Pick<ReconcileOptions, 'clients' | 'workflowStore' | 'onEvent' | 'approvedMigrations'>): Promise<void> {
+  await resumeWorkflows({ clients: opts.clients, workflowStore: opts.workflowStore, onEvent: opts.onEvent, approvedMigrations: opts.approvedMigrations });
+}
+
+export async function reconcile(resources: AnyResource[], opts: ReconcileOptions): Promise<ReconcileResult> {
+  const now = opts.now ?? (() => new Date());
+  const events: EngineEvent[] = [];
+  const emit = (e: EngineEvent) => { events.push(e); opts.onEvent?.(e); };
+  const writing = opts.apply && !opts.observeOnly;
+
+  if (writing && !opts.prepared) await resumeInterrupted({ ...opts, onEvent: emit });
+
+  let { desired, errors, actual, plan } = opts.prepared ?? await planAll(resources, opts.clients, opts.namespace);
+  for (const e of errors) emit({ resource: e.resource, type: 'Warning', reason: 'InvalidSpec', message: `${e.field}: ${e.message}` });
+  for (const b of plan.blocked) emit({ resource: b.resource, type: 'Warning', reason: b.reason, message: b.message });
+
+  let applied: ApplyResult | undefined;
+  let pending = plan;
+  if (writing && plan.ops.length) {
+    applied = await applyPlan(plan, {
+      clients: opts.clients,
+      workflowStore: opts.workflowStore,
+      concurrency: opts.concurrency,
+      closuresAllowed: desired.quotas.maxAccountClosuresPerRun,
+      approvedMigrations: opts.approvedMigrations,
+      onEvent: emit,
+    });
+    // Status reports what is true now, so read again and re-plan: what remains is pending.
+    const after = await planAll(resources, opts.clients, opts.namespace);
+    ({ desired, errors, actual } = after);
+    pending = after.plan;
+  }
+  const workflows = await opts.workflowStore.load();
+  const ids = indexIds(desired, actual, opts.namespace);
+  const statuses = computeStatuses({
+    resources, errors, pending, results: applied?.results ?? [], ids, actual, workflows,
+    observeOnly: !!opts.observeOnly,
+    extra: actual.access ? accessStatus(desired, actual, applied?.results ?? []) : undefined,
+    now: now().toISOString(),
+  });
+  return { desired, errors, plan, pending, actual, applied: applied?.results ?? [], workflows, statuses, events, ids };
+}
+
+export type { Op };

@@ -1,0 +1,123 @@
+// `orgplane import`: turns a live organization into manifests that describe it exactly, so a team
+// can adopt orgplane without recreating anything. Every object is adopted by AWS id, and the
+// output re-plans to zero changes. AWS-managed policies (FullAWSAccess) and the management
+// account are left out: orgplane never needs to own them.
+import { API_VERSION, type AnyResource, type Resource } from '../api/schemas.js';
+import type { ActualOrg, ActualOU, Tags } from './actual.js';
+import { RESERVED_TAG_PREFIX } from './ownership.js';
+
+/** DNS-1123 label from an AWS name: "Security PROD" -> "security-prod". */
+export function slug(name: string): string {
+  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  return s || 'x';
+}
+
+/** Gives every object a unique metadata.name per kind, deterministic for a given org. */
+class NameAllocator {
+  private used = new Set<string>();
+  take(preferred: string, fallback: string): string {
+    for (const candidate of [preferred, `${preferred}-${fallback}`]) {
+      if (!this.used.has(candidate)) { this.used.add(candidate); return candidate; }
+    }
+    let i = 2;
+    while (this.used.has(`${preferred}-${i}`)) i++;
+    this.used.add(`${preferred}-${i}`);
+    return `${preferred}-${i}`;
+  }
+}
+
+const userTags = (tags: Tags | undefined): Tags | undefined => {
+  if (!tags) return undefined;
+  const out = Object.fromEntries(Object.entries(tags).filter(([k]) => !k.startsWith(RESERVED_TAG_PREFIX)));
+  return Object.keys(out).length ? out : undefined;
+};
+
+const byName = <T extends { name: string; id: string }>(a: T, b: T) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
+
+/** Parents before children, siblings by name: the order a person reads the tree in. */
+function ousTopDown(actual: ActualOrg): ActualOU[] {
+  const children = new Map<string, ActualOU[]>();
+  for (const ou of Object.values(actual.ous)) {
+    const list = children.get(ou.parentId) ?? [];
+    list.push(ou);
+    children.set(ou.parentId, list);
+  }
+  const out: ActualOU[] = [];
+  const walk = (parentId: string) => {
+    for (const ou of (children.get(parentId) ?? []).sort(byName)) { out.push(ou); walk(ou.id); }
+  };
+  walk(actual.root.id);
+  return out;
+}
+
+export function importOrganization(actual: ActualOrg, opts: { namespace?: string; orgName?: string } = {}): AnyResource[] {
+  const meta = (name: string) => (opts.namespace ? { name, namespace: opts.namespace } : { name });
+  const refs = new Map<string, string>([[actual.root.id, 'root']]);
+  const out: AnyResource[] = [];
+
+  const ouNames = new NameAllocator();
+  ouNames.take('root', 'root');
+  for (const ou of ousTopDown(actual)) {
+    const parentRef = refs.get(ou.parentId) ?? 'root';
+    const name = ouNames.take(slug(ou.name), parentRef === 'root' ? ou.id.slice(-6) : parentRef);
+    refs.set(ou.id, name);
+    const r: Resource<'OrganizationalUnit'> = {
+      apiVersion: API_VERSION, kind: 'OrganizationalUnit', metadata: meta(name),
+      spec: { name: ou.name, parent: parentRef, id: ou.id },
+    };
+    const tags = userTags(ou.tags);
+    if (tags) r.spec.tags = tags;
+    out.push(r);
+  }
+
+  const accountNames = new NameAllocator();
+  const accounts = Object.values(actual.accounts)
+    .filter((a) => a.id !== actual.managementAccountId && a.state !== 'SUSPENDED' && a.state !== 'PENDING_CLOSURE')
+    .sort(byName);
+  for (const a of accounts) {
+    const name = accountNames.take(slug(a.name), a.id);
+    refs.set(a.id, name);
+    const r: Resource<'Account'> = {
+      apiVersion: API_VERSION, kind: 'Account', metadata: meta(name),
+      spec: { name: a.name, email: a.email, parent: refs.get(a.parentId) ?? 'root', id: a.id },
+    };
+    const tags = userTags(a.tags);
+    if (tags) r.spec.tags = tags;
+    out.push(r);
+  }
+
+  const policyNames = new NameAllocator();
+  for (const p of Object.values(actual.policies).filter((p) => !p.awsManaged).sort(byName)) {
+    const name = policyNames.take(slug(p.name), p.id.slice(-6));
+    let document: unknown = p.content;
+    try { document = JSON.parse(p.content); } catch { /* keep the text: validation will say what is wrong */ }
+    const targets: { root?: boolean; organizationalUnits?: string[]; accounts?: string[] } = {};
+    for (const t of [...(p.targets ?? [])].sort()) {
+      if (t === actual.root.id) targets.root = true;
+      else if (actual.ous[t] && refs.has(t)) (targets.organizationalUnits ??= []).push(refs.get(t)!);
+      else if (actual.accounts[t] && refs.has(t)) (targets.accounts ??= []).push(refs.get(t)!);
+    }
+    const r: Resource<'ServiceControlPolicy'> = {
+      apiVersion: API_VERSION, kind: 'ServiceControlPolicy', metadata: meta(name),
+      spec: { name: p.name, id: p.id, document, targets },
+    };
+    if (p.description) r.spec.description = p.description;
+    const tags = userTags(p.tags);
+    if (tags) r.spec.tags = tags;
+    out.push(r);
+  }
+
+  const org: Resource<'Organization'> = {
+    apiVersion: API_VERSION, kind: 'Organization', metadata: meta(opts.orgName ?? 'organization'),
+    spec: {
+      featureSet: actual.featureSet === 'CONSOLIDATED_BILLING' ? 'CONSOLIDATED_BILLING' : 'ALL',
+      enabledPolicyTypes: [...actual.root.enabledPolicyTypes].sort() as NonNullable<Resource<'Organization'>['spec']['enabledPolicyTypes']>,
+      trustedServices: [...actual.trustedServices].sort(),
+      delegatedAdministrators: actual.delegatedAdmins
+        .filter((d) => refs.has(d.accountId))
+        .map((d) => ({ account: refs.get(d.accountId)!, servicePrincipal: d.servicePrincipal }))
+        .sort((a, b) => a.account.localeCompare(b.account) || a.servicePrincipal.localeCompare(b.servicePrincipal)),
+    },
+  };
+  return [org, ...out];
+}

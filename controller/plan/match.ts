@@ -1,0 +1,305 @@
+// Pairs each desired OU, account and policy with the AWS object it describes: by spec.id (explicit
+// adoption), else by this namespace's ownership tag, else by natural key (OU name under its matched
+// parent, account email, policy name). Pure: plain data in, plain data out.
+import type { ActualAccount, ActualOrg, ActualOU, ActualPolicy, Tags } from '../model/actual.js';
+import { ROOT, type DesiredAccount, type DesiredOrg, type DesiredOU, type DesiredPolicy } from '../model/desired.js';
+import { TAG_OWNER } from '../model/ownership.js';
+import type { Blocked, IdRef } from './operations.js';
+
+/**
+ * Where an object is (or will be) in the plan: an AWS id, or "new:<Kind/name>" for an object an
+ * op in this plan creates. Shadow copies of unmanaged OUs use "new:OrganizationalUnit/~<old id>".
+ */
+export type NodeKey = string;
+const NEW = 'new:';
+export const newNode = (resourceKey: string): NodeKey => `${NEW}${resourceKey}`;
+export const isNewNode = (n: NodeKey): boolean => n.startsWith(NEW);
+export const nodeRef = (n: NodeKey): IdRef => (isNewNode(n) ? { ref: n.slice(NEW.length) } : { id: n });
+export const refNode = (r: IdRef): NodeKey => ('id' in r ? r.id : newNode(r.ref));
+
+export type MatchedBy = 'id' | 'owner' | 'name';
+
+export interface OUMatch {
+  desired: DesiredOU;
+  /** The AWS OU at the desired place, if any (else it is created). */
+  current?: ActualOU;
+  how?: MatchedBy;
+  /** OUs this resource owns (by id/owner tag) that sit elsewhere: AWS cannot move OUs, so they are recreated and deleted. */
+  olds: ActualOU[];
+  node: NodeKey;
+  parentNode: NodeKey;
+  depth: number;
+}
+
+export interface AccountMatch {
+  desired: DesiredAccount;
+  actual?: ActualAccount;
+  how?: MatchedBy;
+  node: NodeKey;
+  parentNode: NodeKey;
+}
+
+export interface PolicyMatch {
+  desired: DesiredPolicy;
+  actual?: ActualPolicy;
+  how?: MatchedBy;
+  node: NodeKey;
+}
+
+export interface OrgMatch {
+  /** Keyed by desired ref (metadata.name); OUs in parent-first order. */
+  ous: Map<string, OUMatch>;
+  accounts: Map<string, AccountMatch>;
+  policies: Map<string, PolicyMatch>;
+  /** AWS ids claimed by a desired resource (current or old), or owned by a resource left out by validation. */
+  claimed: Set<string>;
+  /** AWS id -> owner resource key ("Kind/name") for objects this namespace's ownership tag marks. */
+  ownedBy: Map<string, string>;
+  /** Desired keys the matcher could not place (conflicts, stale ids, blocked parents). */
+  blocked: Blocked[];
+  blockedKeys: Set<string>;
+  warnings: string[];
+}
+
+export interface MatchOptions {
+  namespace: string;
+  /** Resource keys left out by validation (or blocked upstream): what they own is never adopted or deleted. */
+  protectedKeys: Set<string>;
+}
+
+/** The resource key an ownership tag of this namespace names, or undefined. */
+export function ownerKeyOf(tags: Tags | undefined, namespace: string): string | undefined {
+  const owner = tags?.[TAG_OWNER];
+  const prefix = `${namespace}/`;
+  return owner !== undefined && owner.startsWith(prefix) ? owner.slice(prefix.length) : undefined;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOptions): OrgMatch {
+  const { namespace, protectedKeys } = opts;
+  const result: OrgMatch = {
+    ous: new Map(), accounts: new Map(), policies: new Map(),
+    claimed: new Set(), ownedBy: new Map(), blocked: [], blockedKeys: new Set(), warnings: [],
+  };
+  const block = (resource: string, reason: Blocked['reason'], message: string): void => {
+    result.blocked.push({ resource, reason, message });
+    result.blockedKeys.add(resource);
+  };
+  const desiredKeys = new Set<string>([
+    ...Object.values(desired.ous).map((o) => o.key),
+    ...Object.values(desired.accounts).map((a) => a.key),
+    ...Object.values(desired.policies).map((p) => p.key),
+  ]);
+
+  // Index what this namespace owns; objects owned by a protected (invalid) resource are claimed
+  // up front so nothing adopts or deletes them while their manifest is broken.
+  const ownerIndex = new Map<string, { id: string }[]>();
+  const indexOwner = (obj: { id: string; tags?: Tags }): void => {
+    const key = ownerKeyOf(obj.tags, namespace);
+    if (key === undefined) return;
+    result.ownedBy.set(obj.id, key);
+    push(ownerIndex, key, obj);
+    if (protectedKeys.has(key)) result.claimed.add(obj.id);
+  };
+  const ouByParentName = new Map<string, ActualOU[]>();
+  for (const ou of Object.values(actual.ous)) {
+    indexOwner(ou);
+    push(ouByParentName, `${ou.parentId}\u0000${ou.name}`, ou);
+  }
+  const accountByEmail = new Map<string, ActualAccount>();
+  for (const acc of Object.values(actual.accounts)) {
+    indexOwner(acc);
+    accountByEmail.set(acc.email.toLowerCase(), acc);
+  }
+  const policyByName = new Map<string, ActualPolicy[]>();
+  for (const pol of Object.values(actual.policies)) {
+    indexOwner(pol);
+    push(policyByName, `${pol.awsManaged ? 'aws' : 'customer'}\u0000${pol.name}`, pol);
+  }
+  const ownedCandidates = <T extends { id: string }>(key: string): T[] =>
+    ((ownerIndex.get(key) ?? []) as T[]).filter((o) => !result.claimed.has(o.id));
+
+  /** Why an object may not be adopted by `key` (another owner holds it), or undefined. */
+  const conflict = (tags: Tags | undefined, key: string): string | undefined => {
+    const owner = tags?.[TAG_OWNER];
+    if (owner === undefined || owner === `${namespace}/${key}`) return undefined;
+    const other = ownerKeyOf(tags, namespace);
+    if (other === undefined) return `is owned by ${owner} (another namespace)`;
+    // Same namespace, different resource: adoptable only when that resource is gone (a rename of metadata.name).
+    return desiredKeys.has(other) || protectedKeys.has(other) ? `is already managed by ${other}` : undefined;
+  };
+
+  // ---- OUs, parents first (natural keys depend on the matched parent) ----
+  const order = ouOrder(desired, result.warnings);
+  for (const { ou: d, depth } of order) {
+    let parentNode: NodeKey;
+    if (d.parent === ROOT) parentNode = actual.root.id;
+    else {
+      const pm = result.ous.get(d.parent);
+      if (!pm || result.blockedKeys.has(pm.desired.key)) {
+        block(d.key, 'DependencyInvalid', `parent OrganizationalUnit/${d.parent} is blocked, so this OU is not planned`);
+        continue;
+      }
+      parentNode = pm.node;
+    }
+    const candidates: { ou: ActualOU; how: MatchedBy }[] = [];
+    if (d.id !== undefined) {
+      const byId = actual.ous[d.id];
+      if (byId && !result.claimed.has(byId.id)) candidates.push({ ou: byId, how: 'id' });
+    }
+    for (const ou of ownedCandidates<ActualOU>(d.key)) if (ou.id !== d.id) candidates.push({ ou, how: 'owner' });
+    if (d.id !== undefined && !actual.ous[d.id]) {
+      if (candidates.length === 0) {
+        block(d.key, 'InvalidSpec', `spec.id ${d.id} is not an OU of this organization`);
+        continue;
+      }
+      result.warnings.push(`${d.key}: spec.id ${d.id} no longer exists; using ${candidates[0].ou.id} found by its ownership tag (update spec.id)`);
+    }
+    const idConflict = candidates.find((c) => c.how === 'id' && conflict(c.ou.tags, d.key));
+    if (idConflict) {
+      block(d.key, 'InvalidSpec', `OU ${idConflict.ou.name} (${idConflict.ou.id}) ${conflict(idConflict.ou.tags, d.key)}; refusing to adopt it`);
+      continue;
+    }
+    let current: ActualOU | undefined;
+    let how: MatchedBy | undefined;
+    const here = candidates.find((c) => c.ou.parentId === parentNode);
+    if (here) ({ ou: current, how } = here);
+    else if (!isNewNode(parentNode)) {
+      const natural = (ouByParentName.get(`${parentNode}\u0000${d.name}`) ?? []).find((o) => !result.claimed.has(o.id));
+      if (natural) {
+        const why = conflict(natural.tags, d.key);
+        if (why) {
+          block(d.key, 'InvalidSpec', `OU ${natural.name} (${natural.id}) ${why}; refusing to adopt it or create a second OU with that name`);
+          continue;
+        }
+        current = natural;
+        how = 'name';
+      }
+    }
+    const olds = candidates.map((c) => c.ou).filter((o) => o !== current);
+    if (current) result.claimed.add(current.id);
+    for (const o of olds) result.claimed.add(o.id);
+    result.ous.set(d.ref, {
+      desired: d, current, how, olds, parentNode, depth,
+      node: current ? current.id : newNode(d.key),
+    });
+  }
+
+  // ---- Accounts ----
+  for (const d of sortedValues(desired.accounts)) {
+    let parentNode: NodeKey;
+    if (d.parent === ROOT) parentNode = actual.root.id;
+    else {
+      const pm = result.ous.get(d.parent);
+      if (!pm || result.blockedKeys.has(pm.desired.key)) {
+        block(d.key, 'DependencyInvalid', `parent OrganizationalUnit/${d.parent} is blocked, so this account is not planned`);
+        continue;
+      }
+      parentNode = pm.node;
+    }
+    let found: ActualAccount | undefined;
+    let how: MatchedBy | undefined;
+    if (d.id !== undefined) {
+      found = actual.accounts[d.id];
+      how = 'id';
+      if (!found) {
+        block(d.key, 'InvalidSpec', `spec.id ${d.id} is not an account of this organization`);
+        continue;
+      }
+    } else {
+      const owned = ownedCandidates<ActualAccount>(d.key)[0];
+      if (owned) [found, how] = [owned, 'owner'];
+      else {
+        const byEmail = accountByEmail.get(d.email.toLowerCase());
+        if (byEmail) [found, how] = [byEmail, 'name'];
+      }
+    }
+    if (found && result.claimed.has(found.id) && how !== 'owner') {
+      block(d.key, 'InvalidSpec', `account ${found.name} (${found.id}) is already matched by another resource`);
+      continue;
+    }
+    const why = found ? conflict(found.tags, d.key) : undefined;
+    if (found && why) {
+      block(d.key, 'InvalidSpec', `account ${found.name} (${found.id}) ${why}; refusing to adopt it`);
+      continue;
+    }
+    if (found) result.claimed.add(found.id);
+    result.accounts.set(d.ref, { desired: d, actual: found, how, parentNode, node: found ? found.id : newNode(d.key) });
+  }
+
+  // ---- Policies ----
+  for (const d of sortedValues(desired.policies)) {
+    let found: ActualPolicy | undefined;
+    let how: MatchedBy | undefined;
+    if (d.id !== undefined) {
+      found = actual.policies[d.id];
+      how = 'id';
+      if (!found) {
+        block(d.key, 'InvalidSpec', `spec.id ${d.id} is not a service control policy of this organization`);
+        continue;
+      }
+    } else {
+      const owned = d.awsManaged ? undefined : ownedCandidates<ActualPolicy>(d.key)[0];
+      if (owned) [found, how] = [owned, 'owner'];
+      else {
+        const byName = (policyByName.get(`${d.awsManaged ? 'aws' : 'customer'}\u0000${d.name}`) ?? [])
+          .find((p) => !result.claimed.has(p.id));
+        if (byName) [found, how] = [byName, 'name'];
+      }
+    }
+    if (d.awsManaged && !found) {
+      block(d.key, 'InvalidSpec', `AWS managed policy ${d.name} was not found in the organization`);
+      continue;
+    }
+    if (found && d.awsManaged !== found.awsManaged) {
+      block(d.key, 'InvalidSpec', `policy ${found.name} (${found.id}) is ${found.awsManaged ? '' : 'not '}AWS managed, but spec.awsManaged is ${d.awsManaged}`);
+      continue;
+    }
+    if (found && result.claimed.has(found.id) && how !== 'owner') {
+      block(d.key, 'InvalidSpec', `policy ${found.name} (${found.id}) is already matched by another resource`);
+      continue;
+    }
+    const why = found && !found.awsManaged ? conflict(found.tags, d.key) : undefined;
+    if (found && why) {
+      block(d.key, 'InvalidSpec', `policy ${found.name} (${found.id}) ${why}; refusing to adopt it`);
+      continue;
+    }
+    if (found) result.claimed.add(found.id);
+    result.policies.set(d.ref, { desired: d, actual: found, how, node: found ? found.id : newNode(d.key) });
+  }
+  return result;
+}
+
+/** Desired OUs parent-first (by depth, then name) so each OU's parent is matched before it. */
+function ouOrder(desired: DesiredOrg, warnings: string[]): { ou: DesiredOU; depth: number }[] {
+  const children = new Map<string, DesiredOU[]>();
+  for (const ou of sortedValues(desired.ous)) push(children, ou.parent, ou);
+  const out: { ou: DesiredOU; depth: number }[] = [];
+  let level: DesiredOU[] = children.get(ROOT) ?? [];
+  let depth = 1;
+  const seen = new Set<string>();
+  while (level.length > 0) {
+    const next: DesiredOU[] = [];
+    for (const ou of level) {
+      if (seen.has(ou.ref)) continue;
+      seen.add(ou.ref);
+      out.push({ ou, depth });
+      next.push(...(children.get(ou.ref) ?? []));
+    }
+    level = next;
+    depth++;
+  }
+  for (const ou of Object.values(desired.ous)) {
+    if (!seen.has(ou.ref)) warnings.push(`${ou.key}: parent ${ou.parent} is not reachable from root; OU not planned`);
+  }
+  return out;
+}
+
+export function sortedValues<T>(rec: Record<string, T>): T[] {
+  return Object.keys(rec).sort().map((k) => rec[k]);
+}

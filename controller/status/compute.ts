@@ -1,0 +1,167 @@
+// What each resource's status should say after a reconcile: pure, from the validation errors,
+// the plan still pending (re-planned after apply, so it is the truth, not a hope), this run's op
+// results, the live snapshot and the workflows. kube/ writes it to the status subresource; the
+// CLI prints the same conditions.
+import type { AnyResource, Condition, Kind, WorkflowStatus } from '../api/schemas.js';
+import { refKey } from '../api/schemas.js';
+import type { ActualOrg } from '../model/actual.js';
+import type { ValidationError } from '../model/desired.js';
+import type { Op, Plan } from '../plan/operations.js';
+import { mergeConditions, type ConditionInput } from './conditions.js';
+
+export interface OpResultLike {
+  opId: string;
+  op: Op;
+  resource: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  error?: string;
+  retryable?: boolean;
+}
+
+/** Resource key -> AWS id (OU/account/policy id, or permission set ARN) it is matched to now. */
+export type IdIndex = Record<string, string>;
+
+export interface StatusInputs {
+  resources: AnyResource[];
+  errors: ValidationError[];
+  /** Ops still needed after this run (what a fresh plan says now). */
+  pending: Plan;
+  results: OpResultLike[];
+  ids: IdIndex;
+  actual: ActualOrg;
+  workflows: Record<string, WorkflowStatus | undefined>;
+  observeOnly: boolean;
+  /** Kind-specific fields computed elsewhere (permission sets, roles). */
+  extra?: Record<string, Record<string, unknown>>;
+  now: string;
+}
+
+export type ComputedStatus = Record<string, unknown> & { conditions: Condition[]; observedGeneration?: number };
+
+const WORKFLOW_REASON: Record<string, string> = { create: 'Creating', migrate: 'Migrating', close: 'Closing', remove: 'Removing' };
+
+function pathOf(actual: ActualOrg, id: string): string {
+  const names: string[] = [];
+  let cur = actual.ous[id];
+  while (cur) { names.unshift(cur.name); cur = actual.ous[cur.parentId]; }
+  return ['Root', ...names].join('/');
+}
+
+function awsFields(kind: Kind, id: string | undefined, actual: ActualOrg): Record<string, unknown> {
+  if (!id) return {};
+  switch (kind) {
+    case 'OrganizationalUnit': {
+      const ou = actual.ous[id];
+      if (!ou) return { id };
+      const accounts = Object.values(actual.accounts).filter((a) => a.parentId === id).length;
+      return { id, arn: ou.arn, parentId: ou.parentId, path: pathOf(actual, id), accounts };
+    }
+    case 'Account': {
+      const a = actual.accounts[id];
+      if (!a) return { id };
+      const ou = actual.ous[a.parentId];
+      return { id, arn: a.arn, state: a.state, parentId: a.parentId, ou: ou ? ou.name : 'Root', effectivePolicies: effectivePolicies(actual, id) };
+    }
+    case 'ServiceControlPolicy': {
+      const p = actual.policies[id];
+      if (!p) return { id };
+      return { id, arn: p.arn, attachedTo: p.targets?.length ?? 0, size: p.content.length };
+    }
+    default:
+      return {};
+  }
+}
+
+/** SCP names that apply to an account: attached to it, its OUs up the path, or the root. */
+export function effectivePolicies(actual: ActualOrg, accountId: string): string[] {
+  const chain = new Set<string>([accountId, actual.root.id]);
+  let parent = actual.accounts[accountId]?.parentId;
+  while (parent && actual.ous[parent]) { chain.add(parent); parent = actual.ous[parent].parentId; }
+  return Object.values(actual.policies)
+    .filter((p) => p.targets?.some((t) => chain.has(t)))
+    .map((p) => p.name)
+    .sort();
+}
+
+export function computeStatuses(input: StatusInputs): Record<string, ComputedStatus> {
+  const errorsBy = group(input.errors, (e) => e.resource);
+  const pendingBy = group(input.pending.ops, (o) => o.resource);
+  const blockedBy = group(input.pending.blocked, (b) => b.resource);
+  const failedBy = group(input.results.filter((r) => r.status === 'failed'), (r) => r.resource);
+  const skippedBy = group(input.results.filter((r) => r.status === 'skipped'), (r) => r.resource);
+  const driftBy = input.pending.drift;
+
+  const out: Record<string, ComputedStatus> = {};
+  for (const r of input.resources) {
+    const key = refKey(r.kind, r.metadata.name);
+    const id = input.ids[key];
+    const generation = r.metadata.generation;
+    const errors = errorsBy.get(key) ?? [];
+    const failed = failedBy.get(key) ?? [];
+    const pending = pendingBy.get(key) ?? [];
+    const blocked = blockedBy.get(key) ?? [];
+    const skipped = skippedBy.get(key) ?? [];
+    const workflow = input.workflows[key];
+    const exists = id !== undefined;
+
+    let synced: ConditionInput;
+    if (errors.length) {
+      synced = { type: 'Synced', status: 'False', reason: 'InvalidSpec', message: errors.map((e) => `${e.field}: ${e.message}`).join('; ') };
+    } else if (blocked.length) {
+      synced = { type: 'Synced', status: 'False', reason: blocked[0].reason, message: blocked.map((b) => b.message).join('; ') };
+    } else if (failed.length) {
+      const retryable = failed.every((f) => f.retryable);
+      synced = { type: 'Synced', status: 'False', reason: retryable ? 'Throttled' : 'ReconcileError', message: failed.map((f) => `${f.op.op}: ${f.error ?? 'failed'}`).join('; ') };
+    } else if (pending.length && input.observeOnly) {
+      synced = { type: 'Synced', status: 'False', reason: 'ObserveOnly', message: `${pending.length} change(s) pending; observe-only mode writes nothing: ${pending.map((o) => o.summary).join('; ')}` };
+    } else if (skipped.length && pending.length) {
+      synced = { type: 'Synced', status: 'False', reason: 'DependencyFailed', message: skipped.map((s) => s.error ?? `${s.op.op} skipped`).join('; ') };
+    } else if (pending.length) {
+      synced = { type: 'Synced', status: 'False', reason: 'ChangesPending', message: pending.map((o) => o.summary).join('; ') };
+    } else {
+      const drift = driftBy[key];
+      synced = { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: drift?.length ? `drift corrected: ${drift.join('; ')}` : 'AWS matches the spec' };
+    }
+
+    const inFlight = workflow && workflow.phase !== 'done' && workflow.phase !== 'failed';
+    const progressing: ConditionInput = inFlight
+      ? { type: 'Progressing', status: 'True', reason: WORKFLOW_REASON[workflow.kind] ?? 'Working', message: workflow.message ?? `${workflow.kind}: ${workflow.phase}` }
+      : { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no workflow running' };
+
+    const account = r.kind === 'Account' && id ? input.actual.accounts[id] : undefined;
+    let ready: ConditionInput;
+    if (errors.length && !exists) ready = { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'the spec is invalid; nothing was created' };
+    else if (account && account.state !== 'ACTIVE') ready = { type: 'Ready', status: 'False', reason: 'Unavailable', message: `account is ${account.state}` };
+    else if (exists) ready = { type: 'Ready', status: 'True', reason: 'Available', message: `${r.kind} ${id} exists in AWS` };
+    else if (inFlight) ready = { type: 'Ready', status: 'False', reason: 'Creating', message: workflow.message ?? 'being created' };
+    else ready = { type: 'Ready', status: 'False', reason: 'Unavailable', message: 'not present in AWS yet' };
+
+    const status: ComputedStatus = {
+      ...awsFields(r.kind, id, input.actual),
+      ...(input.extra?.[key] ?? {}),
+      conditions: mergeConditions(r.status?.conditions, [ready, synced, progressing], generation, input.now),
+      lastSyncTime: input.now,
+    };
+    if (generation !== undefined) status.observedGeneration = generation;
+    if (r.kind === 'Account') status.workflow = workflow ?? null;
+    if (r.kind === 'Organization') {
+      Object.assign(status, {
+        id: input.actual.id, arn: input.actual.arn, rootId: input.actual.root.id,
+        managementAccountId: input.actual.managementAccountId,
+        unmanaged: input.pending.unmanaged, pendingChanges: input.pending.ops.length,
+      });
+    }
+    out[key] = status;
+  }
+  return out;
+}
+
+function group<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const i of items) {
+    const k = key(i);
+    const l = m.get(k);
+    if (l) l.push(i); else m.set(k, [i]);
+  }
+  return m;
+}
