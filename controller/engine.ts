@@ -9,7 +9,7 @@ import type { ActualOrg } from './model/actual.js';
 import { buildDesired } from './model/build.js';
 import type { DesiredOrg, ValidationError } from './model/desired.js';
 import { validateAccess } from './model/validate-access.js';
-import { matchOrg } from './plan/match.js';
+import { matchedIds } from './plan/match.js';
 import { planOrg } from './plan/diff.js';
 import { planAccess } from './plan/access.js';
 import type { Op, Plan } from './plan/operations.js';
@@ -65,16 +65,16 @@ export interface ReconcileResult {
 export async function readActual(clients: AwsClients, resources: AnyResource[], namespace: string): Promise<ActualOrg> {
   const actual = await readOrganization(clients);
   // Account tags cost one call per account: read them only where the answer matters — accounts
-  // whose manifest sets tags, and accounts no manifest names by email (they may carry our
-  // ownership tag and a deletion policy from an earlier run).
+  // whose manifest sets tags or a deletion policy to record, and accounts no manifest names by
+  // email (they may carry our ownership tag and a deletion policy from an earlier run).
   const wantTags = new Set<string>();
   const emails = new Map<string, AnyResource>();
   for (const r of resources) if (r.kind === 'Account') emails.set(String(r.spec.email).toLowerCase(), r);
   for (const a of Object.values(actual.accounts)) {
     if (a.id === actual.managementAccountId) continue;
     const r = emails.get(a.email.toLowerCase());
-    if (!r) wantTags.add(a.id);
-    else if (r.kind === 'Account' && r.spec.tags && Object.keys(r.spec.tags).length) wantTags.add(a.id);
+    if (r?.kind !== 'Account') wantTags.add(a.id);
+    else if (Object.keys(r.spec.tags ?? {}).length || (r.spec.deletionPolicy ?? 'Retain') !== 'Retain') wantTags.add(a.id);
   }
   for (const r of resources) if (r.kind === 'Account' && r.spec.id && actual.accounts[r.spec.id]) wantTags.add(r.spec.id);
   if (wantTags.size) {
@@ -121,7 +121,7 @@ export async function planAll(
 
 /** Resource key -> AWS id for every resource matched in the snapshot. */
 export function indexIds(desired: DesiredOrg, actual: ActualOrg, namespace: string): IdIndex {
-  const m = matchOrg(desired, actual, namespace);
+  const m = matchedIds(desired, actual, namespace);
   const ids: IdIndex = {};
   for (const [name, id] of Object.entries(m.ous)) ids[refKey('OrganizationalUnit', name)] = id;
   for (const [name, id] of Object.entries(m.accounts)) ids[refKey('Account', name)] = id;

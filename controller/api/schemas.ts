@@ -159,6 +159,7 @@ export const ServiceControlPolicySpec = Type.Object({
   id: Opt(Str({ pattern: '^p-[0-9a-zA-Z_]{8,128}$', description: 'Adopt an existing policy by id (p-FullAWSAccess for the AWS managed one)' })),
   awsManaged: Opt(Type.Boolean({ description: 'The policy is AWS managed (FullAWSAccess): only its attachments are managed' })),
   targets: Opt(PolicyTargets),
+  exclusiveTargets: Opt(Type.Boolean({ description: 'Detach the policy from targets spec.targets does not list. Default: true, but false for awsManaged (AWS attaches FullAWSAccess to every new OU and account; set true to swap it for an allow-list)' })),
   tags: Opt(Tags),
   deletionPolicy: Opt(OUDeletionPolicy),
 });

@@ -55,20 +55,31 @@ export function httpStatusOf(error: unknown): number | undefined {
 }
 
 /**
- * The AWS error code ("TooManyRequestsException"), else a socket code ("ECONNRESET"), else
- * "HTTP<status>", else the error's name. Used as the outcome label in the call log.
+ * The SDK error name ("TooManyRequestsException"), else the wire or socket code ("ECONNRESET"),
+ * else "HTTP<status>". Used as the outcome label in the call log.
  */
 export function errorCode(error: unknown): string {
   const e = asErrorLike(error);
+  const name = typeof e.name === 'string' ? e.name : '';
+  // The SDK exception name is what code matches on; "Error"/"UnknownError" say nothing, so
+  // then the wire code, the socket code or the HTTP status.
+  if (isHtmlAnswer(error)) return 'NotImplementedByEndpoint';
+  if (name && name !== 'Error' && name !== 'UnknownError') return name;
   for (const c of [e.Code, e.code]) {
     if (typeof c === 'string' && c) return c;
   }
-  const name = typeof e.name === 'string' ? e.name : '';
-  // The SDK names unmodelled errors "Error"/"UnknownError": the status says more then.
-  if (name && name !== 'Error' && name !== 'UnknownError') return name;
   const status = httpStatusOf(error);
   if (status !== undefined) return `HTTP${status}`;
   return name || 'Error';
+}
+
+/**
+ * The endpoint answered with an HTML page instead of an AWS error (an emulator's "not
+ * implemented" 500, a proxy's error page): asking again gives the same page, so no retry.
+ */
+export function isHtmlAnswer(error: unknown): boolean {
+  const e = asErrorLike(error);
+  return e.name === 'SyntaxError' && typeof e.message === 'string' && /<!doctype|<html/i.test(e.message);
 }
 
 /** True when `error` is one of the AWS error codes given. */
@@ -85,7 +96,7 @@ export function isAwsError(error: unknown, ...codes: string[]): boolean {
 export function isRetryable(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false;
   const e = asErrorLike(error);
-  if (e.name === 'AbortError') return false;
+  if (e.name === 'AbortError' || isHtmlAnswer(error)) return false;
   for (const c of [e.name, e.Code, e.code]) {
     if (typeof c === 'string' && (RETRYABLE_CODES.has(c) || CONNECTION_CODES.has(c))) return true;
   }
@@ -95,6 +106,28 @@ export function isRetryable(error: unknown): boolean {
   if (retryable !== null && typeof retryable === 'object') return true; // SDK's own marker
   if (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return true;
   return false;
+}
+
+/** Codes that say AWS turned the request away before doing anything: safe even for creates. */
+const REJECTED_CODES = new Set([
+  'TooManyRequestsException', 'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestThrottled',
+  'RequestThrottledException', 'RequestLimitExceeded', 'SlowDown', 'ConcurrentModificationException',
+  'ConcurrentModification', 'ECONNREFUSED',
+]);
+
+/**
+ * Whether a request that is NOT idempotent (CreateAccount) may be sent again: only when AWS
+ * certainly did not act on it (throttled, refused connection). After a reset connection, a 5xx
+ * or a timeout the first request may have gone through; the caller must look before it retries
+ * (find the account by email), so those are not retried blindly.
+ */
+export function isRetryableNonIdempotent(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const e = asErrorLike(error);
+  for (const c of [e.name, e.Code, e.code]) {
+    if (typeof c === 'string' && REJECTED_CODES.has(c)) return true;
+  }
+  return httpStatusOf(error) === 429;
 }
 
 /** orgplane refused to run an operation, or the operation cannot succeed without a spec change. */

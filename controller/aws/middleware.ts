@@ -5,9 +5,17 @@
 import Bottleneck from 'bottleneck';
 import type { BuildHandler, BuildHandlerArguments, BuildHandlerOutput, BuildMiddleware, HandlerExecutionContext, MetadataBearer, Pluggable } from '@aws-sdk/types';
 import type { CallLog } from './clients.js';
-import { errorCode, isRetryable } from './errors.js';
+import { errorCode, isRetryable, isRetryableNonIdempotent } from './errors.js';
 
-export { isRetryable, errorCode } from './errors.js';
+export { isRetryable, isRetryableNonIdempotent, errorCode } from './errors.js';
+
+/**
+ * Calls that create something new on every request. A blind retry after a lost response could
+ * create a second account, so these are retried only when AWS surely did not act.
+ */
+export const NON_IDEMPOTENT_OPERATIONS: ReadonlySet<string> = new Set([
+  'Organizations:CreateAccount', 'Organizations:CreateGovCloudAccount', 'Organizations:InviteAccountToOrganization',
+]);
 
 export interface RetryOptions {
   /** Attempts in all, first one included. */
@@ -36,6 +44,11 @@ export const DEFAULT_RATE_LIMITS = {
 } satisfies Record<string, RateLimit>;
 
 export type ServiceName = keyof typeof DEFAULT_RATE_LIMITS;
+
+/** No client-side pacing at all: for a local emulator, which has no quotas to stay under. */
+export const UNLIMITED: Record<ServiceName, RateLimit> = Object.fromEntries(
+  Object.keys(DEFAULT_RATE_LIMITS).map((k) => [k, { tps: 0, burst: 0 }]),
+) as Record<ServiceName, RateLimit>;
 
 /**
  * Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform delay in
@@ -86,6 +99,7 @@ export function orgplaneMiddleware(deps: MiddlewareDeps): BuildMiddleware<object
   return (next: BuildHandler<object, MetadataBearer>, context: HandlerExecutionContext) =>
     async (args: BuildHandlerArguments<object>): Promise<BuildHandlerOutput<MetadataBearer>> => {
       const op = `${deps.service}:${operationName(context)}`;
+      const retryable = NON_IDEMPOTENT_OPERATIONS.has(op) ? isRetryableNonIdempotent : isRetryable;
       for (let attempt = 1; ; attempt++) {
         try {
           const send = (): Promise<BuildHandlerOutput<MetadataBearer>> => next(args);
@@ -94,7 +108,7 @@ export function orgplaneMiddleware(deps: MiddlewareDeps): BuildMiddleware<object
           return out;
         } catch (err) {
           deps.calls.record(op, errorCode(err));
-          if (attempt >= deps.retry.maxAttempts || !isRetryable(err)) throw err;
+          if (attempt >= deps.retry.maxAttempts || !retryable(err)) throw err;
           await sleep(backoffDelay(attempt, deps.retry, deps.random));
         }
       }

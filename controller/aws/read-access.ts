@@ -37,6 +37,8 @@ export interface ReadAccessOptions {
    * deleted): read them too, so that accounts that left a role's targets can be cleaned up.
    */
   knownRoles?: { key: string; roleName: string; accounts: { accountId: string; accessRoleName?: string }[] }[];
+  /** AWS names of permission sets whose manifests are gone (being deleted): read them in full too. */
+  removedPermissionSets?: string[];
   /** Parallel calls in flight (the rate limiter in clients keeps SSO Admin near 20 TPS). */
   concurrency?: number;
 }
@@ -65,6 +67,29 @@ const errOf = (e: unknown): AwsErrorShape => (typeof e === 'object' && e !== nul
 export function isNotImplemented(e: unknown): boolean {
   const x = errOf(e);
   return x.$metadata?.httpStatusCode === 500 && (x.name === 'SyntaxError' || /Deserialization error|not been implemented/i.test(x.message ?? ''));
+}
+
+// Operations an endpoint turned out not to implement, per clients object: asked once per process,
+// concurrent first callers wait for the first answer instead of each paying the retries.
+const gates = new WeakMap<object, Map<string, Promise<boolean>>>();
+
+/** Runs an optional call; `undefined` when the endpoint does not implement the operation. */
+export async function optionalCall<T>(clients: object, op: string, call: () => Promise<T>): Promise<{ value: T } | undefined> {
+  let m = gates.get(clients);
+  if (!m) { m = new Map(); gates.set(clients, m); }
+  const gate = m.get(op);
+  if (gate) return (await gate) ? { value: await call() } : undefined;
+  let settle!: (supported: boolean) => void;
+  m.set(op, new Promise<boolean>((r) => { settle = r; }));
+  try {
+    const value = await call();
+    settle(true);
+    return { value };
+  } catch (e) {
+    if (isNotImplemented(e)) { settle(false); return undefined; }
+    settle(true);
+    throw e;
+  }
 }
 
 export const isNotFound = (e: unknown): boolean =>
@@ -104,8 +129,9 @@ export async function readAccess(
   };
   const unsupported = (op: string) => { if (!access.unsupported!.includes(op)) access.unsupported!.push(op); };
 
-  const wantsIdentityCenter = Object.keys(desired.permissionSets).length > 0 || !!desired.organization?.identityCenter;
-  if (wantsIdentityCenter) await readIdentityCenter(clients, desired, actual, access, limit, unsupported);
+  const wantsIdentityCenter = Object.keys(desired.permissionSets).length > 0 || !!desired.organization?.identityCenter
+    || (opts.removedPermissionSets?.length ?? 0) > 0;
+  if (wantsIdentityCenter) await readIdentityCenter(clients, desired, actual, access, limit, unsupported, new Set(opts.removedPermissionSets ?? []));
   if (Object.keys(desired.roles).length > 0 || (opts.knownRoles?.length ?? 0) > 0) {
     await readRoles(clients, desired, actual, access, opts, limit);
   }
@@ -119,6 +145,7 @@ async function readIdentityCenter(
   access: ActualAccess,
   limit: number,
   unsupported: (op: string) => void,
+  removed: Set<string>,
 ): Promise<void> {
   const sso = clients.ssoAdmin;
   const ic = desired.organization?.identityCenter;
@@ -140,20 +167,11 @@ async function readIdentityCenter(
     const r = await sso.send(new ListPermissionSetsCommand({ InstanceArn: instanceArn, NextToken: t }));
     return { items: r.PermissionSets ?? [], next: r.NextToken };
   });
-  let tagsSupported = true;
   const described = await mapLimit(arns, limit, async (arn) => {
     const d = await sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }));
-    let tags: Tags | undefined;
-    if (tagsSupported) {
-      try {
-        tags = await readPermissionSetTags(clients, instanceArn, arn);
-      } catch (e) {
-        if (!isNotImplemented(e)) throw e;
-        tagsSupported = false;
-        unsupported('SSOAdmin:ListTagsForResource');
-      }
-    }
-    return { arn, ps: d.PermissionSet ?? {}, tags };
+    const tags = await optionalCall(clients, 'SSOAdmin:ListTagsForResource', () => readPermissionSetTags(clients, instanceArn, arn));
+    if (!tags) unsupported('SSOAdmin:ListTagsForResource');
+    return { arn, ps: d.PermissionSet ?? {}, tags: tags?.value };
   });
 
   // Accounts whose assignments matter: every desired target, plus wherever our principals hold
@@ -174,8 +192,9 @@ async function readIdentityCenter(
   const selected = described.filter(({ ps, tags }) => {
     const name = ps.Name ?? '';
     const ours = tags?.[TAG_MANAGED_BY] === MANAGED_BY_VALUE && (tags[TAG_OWNER] ?? '').startsWith(managedPrefix);
-    if (!desiredByAwsName.has(name) && !ours) access.unmanagedPermissionSets!.push(name);
-    return desiredByAwsName.has(name) || ours;
+    const wanted = desiredByAwsName.has(name) || ours || removed.has(name);
+    if (!wanted) access.unmanagedPermissionSets!.push(name);
+    return wanted;
   });
 
   await mapLimit(selected, limit, async ({ arn, ps, tags }) => {
@@ -183,6 +202,11 @@ async function readIdentityCenter(
     const full = await readPermissionSet(clients, instanceArn, arn, unsupported);
     const accounts = new Set<string>([...(expansion.get(name) ?? []), ...full.provisionedAccounts, ...full.outdatedAccounts]);
     for (const pa of principalAssignments) if (pa.PermissionSetArn === arn && pa.AccountId) accounts.add(pa.AccountId);
+    // A set being deleted must lose every assignment first; deletions are rare, so look everywhere
+    // (an endpoint may not report provisioning, and no manifest says where its principals are).
+    if (removed.has(name) && !desiredByAwsName.has(name)) {
+      for (const acc of Object.values(actual.accounts)) if (acc.state === 'ACTIVE') accounts.add(acc.id);
+    }
     const assignments: Record<string, string[]> = {};
     await mapLimit([...accounts].sort(), limit, async (accountId) => {
       const rows = await paginate(async (t) => {
@@ -235,14 +259,14 @@ async function readPermissionSet(
       return { items: r.CustomerManagedPolicyReferences ?? [], next: r.NextToken };
     }),
     sso.send(new GetInlinePolicyForPermissionSetCommand(base)).then((r) => r.InlinePolicy ?? ''),
-    sso.send(new GetPermissionsBoundaryForPermissionSetCommand(base)).then(
-      (r) => r.PermissionsBoundary,
-      (e: unknown) => {
-        if (isNotFound(e)) return undefined;
-        if (isNotImplemented(e)) { unsupported('SSOAdmin:GetPermissionsBoundaryForPermissionSet'); return undefined; }
-        throw e;
-      },
-    ),
+    optionalCall(clients, 'SSOAdmin:GetPermissionsBoundaryForPermissionSet', () =>
+      sso.send(new GetPermissionsBoundaryForPermissionSetCommand(base)).then(
+        (r) => r.PermissionsBoundary,
+        (e: unknown) => { if (isNotFound(e)) return undefined; throw e; },
+      )).then((r) => {
+      if (!r) unsupported('SSOAdmin:GetPermissionsBoundaryForPermissionSet');
+      return r?.value;
+    }),
     provisionedAccounts(clients, base, 'LATEST_PERMISSION_SET_PROVISIONED'),
     provisionedAccounts(clients, base, 'LATEST_PERMISSION_SET_NOT_PROVISIONED'),
   ]);

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import { API_VERSION, refKey, type AnyResource } from '../api/schemas.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { UNLIMITED } from '../aws/middleware.js';
 import { readOrganization, readTags } from '../aws/read-org.js';
 import { loadManifests } from '../model/load.js';
 import { buildDesired } from '../model/build.js';
@@ -31,8 +32,13 @@ const useColor = (o: CommonOptions) => o.color && process.stdout.isTTY === true 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 
+/** A local emulator has no API quotas: pacing calls for it would only make runs slow. */
+export const isLoopback = (endpoint: string | undefined): boolean =>
+  !!endpoint && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/.test(endpoint);
+
 function clientsFor(o: CommonOptions): AwsClients {
-  return createAwsClients({ endpoint: o.endpoint ?? process.env.AWS_ENDPOINT_URL, region: o.region });
+  const endpoint = o.endpoint ?? process.env.AWS_ENDPOINT_URL;
+  return createAwsClients({ endpoint, region: o.region, rateLimits: isLoopback(endpoint) ? UNLIMITED : undefined });
 }
 
 function printErrors(errors: ValidationError[]): void {

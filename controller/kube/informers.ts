@@ -1,7 +1,7 @@
 // One informer per orgplane kind in the watched namespace. They are the controller's trigger
 // (spec, annotation and deletion changes; not our own status writes) and its readiness signal.
 // An informer that stops on an error is restarted with capped, jittered backoff.
-import { makeInformer, type Informer, type KubernetesObject, type KubernetesListObject } from '@kubernetes/client-node';
+import { makeInformer, type Informer, type KubernetesObject, type KubernetesListObject, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ANNOTATION_PAUSED, KIND_NAMES, type AnyResource, type Kind } from '../api/schemas.js';
 import type { KubeApis } from './client.js';
@@ -16,6 +16,7 @@ export interface WatcherOptions {
   /** Called on every change that can alter the plan. */
   onChange: (reason: string) => void;
   backoff?: BackoffOptions;
+  onRestart?: (kind: Kind) => void;
 }
 
 /**
@@ -34,7 +35,7 @@ export function changeFingerprint(obj: KubernetesObject): string {
 
 interface KindWatch {
   kind: Kind;
-  informer: Informer<KubernetesObject> & { list(ns?: string): KubernetesObject[] };
+  informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
   synced: boolean;
   backoff: Backoff;
   restartTimer?: NodeJS.Timeout;
@@ -59,7 +60,7 @@ export class ResourceWatcher {
         w.synced = true;
         return res;
       };
-      const informer = makeInformer(apis.kc, watchPath(kind, namespace), list) as KindWatch['informer'];
+      const informer = makeInformer(apis.kc, watchPath(kind, namespace), list);
       Object.assign(w, { kind, informer, synced: false, backoff: new Backoff(this.opts.backoff ?? DEFAULT_BACKOFF) });
       informer.on('add', (o) => this.changed(kind, o, 'add'));
       informer.on('update', (o) => this.changed(kind, o, 'update'));
@@ -86,6 +87,7 @@ export class ResourceWatcher {
     if (this.stopped || w.restartTimer) return;
     const delay = w.backoff.next();
     this.restarts.set(w.kind, (this.restarts.get(w.kind) ?? 0) + 1);
+    this.opts.onRestart?.(w.kind);
     this.opts.log.warn({ kind: w.kind, status: httpStatus(err), err: errorMessage(err), retryInMs: delay }, 'informer stopped; restarting');
     w.restartTimer = setTimeout(() => {
       w.restartTimer = undefined;

@@ -17,7 +17,10 @@ export interface EngineEvent {
 }
 
 export interface ReconcileOutcome {
+  /** The plan computed at the start of the run. */
   plan: Plan;
+  /** What is still to do after the run (the plan again when nothing was applied). */
+  pending?: Plan;
   errors: ValidationError[];
   actual?: ActualOrg;
   /** One entry per op the executor ran; read loosely (see opFailed) to stay tolerant of its shape. */

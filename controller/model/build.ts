@@ -105,6 +105,7 @@ function policy(r: Resource<'ServiceControlPolicy'>): DesiredPolicy {
     description: s.description ?? '',
     content: minifyPolicy(s.document),
     awsManaged: s.awsManaged ?? false,
+    exclusiveTargets: s.exclusiveTargets ?? !(s.awsManaged ?? false),
     ...(s.id ? { id: s.id } : {}),
     targets,
     tags: { ...(s.tags ?? {}) },
@@ -257,7 +258,7 @@ export function buildDesired(resources: AnyResource[], ctx: BuildContext = {}): 
     for (const [field, dep] of ds) {
       if (!invalid.has(dep) || seen.has(dep)) continue;
       seen.add(dep);
-      errors.push({ resource: key, field, rule: 'dependency-invalid', message: `depends on ${dep}, which is invalid; nothing is applied for ${key} until ${dep} is fixed`, ...(sources[key] ? { source: sources[key] } : {}) });
+      errors.push({ resource: key, field, rule: 'dependency-invalid', message: `depends on ${dep}, which is invalid`, ...(sources[key] ? { source: sources[key] } : {}) });
     }
   }
 

@@ -71,6 +71,8 @@ export interface DesiredPolicy extends DesiredBase {
   awsManaged: boolean;
   id?: string;
   targets: TargetRef[];
+  /** Detach from targets not listed (false: the listed targets are a minimum). */
+  exclusiveTargets: boolean;
   deletionPolicy: 'Retain' | 'Delete';
 }
 

@@ -4,6 +4,7 @@
 // follows accounts across OUs; orgplane recomputes this on every reconcile.
 import type { ActualOrg, ActualAccount } from './actual.js';
 import { ROOT, type DesiredOrg, type DesiredAccount } from './desired.js';
+import { TAG_OWNER } from './ownership.js';
 
 export const DEFAULT_ACCESS_ROLE = 'OrganizationAccountAccessRole';
 
@@ -21,15 +22,20 @@ export interface AccountTarget {
 
 const usable = (a: ActualAccount): boolean => a.state === 'ACTIVE';
 
-/** The actual account a desired account stands for: by adopted id, then by email, then by a unique name. */
-export function matchAccount(d: DesiredAccount, actual: ActualOrg): ActualAccount | undefined {
+/**
+ * The actual account a desired account stands for, the way plan/match.ts pairs them: by adopted
+ * id, then by this namespace's ownership tag, then by email.
+ */
+export function matchAccount(d: DesiredAccount, actual: ActualOrg, namespace?: string): ActualAccount | undefined {
   if (d.id) return actual.accounts[d.id];
-  const email = d.email.toLowerCase();
   const all = Object.values(actual.accounts);
-  const byEmail = all.find((a) => a.email.toLowerCase() === email);
-  if (byEmail) return byEmail;
-  const byName = all.filter((a) => a.name === d.name);
-  return byName.length === 1 ? byName[0] : undefined;
+  if (namespace !== undefined) {
+    const owner = `${namespace}/${d.key}`;
+    const owned = all.find((a) => a.tags?.[TAG_OWNER] === owner);
+    if (owned) return owned;
+  }
+  const email = d.email.toLowerCase();
+  return all.find((a) => a.email.toLowerCase() === email);
 }
 
 /** AWS id of a desired OU ref ('root' included), or undefined while the OU does not exist yet. */
@@ -67,7 +73,7 @@ function actualSubtree(id: string, actual: ActualOrg, includeDescendants: boolea
 export function accountTarget(ref: string, desired: DesiredOrg, actual: ActualOrg): AccountTarget | undefined {
   const d = desired.accounts[ref];
   if (!d) return undefined;
-  const a = matchAccount(d, actual);
+  const a = matchAccount(d, actual, desired.namespace);
   if (a && !usable(a)) return undefined;
   return { ref, accountId: a?.id, name: a?.name ?? d.name, accessRoleName: d.accessRoleName || DEFAULT_ACCESS_ROLE };
 }
@@ -95,7 +101,7 @@ export function expandTargets(
   // Which actual accounts manifests describe (their placement is the desired one, not AWS's).
   const described = new Set<string>();
   for (const d of Object.values(desired.accounts)) {
-    const a = matchAccount(d, actual);
+    const a = matchAccount(d, actual, desired.namespace);
     if (a) described.add(a.id);
   }
   for (const ouRef of ous) {
@@ -111,5 +117,7 @@ export function expandTargets(
       }
     }
   }
-  return [...out.values()].sort((x, y) => (x.accountId ?? `~${x.ref}`).localeCompare(y.accountId ?? `~${y.ref}`));
+  // Known ids first (numeric order), then accounts still to be created by name.
+  const sortKey = (t: AccountTarget) => (t.accountId ? `0${t.accountId}` : `1${t.ref}`);
+  return [...out.values()].sort((x, y) => (sortKey(x) < sortKey(y) ? -1 : sortKey(x) > sortKey(y) ? 1 : 0));
 }

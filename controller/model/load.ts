@@ -91,7 +91,7 @@ function parseOne(text: string, sourceName: string): LoadResult {
       const firstLine = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       errors.push({
         resource: docKey,
-        field: '',
+        field: '(document)',
         rule: 'yaml-syntax',
         message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${firstLine}`,
         source: `${sourceName}:${pos.line}`,
@@ -112,7 +112,7 @@ function parseOne(text: string, sourceName: string): LoadResult {
 /** Checks apiVersion/kind/metadata.name; returns the Resource when the envelope is usable. */
 function checkEnvelope(value: unknown, docKey: string, source: string, errors: ValidationError[]): AnyResource | undefined {
   if (!isMapping(value)) {
-    errors.push({ resource: docKey, field: '', rule: 'not-a-mapping', message: `document is ${describeType(value)}, not a mapping with apiVersion, kind, metadata and spec`, source });
+    errors.push({ resource: docKey, field: '(document)', rule: 'not-a-mapping', message: `document is ${describeType(value)}, not a mapping with apiVersion, kind, metadata and spec`, source });
     return undefined;
   }
   const kind = value.kind;

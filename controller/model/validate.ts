@@ -15,6 +15,10 @@ import {
   type ValidationError,
 } from './desired.js';
 import { RESERVED_TAG_PREFIX } from './ownership.js';
+import { fieldPath } from './schema-check.js';
+
+/** "spec.tags" + "orgplane.io/x" -> spec.tags["orgplane.io/x"], the way schema errors name fields. */
+const keyField = (prefix: string, key: string): string => fieldPath('/' + key.replace(/~/g, '~0').replace(/\//g, '~1'), prefix);
 
 /** AWS Organizations allows OUs at most five levels below the root. */
 export const MAX_OU_DEPTH = 5;
@@ -154,7 +158,7 @@ export function validateGraph(g: GraphInput): ValidationError[] {
   };
   const reservedTags = (key: string, tags: Record<string, string>) => {
     for (const t of Object.keys(tags)) {
-      if (t.startsWith(RESERVED_TAG_PREFIX)) err(key, `spec.tags[${JSON.stringify(t)}]`, 'reserved-tag', `tag key ${JSON.stringify(t)} is reserved: keys starting with ${RESERVED_TAG_PREFIX} are set by orgplane`);
+      if (t.startsWith(RESERVED_TAG_PREFIX)) err(key, keyField('spec.tags', t), 'reserved-tag', `tag key ${JSON.stringify(t)} is reserved: keys starting with ${RESERVED_TAG_PREFIX} are set by orgplane`);
     }
   };
 
@@ -352,7 +356,7 @@ export function validateGraph(g: GraphInput): ValidationError[] {
     if (r.trust.accounts.length === 0 && r.trust.principalArns.length === 0) err(r.key, 'spec.trust', 'role-trust', 'must name at least one account or principal ARN');
     for (const a of r.trust.accounts) checkAccountRef(r.key, 'spec.trust.accounts', a, 'trusted account');
     for (const [name, doc] of Object.entries(r.inlinePolicies).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      for (const pr of checkPolicyDocument(doc)) err(r.key, `spec.inlinePolicies[${JSON.stringify(name)}]`, pr.rule, pr.message);
+      for (const pr of checkPolicyDocument(doc)) err(r.key, keyField('spec.inlinePolicies', name), pr.rule, pr.message);
     }
   }
   // IAM role names are unique per account (case-insensitively): two resources must not own the same role.

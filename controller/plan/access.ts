@@ -4,7 +4,7 @@
 import type { ActualOrg, ActualAccess, ActualPermissionSet, ActualRole, Tags } from '../model/actual.js';
 import type { DesiredOrg, DesiredPermissionSet, DesiredRole } from '../model/desired.js';
 import { expandTargets, accountTarget, matchAccount, type AccountTarget } from '../model/expand.js';
-import { ownershipTags, TAG_MANAGED_BY, TAG_OWNER, TAG_DELETION_POLICY, MANAGED_BY_VALUE, ownerValue } from '../model/ownership.js';
+import { ownershipTags, TAG_MANAGED_BY, TAG_OWNER, TAG_DELETION_POLICY, MANAGED_BY_VALUE } from '../model/ownership.js';
 import type { AccessOp, Blocked, IdRef, Op, PermissionSetBody, RoleBody } from './operations.js';
 
 // ---- canonical forms ---------------------------------------------------------------------------
@@ -80,7 +80,7 @@ export function trustPolicy(role: DesiredRole, desired: DesiredOrg, actual: Actu
   for (const ref of role.trust.accounts) {
     const d = desired.accounts[ref];
     if (!d) { unknown.push(ref); continue; }
-    const a = matchAccount(d, actual);
+    const a = matchAccount(d, actual, desired.namespace);
     if (a) principals.push(`arn:aws:iam::${a.id}:root`);
     else { principals.push(`arn:aws:iam::${accountPlaceholder(ref)}:root`); pendingAccounts.push(ref); }
   }
@@ -276,10 +276,13 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
         });
         for (const c of all) note(p.key, `${c} differs from the manifest`);
         psDeps = [upd.id];
-        if (changes.length && a.provisionedAccounts.length) {
+        // An account assignment provisions the set to its account, so a set with assignments is
+        // provisioned even where ListAccountsForProvisionedPermissionSet does not say so (moto).
+        const provisioned = new Set([...a.provisionedAccounts, ...Object.keys(a.assignments).filter((id) => a.assignments[id].length)]);
+        if (changes.length && provisioned.size) {
           add<Extract<AccessOp, { op: 'ProvisionPermissionSet' }>>({
             op: 'ProvisionPermissionSet', deps: [upd.id], resource: p.key, instanceArn, permissionSet: psRef, accounts: [], allProvisioned: true, name: p.name,
-            summary: `re-provision permission set ${p.name} to all ${a.provisionedAccounts.length} provisioned account(s)`,
+            summary: `re-provision permission set ${p.name} to all ${provisioned.size} provisioned account(s)`,
           });
         }
       } else if (a.outdatedAccounts.length) {
@@ -438,7 +441,7 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
       note(key, `role ${have.roleName} in ${accountName} (${have.accountId}) is no longer targeted; retained (deletionPolicy: Retain)`);
       continue;
     }
-    const acct = Object.values(desired.accounts).find((x) => matchAccount(x, actual)?.id === have.accountId);
+    const acct = Object.values(desired.accounts).find((x) => matchAccount(x, actual, ns)?.id === have.accountId);
     add<Extract<AccessOp, { op: 'DeleteRole' }>>({
       op: 'DeleteRole', deps: [], resource: key, accountId: have.accountId, accountName,
       accessRoleName: acct ? accountTarget(acct.ref, desired, actual)?.accessRoleName ?? acct.accessRoleName : 'OrganizationAccountAccessRole',
@@ -455,5 +458,3 @@ export const assignmentKey = (accountId: string, type: string, principalId: stri
 /** Access data for one snapshot, or empty when it was not read. */
 export const accessOf = (actual: ActualOrg): ActualAccess =>
   actual.access ?? { permissionSets: {}, principals: {}, roles: {}, roleReadErrors: {} };
-
-export { ownerValue };

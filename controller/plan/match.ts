@@ -303,3 +303,19 @@ function ouOrder(desired: DesiredOrg, warnings: string[]): { ou: DesiredOU; dept
 export function sortedValues<T>(rec: Record<string, T>): T[] {
   return Object.keys(rec).sort().map((k) => rec[k]);
 }
+
+/**
+ * metadata.name -> AWS id for every desired OU, account and policy that exists at its desired
+ * place (OUs being recreated and objects being created are absent), for status and {ref} seeding.
+ */
+export function matchedIds(desired: DesiredOrg, actual: ActualOrg, namespace: string, protectedKeys: Set<string> = new Set()): {
+  ous: Record<string, string>; accounts: Record<string, string>; policies: Record<string, string>;
+} {
+  const m = matchOrg(desired, actual, { namespace, protectedKeys });
+  const ids = <T extends { node: NodeKey }>(map: Map<string, T>): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const [name, x] of map) if (!isNewNode(x.node)) out[name] = x.node;
+    return out;
+  };
+  return { ous: ids(m.ous), accounts: ids(m.accounts), policies: ids(m.policies) };
+}

@@ -44,6 +44,8 @@ export type OrgOp =
       /** Preflight: SCP names the account gains and loses by the move. */
       gained: string[];
       lost: string[];
+      /** Stop the migration workflow at an approval gate before the move. */
+      requireApproval?: boolean;
     })
   | (OpBase & { op: 'CloseAccount'; accountId: string; name: string })
   | (OpBase & { op: 'RemoveAccount'; accountId: string; name: string })

@@ -129,8 +129,16 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
       : { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no workflow running' };
 
     const account = r.kind === 'Account' && id ? input.actual.accounts[id] : undefined;
+    const roleRows = r.kind === 'CrossAccountRole' ? (input.extra?.[key]?.roles as { account: string; error?: string }[] | undefined) ?? [] : undefined;
+    const roleFailures = roleRows?.filter((x) => x.error) ?? [];
     let ready: ConditionInput;
-    if (errors.length && !exists) ready = { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'the spec is invalid; nothing was created' };
+    if (roleRows && !errors.length) {
+      // A role is one resource in many accounts: usable only where it exists, so Ready says how many.
+      ready = roleRows.length && !roleFailures.length
+        ? { type: 'Ready', status: 'True', reason: 'Available', message: `role in place in ${roleRows.length} account(s)` }
+        : { type: 'Ready', status: 'False', reason: roleRows.length ? 'PartiallyAvailable' : 'NoTargets',
+          message: roleRows.length ? roleFailures.map((x) => `${x.account}: ${x.error}`).join('; ') : 'no target account' };
+    } else if (errors.length && !exists) ready = { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'the spec is invalid; nothing was created' };
     else if (account && account.state !== 'ACTIVE') ready = { type: 'Ready', status: 'False', reason: 'Unavailable', message: `account is ${account.state}` };
     else if (exists) ready = { type: 'Ready', status: 'True', reason: 'Available', message: `${r.kind} ${id} exists in AWS` };
     else if (inFlight) ready = { type: 'Ready', status: 'False', reason: 'Creating', message: workflow.message ?? 'being created' };

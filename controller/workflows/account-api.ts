@@ -122,6 +122,14 @@ export function sdkAccountApi(org: OrganizationsClient): AccountApi {
       return a.State ?? a.Status ?? 'ACTIVE';
     },
     async removeAccount(accountId) {
+      // Look first: a second RemoveAccountFromOrganization for a gone account is not a clean
+      // AccountNotFoundException everywhere (moto answers AWSOrganizationsNotInUseException).
+      try {
+        await org.send(new DescribeAccountCommand({ AccountId: accountId }));
+      } catch (e) {
+        if (isAwsError(e, 'AccountNotFoundException')) return 'already-removed';
+        throw e;
+      }
       try {
         await org.send(new RemoveAccountFromOrganizationCommand({ AccountId: accountId }));
         return 'removed';

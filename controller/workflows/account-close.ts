@@ -2,7 +2,7 @@
 // as closed: AWS keeps an account PENDING_CLOSURE for a long time). The close step reads the
 // account's state first, so a resumed or repeated step never closes twice.
 import { assign, setup } from 'xstate';
-import { backoff, type BaseContext, type FailEvent, type ResumeEvent, type WorkflowDefinition } from './types.js';
+import { backoff, formatDuration, type BaseContext, type FailEvent, type ResumeEvent, type WorkflowDefinition } from './types.js';
 
 export interface CloseInput {
   resource: string;
@@ -101,7 +101,7 @@ export const accountCloseMachine = setup({
             actions: assign(({ context, event }) => ({
               error: {
                 code: 'CloseAccountTimeout',
-                message: `account ${context.accountId} is still ${event.state} ${Math.round((context.deadline - context.startedAt) / 60_000)} minutes after CloseAccount`,
+                message: `account ${context.accountId} is still ${event.state} ${formatDuration(context.deadline - context.startedAt)} after CloseAccount`,
               },
             })),
           },

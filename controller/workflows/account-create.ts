@@ -6,7 +6,7 @@ import { assign, setup } from 'xstate';
 import { isRetryable } from '../aws/errors.js';
 import type { Tags } from '../model/actual.js';
 import type { CreateState } from './account-api.js';
-import { backoff, type BaseContext, type FailEvent, type ResumeEvent, type WorkflowDefinition } from './types.js';
+import { backoff, formatDuration, type BaseContext, type FailEvent, type ResumeEvent, type WorkflowDefinition } from './types.js';
 
 export interface CreateInput {
   resource: string;
@@ -178,7 +178,7 @@ export const accountCreateMachine = setup({
             actions: assign(({ context }) => ({
               error: {
                 code: 'CreateAccountTimeout',
-                message: `CreateAccount request ${context.requestId} still IN_PROGRESS after ${Math.round((context.deadline - context.startedAt) / 60_000)} minutes`,
+                message: `CreateAccount request ${context.requestId} still IN_PROGRESS after ${formatDuration(context.deadline - context.startedAt)}`,
               },
             })),
           },

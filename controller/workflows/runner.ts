@@ -8,7 +8,10 @@ import type { WorkflowStatus } from '../api/schemas.js';
 import { errorCode, isRetryable } from '../aws/errors.js';
 import type { OpOutcome } from '../plan/operations.js';
 import type { WorkflowStore } from './store.js';
-import type { BaseContext, StepIO, WorkflowDefinition, WorkflowError, WorkflowKind } from './types.js';
+import type { BaseContext, FailEvent, StepIO, WorkflowDefinition, WorkflowError, WorkflowKind } from './types.js';
+
+/** Any workflow definition (their methods take their own context; bivariant on purpose). */
+export type AnyWorkflow = WorkflowDefinition<BaseContext>;
 
 /** What the store's `snapshot` text holds. */
 export interface PersistedSnapshot {
@@ -61,7 +64,7 @@ export interface WorkflowRunResult {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function serializeSnapshot(def: WorkflowDefinition<never>, snap: AnyMachineSnapshot): string {
+export function serializeSnapshot(def: AnyWorkflow, snap: AnyMachineSnapshot): string {
   const body: PersistedSnapshot = {
     machine: def.machineId,
     version: 1,
@@ -85,7 +88,7 @@ export function parseSnapshot(text: string): PersistedSnapshot {
   return { machine: p.machine, version: 1, value: p.value, context: p.context, status: p.status === 'done' ? 'done' : 'active' };
 }
 
-export function restoreSnapshot(def: WorkflowDefinition<never>, text: string): AnyMachineSnapshot {
+export function restoreSnapshot(def: AnyWorkflow, text: string): AnyMachineSnapshot {
   const p = parseSnapshot(text);
   if (p.machine !== def.machineId) throw new Error(`stored snapshot is for ${p.machine}, not ${def.machineId}`);
   if (!(p.value in (def.machine.config.states ?? {}))) throw new Error(`stored snapshot state ${p.value} is not a state of ${def.machineId}`);
@@ -107,10 +110,10 @@ const stateOf = (snap: AnyMachineSnapshot): string => {
   return snap.value;
 };
 
-function statusOf(def: WorkflowDefinition<never>, snap: AnyMachineSnapshot, note?: string): WorkflowStatus {
+function statusOf(def: AnyWorkflow, snap: AnyMachineSnapshot, note?: string): WorkflowStatus {
   const ctx = snap.context as BaseContext;
   const state = stateOf(snap);
-  const message = (def as WorkflowDefinition<BaseContext>).message(state, ctx);
+  const message = def.message(state, ctx);
   return {
     kind: def.kind,
     phase: def.phase(state),
@@ -122,7 +125,7 @@ function statusOf(def: WorkflowDefinition<never>, snap: AnyMachineSnapshot, note
 
 /** Start a new workflow: its initial snapshot (the marker) is persisted before any AWS call. */
 export async function startWorkflow<I>(
-  def: WorkflowDefinition<never>, input: I & { resource: string }, deps: RunDeps,
+  def: AnyWorkflow, input: I & { resource: string }, deps: RunDeps,
 ): Promise<WorkflowRunResult> {
   const [snap] = initialTransition(def.machine as AnyStateMachine, input);
   await deps.store.save(input.resource, statusOf(def, snap));
@@ -131,7 +134,7 @@ export async function startWorkflow<I>(
 
 /** Resume a stored workflow. The last step may or may not have happened: RESUME lets the machine say what that means. */
 export async function resumeWorkflow(
-  def: WorkflowDefinition<never>, resourceKey: string, stored: WorkflowStatus, deps: RunDeps,
+  def: AnyWorkflow, resourceKey: string, stored: WorkflowStatus, deps: RunDeps,
 ): Promise<WorkflowRunResult> {
   if (!stored.snapshot) throw new Error(`stored ${stored.kind} workflow of ${resourceKey} has no snapshot`);
   let snap = restoreSnapshot(def, stored.snapshot);
@@ -145,8 +148,8 @@ export async function resumeWorkflow(
   return drive(def, resourceKey, snap, deps);
 }
 
-async function drive(def: WorkflowDefinition<never>, resourceKey: string, start: AnyMachineSnapshot, deps: RunDeps): Promise<WorkflowRunResult> {
-  const d = def as unknown as WorkflowDefinition<BaseContext>;
+async function drive(def: AnyWorkflow, resourceKey: string, start: AnyMachineSnapshot, deps: RunDeps): Promise<WorkflowRunResult> {
+  const d = def;
   const sleep = deps.sleep ?? defaultSleep;
   const attempts = Math.max(1, deps.stepAttempts ?? 3);
   const retryDelay = deps.retryDelayMs ?? 1_000;
@@ -193,7 +196,8 @@ async function drive(def: WorkflowDefinition<never>, resourceKey: string, start:
         }
         const code = errorCode(e);
         const msg = (e as Error).message ?? String(e);
-        event = { type: 'FAIL', code, message: msg.startsWith(code) ? msg : `${code}: ${msg}` };
+        const fail: FailEvent = { type: 'FAIL', code, message: msg.startsWith(code) ? msg : `${code}: ${msg}` };
+        event = fail;
         break;
       }
     }

@@ -57,3 +57,7 @@ export interface WorkflowDefinition<C extends BaseContext = BaseContext> {
 /** Exponential backoff without jitter (machines stay deterministic; the runner may add jitter). */
 export const backoff = (attempt: number, baseMs: number, maxMs: number): number =>
   Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+
+/** "45s" or "30 min", for messages. */
+export const formatDuration = (ms: number): string =>
+  ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`;

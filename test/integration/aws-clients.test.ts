@@ -112,6 +112,24 @@ describe('createAwsClients', () => {
     expect(clients.calls.total).toBe(3); // the reset, the 500, the success
   });
 
+  it('does not blindly resend CreateAccount after a lost response, but does after throttling', async () => {
+    proxy = await faultProxy(moto.endpoint, ['reset']);
+    clients = createAwsClients({ endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS, retry: fastRetry });
+    const create = () => clients!.organizations.send(new CreateAccountCommand({ AccountName: 'once', Email: 'once@example.com' }));
+    await expect(create()).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(clients.calls.toJSON()).toEqual({ 'Organizations:CreateAccount': 1 });
+    await proxy.close();
+    proxy = await faultProxy(moto.endpoint, ['throttle429']);
+    clients.destroy();
+    clients = createAwsClients({ endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS, retry: fastRetry });
+    const ok = await create();
+    expect(ok.CreateAccountStatus?.State).toBe('SUCCEEDED');
+    expect(Object.fromEntries(clients.calls.byOutcome)).toEqual({
+      'Organizations:CreateAccount:TooManyRequestsException': 1,
+      'Organizations:CreateAccount:ok': 1,
+    });
+  });
+
   it('gives up after maxAttempts and throws the last error', async () => {
     proxy = await faultProxy(moto.endpoint, ['throttle429', 'throttle429', 'throttle429', 'throttle429']);
     clients = createAwsClients({ endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS, retry: { ...fastRetry, maxAttempts: 3 } });

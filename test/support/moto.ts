@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { OrganizationsClient, CreateOrganizationCommand } from '@aws-sdk/client-organizations';
+import { seedEmulator } from '../../scripts/emulator-seed.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MOTO_BIN = process.env.ORGPLANE_MOTO_SERVER ?? path.join(repo, '.venv/bin/moto_server');
@@ -33,14 +33,18 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-export async function startMoto(): Promise<MotoServer> {
+/**
+ * iamManagedPolicies: load AWS managed IAM policies (ReadOnlyAccess, ...) as real accounts have
+ * them. It makes every new account's IAM slower in moto, so only tests that attach them ask.
+ */
+export async function startMoto(opts: { iamManagedPolicies?: boolean } = {}): Promise<MotoServer> {
   if (!existsSync(MOTO_BIN)) {
     throw new Error(`moto_server not found at ${MOTO_BIN}: run scripts/venv.sh (make test does)`);
   }
   const port = await freePort();
   const child: ChildProcess = spawn(MOTO_BIN, ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_ACCOUNT_ID: undefined } as NodeJS.ProcessEnv,
+    env: { ...process.env, MOTO_ACCOUNT_ID: undefined, MOTO_IAM_LOAD_MANAGED_POLICIES: opts.iamManagedPolicies ? 'true' : 'false' } as NodeJS.ProcessEnv,
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
@@ -73,26 +77,27 @@ export async function startMoto(): Promise<MotoServer> {
   };
 }
 
-/** Creates the organization (feature set ALL) that every test starts from, as an existing AWS setup would have. */
-export async function createOrganization(endpoint: string): Promise<void> {
-  const org = new OrganizationsClient({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
-  await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-  org.destroy();
+/**
+ * Creates the organization (feature set ALL) every test starts from, as an existing AWS setup
+ * has it; with groups, also the Identity Center groups an IdP would have synced.
+ */
+export async function createOrganization(endpoint: string, groups: string[] = []): Promise<void> {
+  await seedEmulator(endpoint, { groups, region: TEST_REGION, credentials: TEST_CREDENTIALS });
 }
 
 /**
  * vitest hook set: a moto server for this file, reset and given a fresh organization before each
  * test. Returns a holder whose `endpoint` is valid inside tests.
  */
-export function useMoto(opts: { organization?: boolean } = {}): { endpoint: string; server: MotoServer } {
+export function useMoto(opts: { organization?: boolean; groups?: string[]; iamManagedPolicies?: boolean } = {}): { endpoint: string; server: MotoServer } {
   const holder = {} as { endpoint: string; server: MotoServer };
   beforeAll(async () => {
-    holder.server = await startMoto();
+    holder.server = await startMoto({ iamManagedPolicies: opts.iamManagedPolicies });
     holder.endpoint = holder.server.endpoint;
   }, 60_000);
   beforeEach(async () => {
     await holder.server.reset();
-    if (opts.organization !== false) await createOrganization(holder.endpoint);
+    if (opts.organization !== false) await createOrganization(holder.endpoint, opts.groups);
   });
   afterAll(async () => { await holder.server?.stop(); });
   return holder;

@@ -28,6 +28,11 @@ export interface SyntheticOrgOptions {
   policies?: number;
   /** Namespace of the manifests, used in the ownership tags (orgplane.io/owner). */
   namespace?: string;
+  /**
+   * Share of accounts whose manifest sets user tags (default 0.1). Organizations has no bulk tag
+   * read, so every tagged account costs orgplane one ListTagsForResource per reconcile.
+   */
+  accountTagShare?: number;
   /** Write orgplane's ownership tags on the objects, as if orgplane had created them (default true). */
   ownershipTags?: boolean;
   domain?: string;
@@ -81,6 +86,7 @@ export function generateSyntheticOrg(o: SyntheticOrgOptions): SyntheticOrg {
   const policyCount = o.policies ?? Math.max(50, Math.ceil(ouCount / 4));
   const options = {
     accounts: o.accounts, seed, ous: ouCount, policies: policyCount,
+    accountTagShare: o.accountTagShare ?? 0.1,
     namespace: o.namespace ?? 'default', ownershipTags: o.ownershipTags ?? true, domain: o.domain ?? 'synthetic.example.com',
   };
   const owner = (key: string, deletionPolicy: string): Record<string, string> =>
@@ -112,7 +118,10 @@ export function generateSyntheticOrg(o: SyntheticOrgOptions): SyntheticOrg {
       name: `Account ${pad(i, w)}`,
       email: `aws+${ref}@${options.domain}`,
       parent,
-      tags: { env: pick(ENVS), 'cost-center': `cc-${pad(i % 40, 2)}`, ...owner(`Account/${ref}`, 'Retain') },
+      tags: {
+        ...(rand() < options.accountTagShare ? { env: pick(ENVS), 'cost-center': `cc-${pad(i % 40, 2)}` } : {}),
+        ...owner(`Account/${ref}`, 'Retain'),
+      },
     });
   }
 
@@ -215,15 +224,16 @@ export type ChangeKind = 'move-account' | 'scp-statement';
  * A copy of the manifests with one line changed: one account moved to another OU, or one SCP
  * statement's action changed. Returns what changed, for assertions and the benchmark table.
  */
-export function oneLineChange(org: SyntheticOrg, kind: ChangeKind): { resources: AnyResource[]; resource: string; description: string } {
-  const resources = structuredClone(syntheticManifests(org));
+export function oneLineChange(org: SyntheticOrg, kind: ChangeKind, base?: AnyResource[]): { resources: AnyResource[]; resource: string; description: string } {
+  const resources = structuredClone(base ?? syntheticManifests(org));
   if (kind === 'move-account') {
     const i = Math.floor(org.accounts.length / 2);
     const acct = org.accounts[i];
     const to = org.ous.find((o) => o.ref !== acct.parent && o.level === MAX_DEPTH) ?? org.ous.find((o) => o.ref !== acct.parent)!;
     const r = resources.find((x) => x.kind === 'Account' && x.metadata.name === acct.ref)!;
+    const from = (r.spec as { parent: string }).parent;
     (r.spec as { parent: string }).parent = to.ref;
-    return { resources, resource: `Account/${acct.ref}`, description: `spec.parent: ${acct.parent} -> ${to.ref}` };
+    return { resources, resource: `Account/${acct.ref}`, description: `spec.parent: ${from} -> ${to.ref}` };
   }
   const p = org.policies[Math.floor(org.policies.length / 2)];
   const r = resources.find((x) => x.kind === 'ServiceControlPolicy' && x.metadata.name === p.ref)!;
@@ -260,25 +270,27 @@ export async function loadIntoMoto(org: SyntheticOrg, endpoint: string, opts: { 
   const concurrency = opts.concurrency ?? 8;
   const calls: Record<string, number> = {};
   const client = new OrganizationsClient({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 5 });
-  const send = async <T>(name: string, cmd: Parameters<typeof client.send>[0]): Promise<T> => {
+  // Count every call (retries included) by operation, the way orgplane's CallLog does.
+  client.middlewareStack.add((next, context) => async (args) => {
+    const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
     calls[name] = (calls[name] ?? 0) + 1;
-    return (await client.send(cmd)) as T;
-  };
+    return next(args);
+  }, { step: 'finalizeRequest', name: 'syntheticOrgCallCount' });
   const t0 = Date.now();
   try {
-    const roots = await send<{ Roots?: { Id?: string; PolicyTypes?: { Type?: string; Status?: string }[] }[] }>('ListRoots', new ListRootsCommand({}));
+    const roots = await client.send(new ListRootsCommand({}));
     const root = roots.Roots?.[0];
     if (!root?.Id) throw new Error('moto has no organization root: create the organization first');
     const rootId = root.Id;
     if (!root.PolicyTypes?.some((t) => t.Type === SCP_TYPE && t.Status === 'ENABLED')) {
-      await send('EnablePolicyType', new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: SCP_TYPE }));
+      await client.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: SCP_TYPE }));
     }
     const ouIds: Record<string, string> = {};
     const accountIds: Record<string, string> = {};
     const idOf = (ref: string) => (ref === 'root' ? rootId : ouIds[ref] ?? accountIds[ref]);
     for (let l = 1; l <= MAX_DEPTH; l++) {
       await mapLimit(org.ous.filter((o) => o.level === l), concurrency, async (ou) => {
-        const r = await send<{ OrganizationalUnit?: { Id?: string } }>('CreateOrganizationalUnit', new CreateOrganizationalUnitCommand({
+        const r = await client.send(new CreateOrganizationalUnitCommand({
           ParentId: idOf(ou.parent), Name: ou.name, Tags: tagList(ou.tags),
         }));
         ouIds[ou.ref] = r.OrganizationalUnit?.Id ?? '';
@@ -288,27 +300,27 @@ export async function loadIntoMoto(org: SyntheticOrg, endpoint: string, opts: { 
     opts.onProgress?.(`${org.ous.length} OUs in ${tOus - t0} ms`);
     let done = 0;
     await mapLimit(org.accounts, concurrency, async (a) => {
-      const r = await send<{ CreateAccountStatus?: { AccountId?: string; State?: string } }>('CreateAccount', new CreateAccountCommand({
+      const r = await client.send(new CreateAccountCommand({
         AccountName: a.name, Email: a.email, Tags: tagList(a.tags),
       }));
       const id = r.CreateAccountStatus?.AccountId;
       if (!id) throw new Error(`CreateAccount ${a.email}: no account id (state ${r.CreateAccountStatus?.State})`);
       accountIds[a.ref] = id;
       if (a.parent !== 'root') {
-        await send('MoveAccount', new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: idOf(a.parent) }));
+        await client.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: idOf(a.parent) }));
       }
       if (++done % 500 === 0) opts.onProgress?.(`${done} accounts in ${Date.now() - tOus} ms`);
     });
     const tAccounts = Date.now();
     const policyIds: Record<string, string> = {};
     await mapLimit(org.policies, concurrency, async (p) => {
-      const r = await send<{ Policy?: { PolicySummary?: { Id?: string } } }>('CreatePolicy', new CreatePolicyCommand({
+      const r = await client.send(new CreatePolicyCommand({
         Name: p.name, Description: p.description, Type: SCP_TYPE, Content: JSON.stringify(p.document), Tags: tagList(p.tags),
       }));
       const id = r.Policy?.PolicySummary?.Id ?? '';
       policyIds[p.ref] = id;
       const targets = [...(p.targets.root ? ['root'] : []), ...p.targets.organizationalUnits, ...p.targets.accounts];
-      for (const t of targets) await send('AttachPolicy', new AttachPolicyCommand({ PolicyId: id, TargetId: idOf(t) }));
+      for (const t of targets) await client.send(new AttachPolicyCommand({ PolicyId: id, TargetId: idOf(t) }));
     });
     const tEnd = Date.now();
     return {

@@ -1,0 +1,287 @@
+// Runs a plan: ops as a DAG (an op starts once all its deps succeeded), at most `concurrency`
+// at a time. A failed op skips only its transitive dependents; the rest of the plan runs on.
+// Account lifecycle ops go through persisted workflows, access ops to access-writer, the rest
+// to org-writer (imported lazily so that this module has no load-time tie to them).
+import type { WorkflowStatus } from '../api/schemas.js';
+import type { AwsClients } from '../aws/clients.js';
+import type { AccessOp, IdRef, Op, OpOutcome, OrgOp, Plan } from '../plan/operations.js';
+import { sdkAccountApi, type AccountApi } from '../workflows/account-api.js';
+import type { WorkflowStore } from '../workflows/store.js';
+import {
+  resumeStoredWorkflows, runAccountOp,
+  type AccountOp, type ResumeResult, type WorkflowOptions,
+} from './account-ops.js';
+import { classifyError, OpDeferred } from './errors.js';
+import { ACCESS_OPS, ACCOUNT_OPS, APPLIED_REASON, DEPENDENCY_FAILED_REASON, FAILED_REASON } from './reasons.js';
+
+export type { AccountOp, ResumeResult, ResumedWorkflow, WorkflowOptions } from './account-ops.js';
+export { classifyError, OpDeferred, OpError } from './errors.js';
+
+export interface ApplyEvent {
+  resource: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /** Op id ("op-3") the event is about. */
+  op?: string;
+}
+
+export interface OpResult {
+  opId: string;
+  op: Op;
+  resource: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  outcome?: OpOutcome;
+  /** Why it failed or was skipped, as a sentence. */
+  error?: string;
+  /** For failures: whether a later run can succeed without a spec change. */
+  retryable?: boolean;
+  /**
+   * For skipped ops: 'observe-only', 'DependencyFailed', 'AwaitingApproval', 'InProgress'
+   * (a workflow needs more time than this run waits), 'QuotaGuard'. For failures: the error code.
+   */
+  reason?: string;
+}
+
+export interface ApplyResult {
+  results: OpResult[];
+  /** Resource key -> AWS id (an ARN for permission sets) produced by this run's ops (outcome.createdId), plus deps.ids. */
+  ids: Record<string, string>;
+  /** Resource key -> latest workflow status written in this run (undefined = removed). */
+  workflows: Record<string, WorkflowStatus | undefined>;
+}
+
+export type Resolve = (r: IdRef) => string;
+
+export interface OpRunners {
+  org?: (op: OrgOp, resolve: Resolve) => Promise<OpOutcome>;
+  access?: (op: AccessOp, resolve: Resolve) => Promise<OpOutcome>;
+  account?: (op: AccountOp, resolve: Resolve) => Promise<OpOutcome>;
+}
+
+export interface ApplyDeps {
+  clients: AwsClients;
+  workflowStore: WorkflowStore;
+  /** Ops in flight at once (default 4). */
+  concurrency?: number;
+  /** Run nothing: every op is reported skipped with reason 'observe-only'. */
+  observeOnly?: boolean;
+  /** Account closures this run may start (default 1, the Organization quota default). */
+  closuresAllowed?: number;
+  onEvent?: (e: ApplyEvent) => void;
+  /** Replace the writers (tests; or a caller with its own). */
+  runners?: OpRunners;
+  /** Ids known before the run (e.g. accounts adopted by resumeWorkflows) for {ref} resolution. */
+  ids?: Record<string, string>;
+  /** Gate account moves on approval: all of them (true) or those the function picks. MoveAccount.requireApproval also gates. */
+  requireApproval?: boolean | ((op: Extract<Op, { op: 'MoveAccount' }>) => boolean);
+  /** Whether the move of this resource was approved (checked while a migration awaits approval). */
+  isApproved?: (resourceKey: string) => boolean;
+  /** Resource keys whose migration is approved (same as isApproved; either one approving is enough). */
+  approvedMigrations?: ReadonlySet<string>;
+  /** Organizations calls of the account workflows (default: the SDK through clients.organizations). */
+  accountApi?: AccountApi;
+  workflow?: WorkflowOptions;
+}
+
+type Runner = (op: Op, resolve: Resolve) => Promise<OpOutcome>;
+
+const approvalCheck = (d: { isApproved?: (k: string) => boolean; approvedMigrations?: ReadonlySet<string> }) =>
+  (key: string): boolean => (d.approvedMigrations?.has(key) ?? false) || (d.isApproved?.(key) ?? false);
+
+function defaultRunner(deps: ApplyDeps, account: (op: AccountOp, resolve: Resolve) => Promise<OpOutcome>): Runner {
+  return async (op, resolve) => {
+    if (ACCOUNT_OPS.has(op.op)) return (deps.runners?.account ?? account)(op as AccountOp, resolve);
+    if (ACCESS_OPS.has(op.op)) {
+      if (deps.runners?.access) return deps.runners.access(op as AccessOp, resolve);
+      const m = await import('../aws/access-writer.js');
+      return m.executeAccessOp(deps.clients, op as AccessOp, resolve);
+    }
+    if (deps.runners?.org) return deps.runners.org(op as OrgOp, resolve);
+    const m = await import('../aws/org-writer.js');
+    return m.executeOrgOp(deps.clients, op as OrgOp, resolve);
+  };
+}
+
+export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promise<ApplyResult> {
+  const ops = plan.ops;
+  const ids: Record<string, string> = { ...deps.ids };
+  const emit = (e: ApplyEvent) => deps.onEvent?.(e);
+
+  if (deps.observeOnly) {
+    return {
+      results: ops.map((op) => ({ opId: op.id, op, resource: op.resource, status: 'skipped', reason: 'observe-only', error: 'observe-only mode: no AWS writes' })),
+      ids,
+      workflows: {},
+    };
+  }
+
+  // Capture every workflow status this run writes, for the caller's resource status.
+  const workflows: Record<string, WorkflowStatus | undefined> = {};
+  const store: WorkflowStore = {
+    load: () => deps.workflowStore.load(),
+    save: async (k, wf) => { await deps.workflowStore.save(k, wf); workflows[k] = wf; },
+  };
+  const hasAccountOps = ops.some((o) => ACCOUNT_OPS.has(o.op));
+  const stored = hasAccountOps && !deps.runners?.account ? await deps.workflowStore.load() : {};
+  let closuresLeft = deps.closuresAllowed ?? 1;
+  const approvalRule = deps.requireApproval;
+  const api = (): AccountApi => deps.accountApi ?? sdkAccountApi(deps.clients.organizations);
+
+  const accountRunner = (op: AccountOp, resolve: Resolve) => runAccountOp(op, {
+    api: api(),
+    store,
+    stored,
+    resolve,
+    takeClosure: () => (closuresLeft > 0 ? (closuresLeft--, true) : false),
+    requireApproval: (m) => m.requireApproval === true || approvalRule === true || (typeof approvalRule === 'function' && approvalRule(m)),
+    isApproved: approvalCheck(deps),
+    options: deps.workflow ?? {},
+    onWorkflowEvent: (type, reason, message) => emit({ resource: op.resource, type, reason, message, op: op.id }),
+  });
+  const run = defaultRunner(deps, accountRunner);
+
+  const resolve: Resolve = (r) => {
+    if ('id' in r) return r.id;
+    const id = ids[r.ref];
+    if (id === undefined) throw new Error(`unresolved reference ${r.ref}: no earlier operation in this run produced its id`);
+    return id;
+  };
+
+  const results = new Map<string, OpResult>();
+  const byId = new Map(ops.map((o) => [o.id, o]));
+  /** For a failed op: itself; for a skipped one: the failed/deferred op at the root of its chain. */
+  const rootCause = new Map<string, string>();
+  const limit = Math.max(1, Math.floor(deps.concurrency ?? 4));
+  let inFlight = 0;
+  const pending = new Set(ops.map((o) => o.id));
+
+  const settle = (r: OpResult) => { results.set(r.opId, r); pending.delete(r.opId); };
+
+  const describeRoot = (rootId: string): string => {
+    const root = byId.get(rootId);
+    const r = results.get(rootId);
+    const what = root ? `${root.id} (${root.summary})` : rootId;
+    if (r?.status === 'failed') return `${what} failed: ${r.error ?? 'unknown error'}`;
+    return `${what} did not run: ${r?.error ?? r?.reason ?? 'skipped'}`;
+  };
+
+  /** Skip ops whose deps did not succeed; fail ops with unknown deps. Repeats until nothing changes. */
+  const propagate = () => {
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const id of pending) {
+        const op = byId.get(id)!;
+        if (results.has(id) || runningIds.has(id)) continue;
+        const unknown = op.deps.find((d) => !byId.has(d));
+        if (unknown) {
+          settle({ opId: id, op, resource: op.resource, status: 'failed', reason: 'InvalidPlan', retryable: false, error: `depends on ${unknown}, which is not in the plan` });
+          rootCause.set(id, id);
+          emit({ resource: op.resource, type: 'Warning', reason: FAILED_REASON, message: `${op.summary}: depends on ${unknown}, which is not in the plan`, op: id });
+          changed = true;
+          continue;
+        }
+        const bad = op.deps.find((d) => { const s = results.get(d)?.status; return s === 'failed' || s === 'skipped'; });
+        if (bad) {
+          const root = rootCause.get(bad) ?? bad;
+          rootCause.set(id, root);
+          const error = `skipped: depends on ${describeRoot(root)}`;
+          settle({ opId: id, op, resource: op.resource, status: 'skipped', reason: 'DependencyFailed', error });
+          emit({ resource: op.resource, type: 'Warning', reason: DEPENDENCY_FAILED_REASON, message: `${op.summary}: ${error}`, op: id });
+          changed = true;
+        }
+      }
+    }
+  };
+
+  const runningIds = new Set<string>();
+
+  const execute = async (op: Op): Promise<void> => {
+    try {
+      const outcome = await run(op, resolve);
+      // Only createdId fills refs (an UpdatePolicy's arn must not stand in for the policy id).
+      if (outcome.createdId && op.resource) ids[op.resource] = outcome.createdId;
+      settle({ opId: op.id, op, resource: op.resource, status: 'succeeded', outcome });
+      emit({ resource: op.resource, type: 'Normal', reason: APPLIED_REASON[op.op], message: outcome.message ?? op.summary, op: op.id });
+    } catch (e) {
+      rootCause.set(op.id, op.id);
+      if (e instanceof OpDeferred) {
+        settle({ opId: op.id, op, resource: op.resource, status: 'skipped', reason: e.reason, error: e.message });
+        emit({ resource: op.resource, type: e.reason === 'QuotaGuard' ? 'Warning' : 'Normal', reason: e.reason, message: e.message, op: op.id });
+        return;
+      }
+      const c = classifyError(e);
+      settle({ opId: op.id, op, resource: op.resource, status: 'failed', reason: c.code, error: c.message, retryable: c.retryable });
+      emit({ resource: op.resource, type: 'Warning', reason: FAILED_REASON, message: `${op.summary}: ${c.message}`, op: op.id });
+    }
+  };
+
+  await new Promise<void>((done) => {
+    const pump = () => {
+      propagate();
+      for (const op of ops) {
+        if (inFlight >= limit) break;
+        if (!pending.has(op.id) || runningIds.has(op.id)) continue;
+        if (!op.deps.every((d) => results.get(d)?.status === 'succeeded')) continue;
+        runningIds.add(op.id);
+        inFlight++;
+        void execute(op).finally(() => {
+          runningIds.delete(op.id);
+          inFlight--;
+          pump();
+        });
+      }
+      if (inFlight === 0) {
+        // Nothing running and nothing startable: what is left waits on itself.
+        const stuck = new Set(pending);
+        for (const id of stuck) {
+          const op = byId.get(id)!;
+          settle({ opId: id, op, resource: op.resource, status: 'failed', reason: 'InvalidPlan', retryable: false, error: `dependency cycle: ${id} waits on ${op.deps.filter((d) => stuck.has(d)).join(', ')}` });
+          emit({ resource: op.resource, type: 'Warning', reason: FAILED_REASON, message: `${op.summary}: dependency cycle`, op: id });
+        }
+        done();
+      }
+    };
+    pump();
+  });
+
+  return { results: ops.map((o) => results.get(o.id)!), ids, workflows };
+}
+
+export interface ResumeWorkflowsDeps {
+  clients: AwsClients;
+  workflowStore: WorkflowStore;
+  observeOnly?: boolean;
+  concurrency?: number;
+  isApproved?: (resourceKey: string) => boolean;
+  approvedMigrations?: ReadonlySet<string>;
+  onEvent?: (e: ApplyEvent) => void;
+  accountApi?: AccountApi;
+  workflow?: WorkflowOptions;
+}
+
+/**
+ * Resume every unfinished workflow in the store (call before reading the organization and
+ * planning). In observe-only mode nothing runs; the unfinished workflows are listed as waiting.
+ */
+export async function resumeWorkflows(deps: ResumeWorkflowsDeps): Promise<ResumeResult> {
+  if (deps.observeOnly) {
+    const stored = await deps.workflowStore.load();
+    const { isFinished } = await import('../workflows/runner.js');
+    return {
+      resumed: Object.entries(stored).filter(([, wf]) => !isFinished(wf)).map(([resource, wf]) => ({
+        resource, kind: wf.kind, status: 'waiting' as const, phase: wf.phase, message: `observe-only: not resumed (${wf.message ?? wf.phase})`,
+      })),
+      ids: {},
+      workflows: {},
+    };
+  }
+  return resumeStoredWorkflows({
+    api: deps.accountApi ?? sdkAccountApi(deps.clients.organizations),
+    workflowStore: deps.workflowStore,
+    isApproved: approvalCheck(deps),
+    concurrency: deps.concurrency,
+    workflow: deps.workflow,
+    onEvent: deps.onEvent,
+  });
+}

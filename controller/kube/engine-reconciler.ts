@@ -1,0 +1,34 @@
+// Binds the controller to the engine (controller/engine.ts) with the AWS clients it runs with.
+import type { AnyResource } from '../api/schemas.js';
+import { refKey } from '../api/schemas.js';
+import type { AwsClients } from '../aws/clients.js';
+import type { Reconciler } from './reconciler.js';
+
+/** On an Account: a person approved its pending move to another OU (any value but "false"). */
+export const ANNOTATION_APPROVE_MIGRATION = 'orgplane.io/approve-migration';
+
+export function approvedMigrations(resources: readonly AnyResource[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of resources) {
+    const v = r.metadata.annotations?.[ANNOTATION_APPROVE_MIGRATION];
+    if (r.kind === 'Account' && v !== undefined && v !== 'false') out.add(refKey('Account', r.metadata.name));
+  }
+  return out;
+}
+
+export function engineReconciler(clients: AwsClients, opts: { concurrency?: number } = {}): Reconciler {
+  return async (resources, ctx) => {
+    // Loaded on first use: the engine pulls in every AWS adapter and workflow.
+    const { reconcile } = await import('../engine.js');
+    const r = await reconcile(resources, {
+      clients,
+      namespace: ctx.namespace,
+      workflowStore: ctx.workflowStore,
+      apply: ctx.apply,
+      observeOnly: ctx.observeOnly,
+      concurrency: opts.concurrency,
+      approvedMigrations: approvedMigrations(resources),
+    });
+    return { plan: r.plan, pending: r.pending, errors: r.errors, actual: r.actual, applied: r.applied, statuses: r.statuses, events: r.events };
+  };
+}

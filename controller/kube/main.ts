@@ -1,0 +1,212 @@
+// `orgplane controller`: the Kubernetes controller process. runController() is the library
+// entry (tests run it in-process); controllerMain() parses flags for the CLI.
+import { hostname } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import type { Logger, LevelWithSilent } from 'pino';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { loadKubeConfig, makeApis, type KubeApis } from './client.js';
+import { Controller } from './controller.js';
+import { engineReconciler } from './engine-reconciler.js';
+import { HealthServer } from './health.js';
+import { createLogger } from './log.js';
+import { ControllerMetrics } from './metrics.js';
+import type { Reconciler } from './reconciler.js';
+
+export interface RunControllerOptions {
+  /** The namespace whose resources form the org graph. */
+  namespace: string;
+  kubeconfig?: string;
+  apis?: KubeApis;
+  /** AWS endpoint (an emulator), region and credentials; default: the SDK's chain. */
+  endpoint?: string;
+  region?: string;
+  credentials?: AwsCredentialIdentity;
+  /** Replaces the engine (tests of the Kubernetes side). */
+  reconciler?: Reconciler;
+  observeOnly?: boolean;
+  identity?: string;
+  leaderElection?: boolean;
+  leaseNamespace?: string;
+  leaseName?: string;
+  leaseDurationSeconds?: number;
+  renewIntervalMs?: number;
+  renewDeadlineMs?: number;
+  debounceMs?: number;
+  maxDelayMs?: number;
+  resyncMs?: number;
+  requeueMs?: number;
+  concurrency?: number;
+  /** Client-side AWS requests per second for every service (0 = unlimited); default: per-service limits. */
+  awsTps?: number;
+  /** Health/metrics port; 0 = any free port; -1 = no server. */
+  port?: number;
+  host?: string;
+  log?: Logger;
+  logLevel?: LevelWithSilent;
+  /** Stop the controller when leadership is lost (the CLI does, so the pod restarts clean). */
+  exitOnLeadershipLoss?: boolean;
+}
+
+export interface ControllerHandle {
+  controller: Controller;
+  metrics: ControllerMetrics;
+  clients?: AwsClients;
+  /** Bound health/metrics port (undefined with port -1). */
+  port?: number;
+  identity: string;
+  /** Resolves with the reason when the controller stops on its own (leadership lost). */
+  done: Promise<string>;
+  stop(opts?: { releaseLease?: boolean }): Promise<void>;
+}
+
+export async function runController(o: RunControllerOptions): Promise<ControllerHandle> {
+  const identity = o.identity ?? `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
+  const log = o.log ?? createLogger(o.logLevel ?? 'info', { namespace: o.namespace, identity });
+  const apis = o.apis ?? makeApis(loadKubeConfig(o.kubeconfig));
+  const metrics = new ControllerMetrics(o.port !== -1);
+  let clients: AwsClients | undefined;
+  let reconciler = o.reconciler;
+  if (!reconciler) {
+    const tps = o.awsTps;
+    const rateLimits = tps === undefined ? undefined
+      : Object.fromEntries((['Organizations', 'SSOAdmin', 'IAM', 'STS', 'Identitystore'] as const).map((s) => [s, { tps, burst: Math.max(1, tps) }]));
+    clients = createAwsClients({ endpoint: o.endpoint, region: o.region, credentials: o.credentials, rateLimits });
+    reconciler = engineReconciler(clients, { concurrency: o.concurrency });
+  }
+  let finish!: (reason: string) => void;
+  const done = new Promise<string>((resolve) => { finish = resolve; });
+  const renewIntervalMs = o.renewIntervalMs ?? 5000;
+  const leaseDurationSeconds = o.leaseDurationSeconds ?? 15;
+  const controller = new Controller({
+    apis,
+    namespace: o.namespace,
+    identity,
+    reconciler,
+    observeOnly: o.observeOnly ?? false,
+    leaderElection: {
+      enabled: o.leaderElection ?? true,
+      namespace: o.leaseNamespace ?? process.env.POD_NAMESPACE ?? o.namespace,
+      name: o.leaseName ?? `orgplane-${o.namespace}`,
+      leaseDurationSeconds,
+      renewIntervalMs,
+      renewDeadlineMs: o.renewDeadlineMs ?? Math.min(leaseDurationSeconds * 1000 * 2 / 3, renewIntervalMs * 2),
+    },
+    debounceMs: o.debounceMs ?? 2000,
+    maxDelayMs: o.maxDelayMs ?? 10_000,
+    resyncMs: o.resyncMs ?? 5 * 60_000,
+    requeueMs: o.requeueMs ?? 10_000,
+    log,
+    metrics,
+    awsCalls: clients?.calls,
+    onLeadershipLost: (reason) => { if (o.exitOnLeadershipLoss) finish(`leadership lost: ${reason}`); },
+  });
+  let server: HealthServer | undefined;
+  let port: number | undefined;
+  if (o.port !== -1) {
+    server = new HealthServer({
+      port: o.port ?? 8080,
+      host: o.host,
+      registry: metrics.registry,
+      readiness: () => controller.readiness(),
+      beforeMetrics: () => {
+        metrics.queueDepth.set(controller.scheduler.depth());
+        if (clients) metrics.syncAwsCalls(clients.calls);
+      },
+    });
+    port = await server.start();
+  }
+  await controller.start();
+  log.info({ port, observeOnly: o.observeOnly ?? false, leaderElection: o.leaderElection ?? true }, 'controller started');
+  let stopped = false;
+  const stop = async (opts: { releaseLease?: boolean } = {}) => {
+    if (stopped) return;
+    stopped = true;
+    await controller.stop(opts);
+    await server?.stop();
+    clients?.destroy();
+    finish('stopped');
+  };
+  return { controller, metrics, clients, port, identity, done, stop };
+}
+
+/** "500ms", "2s", "5m", "1h" or plain seconds -> milliseconds. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new Error(`invalid duration "${v}" (use e.g. 500ms, 2s, 5m, 1h)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}
+
+export async function controllerMain(argv: string[]): Promise<void> {
+  const cmd = new Command('orgplane controller')
+    .description('Kubernetes controller: reconcile the orgplane.io resources of one namespace to the AWS Organization')
+    .option('-n, --namespace <ns>', 'namespace whose resources form the organization graph', process.env.WATCH_NAMESPACE ?? process.env.POD_NAMESPACE ?? 'default')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--endpoint <url>', 'AWS endpoint (an emulator such as moto); default AWS_ENDPOINT_URL or real AWS')
+    .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1')
+    .option('--observe-only', 'plan and report in status, never write to AWS')
+    .option('--identity <id>', 'leader election identity (default: pod name + pid)')
+    .option('--no-leader-election', 'reconcile without a Lease (one replica only)')
+    .option('--lease-namespace <ns>', 'namespace of the leader Lease (default: POD_NAMESPACE or --namespace)')
+    .option('--lease-name <name>', 'name of the leader Lease (default: orgplane-<namespace>)')
+    .option('--lease-duration <d>', 'lease duration', '15s')
+    .option('--renew-interval <d>', 'how often the leader renews', '5s')
+    .option('--debounce <d>', 'quiet time after the last change before a reconcile', '2s')
+    .option('--resync <d>', 'periodic drift resync', '5m')
+    .option('--requeue <d>', 'recheck interval while deletions or workflows are under way', '10s')
+    .option('--concurrency <n>', 'AWS writes in flight at once', (v) => Number.parseInt(v, 10), 4)
+    .option('--aws-tps <n>', 'client-side AWS requests per second per service, 0 = unlimited (default: per-service limits below AWS quotas)', (v) => Number.parseFloat(v))
+    .option('--port <n>', 'health and metrics port (/healthz, /readyz, /metrics)', (v) => Number.parseInt(v, 10), 8080)
+    .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.LOG_LEVEL ?? 'info')
+    .exitOverride();
+  cmd.parse(argv, { from: 'user' });
+  const f = cmd.opts<{
+    namespace: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; identity?: string;
+    leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
+    debounce: string; resync: string; requeue: string; concurrency: number; awsTps?: number; port: number; logLevel: LevelWithSilent;
+  }>();
+  const handle = await runController({
+    namespace: f.namespace,
+    kubeconfig: f.kubeconfig,
+    endpoint: f.endpoint,
+    region: f.region,
+    observeOnly: f.observeOnly,
+    identity: f.identity,
+    leaderElection: f.leaderElection,
+    leaseNamespace: f.leaseNamespace,
+    leaseName: f.leaseName,
+    leaseDurationSeconds: Math.round(parseDuration(f.leaseDuration) / 1000),
+    renewIntervalMs: parseDuration(f.renewInterval),
+    debounceMs: parseDuration(f.debounce),
+    resyncMs: parseDuration(f.resync),
+    requeueMs: parseDuration(f.requeue),
+    concurrency: f.concurrency,
+    awsTps: f.awsTps,
+    port: f.port,
+    logLevel: f.logLevel,
+    exitOnLeadershipLoss: true,
+  });
+  const shutdown = (signal: string) => {
+    void handle.stop({ releaseLease: true }).then(() => process.exit(0), () => process.exit(1));
+    void signal;
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  const reason = await handle.done;
+  if (reason !== 'stopped') {
+    // Leadership lost: exit so the pod restarts with clean state (client-go does the same).
+    await handle.stop({ releaseLease: false });
+    process.exit(1);
+  }
+}
+
+// `tsx controller/kube/main.ts [flags]` (or node dist/kube/main.js) runs the controller directly.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  controllerMain(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`orgplane controller: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,82 @@
+// Helpers for access tests: plain DesiredOrg pieces, and a small in-order runner of access ops
+// against real AWS-API endpoints (moto) through the real writer. Owned by the access tests.
+import type { AwsClients } from '../../controller/aws/clients.js';
+import { executeAccessOp } from '../../controller/aws/access-writer.js';
+import { readAccess, type ReadAccessOptions } from '../../controller/aws/read-access.js';
+import { readOrganization } from '../../controller/aws/read-org.js';
+import type { ActualOrg } from '../../controller/model/actual.js';
+import {
+  DEFAULT_QUOTAS, type DesiredAccount, type DesiredOrg, type DesiredOU, type DesiredPermissionSet, type DesiredRole,
+} from '../../controller/model/desired.js';
+import { planAccess, type AccessPlan, type AccessPlanOptions } from '../../controller/plan/access.js';
+import type { AccessOp, IdRef, Op, OpOutcome } from '../../controller/plan/operations.js';
+
+export const NS = 'securecart';
+
+export function emptyDesired(): DesiredOrg {
+  return { namespace: NS, quotas: { ...DEFAULT_QUOTAS }, ous: {}, accounts: {}, policies: {}, permissionSets: {}, roles: {} };
+}
+
+export const ou = (ref: string, parent = 'root', name = ref): DesiredOU =>
+  ({ key: `OrganizationalUnit/${ref}`, ref, name, parent, tags: {}, paused: false, deletionPolicy: 'Retain' });
+
+export const account = (ref: string, parent: string, email = `${ref}@securecart.example`, extra: Partial<DesiredAccount> = {}): DesiredAccount =>
+  ({ key: `Account/${ref}`, ref, name: ref, email, parent, accessRoleName: 'OrganizationAccountAccessRole', tags: {}, paused: false, deletionPolicy: 'Retain', ...extra });
+
+export const permissionSet = (ref: string, extra: Partial<DesiredPermissionSet> = {}): DesiredPermissionSet => ({
+  key: `PermissionSet/${ref}`, ref, name: ref, description: '', sessionDuration: 'PT1H', relayState: '',
+  managedPolicies: [], customerManagedPolicies: [], inlinePolicy: '', assignments: [], tags: {}, paused: false, deletionPolicy: 'Retain',
+  ...extra,
+});
+
+export const role = (ref: string, extra: Partial<DesiredRole> = {}): DesiredRole => ({
+  key: `CrossAccountRole/${ref}`, ref, roleName: ref, path: '/', description: '', targetAccounts: [], targetOUs: [], includeDescendants: true,
+  trust: { accounts: [], principalArns: ['111122223333'], requireMfa: false }, managedPolicyArns: [], inlinePolicies: {},
+  maxSessionDuration: 3600, tags: {}, paused: false, deletionPolicy: 'Retain', ...extra,
+});
+
+export interface RunResult {
+  op: AccessOp;
+  status: 'succeeded' | 'failed' | 'skipped';
+  error?: string;
+  outcome?: OpOutcome;
+}
+
+/**
+ * Runs access ops in dependency order, one at a time, resolving IdRefs from the outcomes of the
+ * ops that created them; a failed op skips its dependants, the others still run.
+ */
+export async function runAccessOps(clients: AwsClients, ops: AccessOp[], created: Record<string, string> = {}): Promise<RunResult[]> {
+  const done = new Map<string, RunResult>();
+  const resolve = (r: IdRef): string => {
+    if ('id' in r) return r.id;
+    const id = created[r.ref];
+    if (!id) throw new Error(`unresolved ${r.ref}`);
+    return id;
+  };
+  const remaining = [...ops];
+  while (remaining.length) {
+    const i = remaining.findIndex((o) => o.deps.every((d) => done.has(d) || !ops.some((x) => x.id === d)));
+    if (i < 0) throw new Error('dependency cycle');
+    const [op] = remaining.splice(i, 1);
+    const failedDep = op.deps.find((d) => done.get(d) && done.get(d)!.status !== 'succeeded');
+    if (failedDep) { done.set(op.id, { op, status: 'skipped', error: `${failedDep} did not succeed` }); continue; }
+    try {
+      const outcome = await executeAccessOp(clients, op, resolve, { assumeAttempts: 1, pollDelayMs: 10 });
+      if (outcome.createdId) created[op.resource] = outcome.createdId;
+      done.set(op.id, { op, status: 'succeeded', outcome });
+    } catch (e) {
+      done.set(op.id, { op, status: 'failed', error: (e as Error).message });
+    }
+  }
+  return ops.map((o) => done.get(o.id)!);
+}
+
+/** One read + plan of the access part, the way the engine does it. */
+export async function planOnce(
+  clients: AwsClients, desired: DesiredOrg, orgOps: Op[] = [], opts: { read?: ReadAccessOptions; plan?: AccessPlanOptions } = {},
+): Promise<{ actual: ActualOrg; plan: AccessPlan }> {
+  const actual = await readOrganization(clients);
+  actual.access = await readAccess(clients, desired, actual, opts.read);
+  return { actual, plan: planAccess(desired, actual, orgOps, opts.plan) };
+}
