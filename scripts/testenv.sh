@@ -173,6 +173,7 @@ cmd_start() {
   # etcd: single member, everything on loopback and off the default 2379/2380.
   setsid nohup etcd \
     --name=testenv \
+    --logger=zap --log-outputs=stderr \
     --data-dir="$state/etcd-data" \
     --listen-client-urls="http://127.0.0.1:$etcd_port" \
     --advertise-client-urls="http://127.0.0.1:$etcd_port" \

@@ -188,7 +188,13 @@ export async function readOrganization(clients: AwsClients, opts: ReadOrgOptions
 
   const policyList = await mapLimit(policySummaries, concurrency, (s) => readPolicy(clients, s, opts));
   const policies: Record<string, ActualPolicy> = {};
-  for (const p of policyList) policies[p.id] = p;
+  // One consistent snapshot: a target that is no longer in the tree (an OU deleted a moment ago,
+  // which AWS may still list for a while — and moto forever) is not an attachment to plan with.
+  const inTree = (t: string) => t === root.Id || ous[t] !== undefined || accounts[t] !== undefined;
+  for (const p of policyList) {
+    if (p.targets) p.targets = p.targets.filter(inTree);
+    policies[p.id] = p;
+  }
 
   return {
     id: o.Id ?? '',

@@ -4,12 +4,21 @@
 // account are left out: orgplane never needs to own them.
 import { API_VERSION, type AnyResource, type Resource } from '../api/schemas.js';
 import type { ActualOrg, ActualOU, Tags } from './actual.js';
-import { RESERVED_TAG_PREFIX } from './ownership.js';
+import { RESERVED_TAG_PREFIX, TAG_OWNER } from './ownership.js';
 
 /** DNS-1123 label from an AWS name: "Security PROD" -> "security-prod". */
 export function slug(name: string): string {
   const s = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
   return s || 'x';
+}
+
+/**
+ * The metadata.name an earlier orgplane run recorded in the object's owner tag
+ * ("<namespace>/<Kind>/<name>"), so re-importing a managed org keeps its names and ownership.
+ */
+function ownedName(tags: Tags | undefined, kind: string): string | undefined {
+  const parts = tags?.[TAG_OWNER]?.split('/');
+  return parts && parts.length === 3 && parts[1] === kind ? parts[2] : undefined;
 }
 
 /** Gives every object a unique metadata.name per kind, deterministic for a given org. */
@@ -59,7 +68,7 @@ export function importOrganization(actual: ActualOrg, opts: { namespace?: string
   ouNames.take('root', 'root');
   for (const ou of ousTopDown(actual)) {
     const parentRef = refs.get(ou.parentId) ?? 'root';
-    const name = ouNames.take(slug(ou.name), parentRef === 'root' ? ou.id.slice(-6) : parentRef);
+    const name = ouNames.take(ownedName(ou.tags, 'OrganizationalUnit') ?? slug(ou.name), parentRef === 'root' ? ou.id.slice(-6) : parentRef);
     refs.set(ou.id, name);
     const r: Resource<'OrganizationalUnit'> = {
       apiVersion: API_VERSION, kind: 'OrganizationalUnit', metadata: meta(name),
@@ -75,7 +84,7 @@ export function importOrganization(actual: ActualOrg, opts: { namespace?: string
     .filter((a) => a.id !== actual.managementAccountId && a.state !== 'SUSPENDED' && a.state !== 'PENDING_CLOSURE')
     .sort(byName);
   for (const a of accounts) {
-    const name = accountNames.take(slug(a.name), a.id);
+    const name = accountNames.take(ownedName(a.tags, 'Account') ?? slug(a.name), a.id);
     refs.set(a.id, name);
     const r: Resource<'Account'> = {
       apiVersion: API_VERSION, kind: 'Account', metadata: meta(name),
@@ -88,7 +97,7 @@ export function importOrganization(actual: ActualOrg, opts: { namespace?: string
 
   const policyNames = new NameAllocator();
   for (const p of Object.values(actual.policies).filter((p) => !p.awsManaged).sort(byName)) {
-    const name = policyNames.take(slug(p.name), p.id.slice(-6));
+    const name = policyNames.take(ownedName(p.tags, 'ServiceControlPolicy') ?? slug(p.name), p.id.slice(-6));
     let document: unknown = p.content;
     try { document = JSON.parse(p.content); } catch { /* keep the text: validation will say what is wrong */ }
     const targets: { root?: boolean; organizationalUnits?: string[]; accounts?: string[] } = {};
