@@ -14,11 +14,11 @@ moto_pid=$!
 trap 'kill $moto_pid 2>/dev/null || true; wait $moto_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "$endpoint/moto-api/" >/dev/null 2>&1 && break; sleep 0.1; done
 
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$endpoint"
-orgplane() { npx --no-install tsx controller/cli/main.ts "$@"; }
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$endpoint"
+orgplane() { node --import tsx controller/cli/main.ts "$@"; }
 
 echo "== local AWS emulator (moto) at $endpoint, with an empty organization"
-npx --no-install tsx scripts/emulator-org.ts
+node --import tsx scripts/emulator-org.ts
 echo
 echo "== orgplane plan -f $example"
 orgplane plan -f "$example" || [[ $? -eq 2 ]]

@@ -5,6 +5,10 @@ import { Command, Option } from 'commander';
 import { runValidate, runPlan, runApply, runImport, runStatus, type CommonOptions } from './commands.js';
 import { EXIT } from './exit.js';
 
+// orgplane supports Node 20 on purpose (see package.json engines); the SDK's notice that its
+// future releases will need Node 22 is noise in every command's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const program = new Command();
 program
   .name('orgplane')

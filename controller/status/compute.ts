@@ -8,6 +8,7 @@ import type { ActualOrg } from '../model/actual.js';
 import type { ValidationError } from '../model/desired.js';
 import type { Op, Plan } from '../plan/operations.js';
 import { mergeConditions, type ConditionInput } from './conditions.js';
+import { isFinished } from '../workflows/runner.js';
 
 export interface OpResultLike {
   opId: string;
@@ -123,7 +124,8 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
       synced = { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: drift?.length ? `drift corrected: ${drift.join('; ')}` : 'AWS matches the spec' };
     }
 
-    const inFlight = workflow && workflow.phase !== 'done' && workflow.phase !== 'failed';
+    // Finished workflows keep their last snapshot (phase Succeeded/Failed): judge by the snapshot.
+    const inFlight = workflow && !isFinished(workflow);
     const progressing: ConditionInput = inFlight
       ? { type: 'Progressing', status: 'True', reason: WORKFLOW_REASON[workflow.kind] ?? 'Working', message: workflow.message ?? `${workflow.kind}: ${workflow.phase}` }
       : { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no workflow running' };

@@ -12,8 +12,12 @@ import { startFaultProxy, type FaultProxy, type ForwardedRequest } from '../supp
 import { REPO, kubectlFor, startController, startTestenv, waitFor, type ControllerProcess, type Testenv } from './support/testenv.js';
 
 const NS = 'securecart';
+/** Per-test budget: a few reconciles of the whole graph against moto each. */
+const T = 300_000;
 const EXAMPLE = path.join(REPO, 'manifests/examples/securecart');
 const env = await startTestenv();
+/** Controller logs outlive the testenv state dir (removed on stop). */
+const LOGS = `/tmp/orgplane-e2e-logs-${process.pid}`;
 const skip = 'skip' in env ? env.skip : undefined;
 if (skip) console.warn(`[e2e] controller tests skipped: the real API server could not start: ${skip}`);
 
@@ -58,7 +62,7 @@ describe.skipIf(skip !== undefined)(`orgplane controller on a real API server${s
     return (await org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root }))).OrganizationalUnits ?? [];
   };
   const start = async (name: string, extra: string[] = []) => {
-    const c = await startController({ name, kubeconfig: te.kubeconfig, namespace: NS, endpoint: proxyUrl, dir: te.dir, extra });
+    const c = await startController({ name, kubeconfig: te.kubeconfig, namespace: NS, endpoint: proxyUrl, dir: LOGS, extra });
     controllers.push(c);
     return c;
   };
@@ -68,7 +72,7 @@ describe.skipIf(skip !== undefined)(`orgplane controller on a real API server${s
       const all = (await Promise.all(plurals.map(list))).flat();
       const bad = all.filter((o) => !converged(o)).map((o) => `${o.kind}/${o.metadata.name}: ${JSON.stringify(o.status?.conditions?.map((c) => [c.type, c.status, c.reason, c.message]))}`);
       return bad.length === 0 ? all : (void (lastBad = bad), false);
-    }, timeout, 1000);
+    }, timeout, 1000).catch((e: Error) => { throw new Error(`${e.message}\nnot converged:\n${lastBad.join('\n')}\nleader log: ${leader?.logFile}`); });
   let lastBad: string[] = [];
 
   beforeAll(async () => {
@@ -93,7 +97,7 @@ describe.skipIf(skip !== undefined)(`orgplane controller on a real API server${s
   it('converges the SecureCart example applied with kubectl, and shows it in kubectl get/describe', async () => {
     leader = await start('a', ['--resync', '3s']);
     await kubectl(['apply', '-n', NS, '-f', EXAMPLE]);
-    const all = await waitConverged('SecureCart to converge').catch((e: Error) => { throw new Error(`${e.message}\n${lastBad.join('\n')}\n${leader.log().slice(-3000)}`); });
+    const all = await waitConverged('SecureCart to converge');
     expect(all.filter((o) => o.kind === 'Account')).toHaveLength(6);
 
     // Every resource carries the finalizer.
@@ -132,7 +136,7 @@ describe.skipIf(skip !== undefined)(`orgplane controller on a real API server${s
     expect(metrics).toMatch(/orgplane_aws_calls_total\{api="Organizations:CreateAccount",outcome="ok"\} 6/);
     expect(metrics).toMatch(/orgplane_reconcile_duration_seconds_count\{result="success"\} [1-9]/);
     expect(await leaseHolder()).toBe(leader.identity);
-  });
+  }, T);
 
   it('writes nothing on no-op resyncs (no status write storms)', async () => {
     const before = new Map((await Promise.all(['organizationalunits', 'accounts', 'servicecontrolpolicies', 'organizations'].map(list))).flat().map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion]));
@@ -141,7 +145,7 @@ describe.skipIf(skip !== undefined)(`orgplane controller on a real API server${s
     expect((leader.log().match(/"msg":"reconciled"/g) ?? []).length).toBeGreaterThan(reconciles + 1);
     const after = new Map((await Promise.all(['organizationalunits', 'accounts', 'servicecontrolpolicies', 'organizations'].map(list))).flat().map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion]));
     expect(after).toEqual(before);
-  });
+  }, T);
 
   it('moves an account when its manifest is edited, and AWS and status agree', async () => {
     const edited = readFileSync(path.join(EXAMPLE, 'accounts.yaml'), 'utf8').replace(
@@ -160,7 +164,7 @@ describe.skipIf(skip !== undefined)(`orgplane controller on a real API server${s
     });
     expect(await parentName(staging.status!.id!)).toBe('SharedServicesOU');
     expect(await kubectl(['describe', 'account', 'staging', '-n', NS])).toMatch(/Normal\s+MovedAccount/);
-  });
+  }, T);
 
   it('deletes by deletionPolicy: Retain leaves AWS alone, Delete/Close/Remove act before the finalizer goes', async () => {
     const extra = `
@@ -210,7 +214,7 @@ spec: { name: Temp Remove, email: temp-remove@securecart.example.com, parent: wo
     expect((JSON.parse(events) as { items: { involvedObject: { name: string; uid: string } }[] }).items.map((e) => e.involvedObject))
       .toContainEqual(expect.objectContaining({ name: 'production', uid: prod.metadata.uid }));
     await waitConverged('the rest to stay converged');
-  });
+  }, T);
 
   it('resumes a migration after the controller is killed right after MoveAccount reached AWS', async () => {
     let killed = false;
@@ -233,7 +237,7 @@ spec: { name: Temp Remove, email: temp-remove@securecart.example.com, parent: wo
     });
     expect(dev.status?.id).toBe(devAws.Id);
     expect(await byEmail('aws-dev@securecart.example.com')).toHaveLength(1);
-  });
+  }, T);
 
   it('adopts, not duplicates, an account whose CreateAccount reached AWS before the controller died', async () => {
     let killed = false;
@@ -255,7 +259,7 @@ spec: { name: Analytics, email: aws-analytics@securecart.example.com, parent: wo
     expect(aws).toHaveLength(1);
     expect(a.status?.id).toBe(aws[0].Id);
     expect(await parentName(aws[0].Id!)).toBe('WorkloadsOU');
-  });
+  }, T);
 
   it('runs two replicas with one writer, and hands over when the leader goes', async () => {
     await waitFor('c to lead', async () => (await leaseHolder()) === leader.identity, 30_000);
@@ -285,7 +289,7 @@ spec: { name: Twin, email: aws-twin@securecart.example.com, parent: shared-servi
     // Still no duplicate of anything.
     const emails = (await awsAccounts()).map((a) => a.Email);
     expect(new Set(emails).size).toBe(emails.length);
-  });
+  }, T);
 
   it('observe-only: reports pending changes in status and writes nothing to AWS', async () => {
     await leader.kill('SIGTERM');
@@ -299,5 +303,5 @@ spec: { name: Twin, email: aws-twin@securecart.example.com, parent: shared-servi
     expect(cond(o, 'Synced')?.message).toMatch(/pending/);
     const [cicd] = await byEmail('aws-cicd@securecart.example.com');
     expect(await parentName(cicd.Id!)).toBe('SharedServicesOU');
-  });
+  }, T);
 });
