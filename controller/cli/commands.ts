@@ -14,6 +14,7 @@ import { validateAccess } from '../model/validate-access.js';
 import { formatValidationError, type ValidationError } from '../model/desired.js';
 import { importOrganization } from '../model/import.js';
 import { renderText, renderMarkdown, renderJson } from '../plan/render.js';
+import type { Plan } from '../plan/operations.js';
 import { planAll, reconcile, resumeInterrupted, indexIds, type EngineEvent } from '../engine.js';
 import { FileWorkflowStore } from '../workflows/store.js';
 import { renderTree } from '../status/tree.js';
@@ -41,6 +42,11 @@ function clientsFor(o: CommonOptions): AwsClients {
   return createAwsClients({ endpoint, region: o.region, rateLimits: isLoopback(endpoint) ? UNLIMITED : undefined });
 }
 
+/** Blocked resources a person must act on (a spec to fix, a deletion to confirm): exit 1. */
+const mustAct = (plan: Plan) => plan.blocked.filter((b) => b.reason !== 'Paused' && b.reason !== 'QuotaGuard');
+/** Blocked because the spec cannot be applied as written: like a validation error, nothing is applied. */
+const specBlocked = (plan: Plan) => plan.blocked.filter((b) => b.reason === 'InvalidSpec' || b.reason === 'DependencyInvalid');
+
 function printErrors(errors: ValidationError[]): void {
   err(`${errors.length} validation error${errors.length === 1 ? '' : 's'}:`);
   for (const e of errors) err(`  ${formatValidationError(e)}`);
@@ -61,6 +67,11 @@ function load(o: CommonOptions): { resources: AnyResource[]; errors: ValidationE
   return r;
 }
 
+/** With load errors nothing is planned, but every error the files have is shown at once. */
+function offlineErrors(loaded: { resources: AnyResource[]; errors: ValidationError[] }, o: CommonOptions): ValidationError[] {
+  return [...loaded.errors, ...buildDesired(loaded.resources, { namespace: o.namespace, loadErrors: loaded.errors }).errors];
+}
+
 async function withClients<T>(o: CommonOptions, fn: (c: AwsClients) => Promise<T>): Promise<T> {
   const clients = clientsFor(o);
   const started = Date.now();
@@ -74,7 +85,7 @@ async function withClients<T>(o: CommonOptions, fn: (c: AwsClients) => Promise<T
 
 export async function runValidate(o: CommonOptions & { output: string }): Promise<number> {
   const { resources, errors } = load(o);
-  const built = buildDesired(resources, { namespace: o.namespace });
+  const built = buildDesired(resources, { namespace: o.namespace, loadErrors: errors });
   const all = [...errors, ...built.errors, ...validateAccess(built.desired, {})];
   if (o.output === 'json') {
     out(JSON.stringify({ valid: all.length === 0, resources: resources.length, errors: all }, null, 2));
@@ -88,14 +99,14 @@ export async function runValidate(o: CommonOptions & { output: string }): Promis
 
 export async function runPlan(o: CommonOptions & { output: 'text' | 'json' | 'markdown' }): Promise<number> {
   const loaded = load(o);
-  if (loaded.errors.length) { printErrors(loaded.errors); return EXIT.error; }
+  if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   return withClients(o, async (clients) => {
     const p = await planAll(loaded.resources, clients, o.namespace);
     if (p.errors.length) printErrors(p.errors);
     if (o.output === 'json') out(renderJson(p.plan));
     else if (o.output === 'markdown') out(renderMarkdown(p.plan));
     else out(renderText(p.plan, { color: useColor(o) }));
-    if (p.errors.length) return EXIT.error;
+    if (p.errors.length || mustAct(p.plan).length) return EXIT.error;
     return p.plan.ops.length ? EXIT.changes : EXIT.ok;
   });
 }
@@ -117,7 +128,7 @@ function eventLine(e: EngineEvent, color: boolean): string {
 
 export async function runApply(o: CommonOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }): Promise<number> {
   const loaded = load(o);
-  if (loaded.errors.length) { printErrors(loaded.errors); return EXIT.error; }
+  if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   const color = useColor(o);
   return withClients(o, async (clients) => {
     const workflowStore = new FileWorkflowStore(o.state);
@@ -130,10 +141,15 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
       return EXIT.error;
     }
     out(renderText(prepared.plan, { color }));
+    if (specBlocked(prepared.plan).length) {
+      err('Nothing was applied: the blocked resources above cannot be applied as written (orgplane applies a manifest set whole or not at all).');
+      return EXIT.error;
+    }
     if (prepared.plan.ops.length === 0 || o.observeOnly) {
       if (o.observeOnly && prepared.plan.ops.length) out('Observe-only: nothing was written.');
       out('');
       out(renderTree(prepared.actual, treeMarks(prepared), { color }));
+      if (mustAct(prepared.plan).length) return EXIT.error;
       return prepared.plan.ops.length ? EXIT.changes : EXIT.ok;
     }
     if (!o.autoApprove) {
@@ -167,7 +183,7 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
     }
     out('');
     out(renderTree(result.actual, treeMarks({ ...result, plan: result.pending }), { color }));
-    if (failed) return EXIT.error;
+    if (failed || mustAct(result.pending).length) return EXIT.error;
     return result.pending.ops.length ? EXIT.changes : EXIT.ok;
   });
 }
@@ -185,7 +201,7 @@ function treeMarks(p: { desired: Parameters<typeof indexIds>[0]; actual: Paramet
 
 export async function runStatus(o: CommonOptions): Promise<number> {
   const loaded = load(o);
-  if (loaded.errors.length) { printErrors(loaded.errors); return EXIT.error; }
+  if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   return withClients(o, async (clients) => {
     const p = await planAll(loaded.resources, clients, o.namespace);
     if (p.errors.length) printErrors(p.errors);
@@ -194,7 +210,7 @@ export async function runStatus(o: CommonOptions): Promise<number> {
     out('');
     out(pending ? `${pending} change(s) pending: run orgplane plan for details.` : 'In sync: the organization matches the manifests.');
     if (p.plan.unmanaged.length) out(`${p.plan.unmanaged.length} unmanaged object(s): ${p.plan.unmanaged.join(', ')}`);
-    if (p.errors.length) return EXIT.error;
+    if (p.errors.length || mustAct(p.plan).length) return EXIT.error;
     return pending ? EXIT.changes : EXIT.ok;
   });
 }

@@ -9,6 +9,13 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import {
+  DescribePermissionSetCommand, GetInlinePolicyForPermissionSetCommand, ListAccountAssignmentsCommand, ListInstancesCommand,
+  ListManagedPoliciesInPermissionSetCommand, ListPermissionSetsCommand,
+} from '@aws-sdk/client-sso-admin';
+import { ListGroupsCommand } from '@aws-sdk/client-identitystore';
+import type { AwsClients } from '../../controller/aws/clients.js';
+import { readOrganization } from '../../controller/aws/read-org.js';
 
 export const FAULT_KINDS = [
   'throttle400',
@@ -372,4 +379,92 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const p = new FaultProxy(opts);
   await p.start();
   return p;
+}
+
+// ---- auditing an organization after faults and crashes -----------------------------------------
+// Read through a client that bypasses the proxy: what moto really holds, with nothing deduplicated
+// (the engine's own readers key by name in places, which would hide a second copy).
+
+const duplicates = (items: string[]): string[] => {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const i of items) (seen.has(i) ? dup : seen).add(i);
+  return [...dup].sort();
+};
+
+export interface OrgDuplicates {
+  /** Account emails held by more than one account. */
+  accounts: string[];
+  /** OU paths ("Root/Workloads/Dev") held by more than one OU. */
+  ous: string[];
+  /** Customer SCP names held by more than one policy. */
+  policies: string[];
+  /** Permission set names held by more than one permission set. */
+  permissionSets: string[];
+  /** "PermissionSet account PRINCIPAL:id" rows listed more than once. */
+  assignments: string[];
+}
+
+/** Every name that should be unique in the organization and is not. */
+export async function findDuplicates(clients: AwsClients): Promise<OrgDuplicates> {
+  const org = await readOrganization(clients);
+  const pathOf = (id: string): string => {
+    const names: string[] = [];
+    let cur = org.ous[id];
+    while (cur) { names.unshift(cur.name); cur = org.ous[cur.parentId]; }
+    return ['Root', ...names].join('/');
+  };
+  const access = await listAccessRaw(clients, Object.keys(org.accounts));
+  return {
+    accounts: duplicates(Object.values(org.accounts).map((a) => a.email.toLowerCase())),
+    ous: duplicates(Object.keys(org.ous).map(pathOf)),
+    policies: duplicates(Object.values(org.policies).filter((p) => !p.awsManaged).map((p) => p.name)),
+    permissionSets: duplicates(access.permissionSets.map((p) => p.name)),
+    assignments: duplicates(access.assignments),
+  };
+}
+
+export interface RawAccess {
+  permissionSets: { arn: string; name: string; managedPolicies: string[]; inline: boolean }[];
+  /** "PermissionSetName <accountId> GROUP:<displayName>" per assignment row, as listed. */
+  assignments: string[];
+}
+
+/** Identity Center as moto holds it, one call per permission set x account (test-sized orgs only). */
+export async function listAccessRaw(clients: AwsClients, accountIds: string[]): Promise<RawAccess> {
+  const sso = clients.ssoAdmin;
+  const instance = (await sso.send(new ListInstancesCommand({}))).Instances?.[0];
+  if (!instance?.InstanceArn) return { permissionSets: [], assignments: [] };
+  const groups = new Map<string, string>();
+  if (instance.IdentityStoreId) {
+    const g = await clients.identityStore.send(new ListGroupsCommand({ IdentityStoreId: instance.IdentityStoreId }));
+    for (const x of g.Groups ?? []) if (x.GroupId) groups.set(x.GroupId, x.DisplayName ?? x.GroupId);
+  }
+  const InstanceArn = instance.InstanceArn;
+  const arns = (await sso.send(new ListPermissionSetsCommand({ InstanceArn, MaxResults: 100 }))).PermissionSets ?? [];
+  const permissionSets: RawAccess['permissionSets'] = [];
+  const assignments: string[] = [];
+  for (const arn of arns) {
+    const d = await sso.send(new DescribePermissionSetCommand({ InstanceArn, PermissionSetArn: arn }));
+    const name = d.PermissionSet?.Name ?? arn;
+    const managed = (await sso.send(new ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn: arn }))).AttachedManagedPolicies ?? [];
+    const inline = (await sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn: arn }))).InlinePolicy ?? '';
+    permissionSets.push({ arn, name, managedPolicies: managed.map((m) => m.Arn ?? '').sort(), inline: inline !== '' });
+    for (const accountId of accountIds) {
+      const rows = (await sso.send(new ListAccountAssignmentsCommand({ InstanceArn, AccountId: accountId, PermissionSetArn: arn }))).AccountAssignments ?? [];
+      for (const r of rows) assignments.push(`${name} ${accountId} ${r.PrincipalType}:${groups.get(r.PrincipalId ?? '') ?? r.PrincipalId}`);
+    }
+  }
+  return { permissionSets, assignments };
+}
+
+/** Identity Center by names (account names, group names): comparable across moto resets. */
+export async function accessShape(clients: AwsClients): Promise<{ permissionSets: string[]; assignments: string[] }> {
+  const org = await readOrganization(clients);
+  const raw = await listAccessRaw(clients, Object.keys(org.accounts));
+  const nameOf = (id: string) => org.accounts[id]?.name ?? id;
+  return {
+    permissionSets: raw.permissionSets.map((p) => `${p.name} [${p.managedPolicies.join(', ')}]${p.inline ? ' +inline' : ''}`).sort(),
+    assignments: raw.assignments.map((a) => { const [ps, acct, who] = a.split(' '); return `${ps} ${nameOf(acct)} ${who}`; }).sort(),
+  };
 }
