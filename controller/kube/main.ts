@@ -2,7 +2,7 @@
 // entry (tests run it in-process); controllerMain() parses flags for the CLI.
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import type { Logger, LevelWithSilent } from 'pino';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
@@ -162,7 +162,13 @@ export async function controllerMain(argv: string[]): Promise<void> {
     .option('--port <n>', 'health and metrics port (/healthz, /readyz, /metrics)', (v) => Number.parseInt(v, 10), 8080)
     .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.LOG_LEVEL ?? 'info')
     .exitOverride();
-  cmd.parse(argv, { from: 'user' });
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (err) {
+    // --help and --version are not failures.
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')) return;
+    throw err;
+  }
   const f = cmd.opts<{
     namespace: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; identity?: string;
     leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;

@@ -73,17 +73,21 @@ export interface ActualOrg {
 
 // ---- Identity Center and cross-account roles --------------------------------------------------
 
-export interface ActualPermissionSet {
-  arn: string;
+/** What defines a permission set, in the shape desired, actual and the plan ops all share. */
+export interface PermissionSetAttributes {
   name: string;
   description: string;
   sessionDuration: string;
   relayState: string;
   managedPolicies: string[];
   customerManagedPolicies: { name: string; path: string }[];
-  /** Inline policy JSON text, '' when none. */
+  /** Inline policy JSON text (minified in desired), '' when none. */
   inlinePolicy: string;
   permissionsBoundary?: { managedPolicyArn?: string; customerManagedPolicy?: { name: string; path: string } };
+}
+
+export interface ActualPermissionSet extends PermissionSetAttributes {
+  arn: string;
   tags?: Tags;
   /** Accounts where the permission set is provisioned. */
   provisionedAccounts: string[];

@@ -1,7 +1,7 @@
 // The desired organization: every orgplane resource of one namespace (or one manifest
 // directory), validated and normalised into plain data with defaults filled in.
 // model/build.ts makes it from Resources; plan/ compares it with model/actual.ts.
-import type { Tags } from './actual.js';
+import type { PermissionSetAttributes, Tags } from './actual.js';
 
 /** A reference to an OU resource by metadata.name, or 'root'. */
 export type ParentRef = string;
@@ -82,16 +82,7 @@ export interface DesiredPrincipal {
   id?: string;
 }
 
-export interface DesiredPermissionSet extends DesiredBase {
-  name: string;
-  description: string;
-  sessionDuration: string;
-  relayState: string;
-  managedPolicies: string[];
-  customerManagedPolicies: { name: string; path: string }[];
-  /** Minified JSON or ''. */
-  inlinePolicy: string;
-  permissionsBoundary?: { managedPolicyArn?: string; customerManagedPolicy?: { name: string; path: string } };
+export interface DesiredPermissionSet extends DesiredBase, PermissionSetAttributes {
   assignments: { principal: DesiredPrincipal; accounts: string[]; organizationalUnits: string[]; includeDescendants: boolean }[];
   deletionPolicy: 'Retain' | 'Delete';
 }

@@ -1,6 +1,6 @@
 // Typed plan operations. The plan is a list of these with explicit dependencies; the same
 // object is printed (plan/render.ts) and executed (apply/executor.ts).
-import type { Tags } from '../model/actual.js';
+import type { PermissionSetAttributes, Tags } from '../model/actual.js';
 
 /**
  * An AWS id known at plan time ({id}) or the id of an object an earlier operation creates
@@ -73,16 +73,7 @@ export type AccessOp =
   | (OpBase & { op: 'PutRole'; account: IdRef; accountName: string; accessRoleName: string; role: RoleBody; create: boolean; changes: string[] })
   | (OpBase & { op: 'DeleteRole'; accountId: string; accountName: string; accessRoleName: string; roleName: string });
 
-export interface PermissionSetBody {
-  name: string;
-  description: string;
-  sessionDuration: string;
-  relayState: string;
-  managedPolicies: string[];
-  customerManagedPolicies: { name: string; path: string }[];
-  inlinePolicy: string;
-  permissionsBoundary?: { managedPolicyArn?: string; customerManagedPolicy?: { name: string; path: string } };
-}
+export type PermissionSetBody = PermissionSetAttributes;
 
 export interface RoleBody {
   roleName: string;

@@ -4,7 +4,8 @@
 // run's, hold no duplicates, and every status written along the way must have told the truth.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AnyResource } from '../../controller/api/schemas.js';
-import type { AwsClients } from '../../controller/aws/clients.js';
+import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
+import { UNLIMITED } from '../../controller/aws/middleware.js';
 import type { ReconcileResult } from '../../controller/engine.js';
 import { MemoryWorkflowStore } from '../../controller/workflows/store.js';
 import { EXAMPLE_GROUPS } from '../../scripts/emulator-seed.js';
@@ -12,7 +13,7 @@ import { apply, clientsFor, example, plan, shape } from '../support/engine.js';
 import {
   accessShape, findDuplicates, startFaultProxy, type FaultKind, type FaultProxy,
 } from '../support/fault-proxy.js';
-import { createOrganization, useMoto, type MotoServer } from '../support/moto.js';
+import { createOrganization, TEST_CREDENTIALS, TEST_REGION, useMoto, type MotoServer } from '../support/moto.js';
 
 const MAX_RUNS = 6;
 const orgOnly = (rs: AnyResource[]) => rs.filter((r) => r.kind !== 'PermissionSet' && r.kind !== 'CrossAccountRole');
@@ -64,16 +65,19 @@ interface FaultRun {
 }
 
 /** Reconciles through the proxy until a run leaves nothing pending (at most MAX_RUNS runs). */
-async function reconcileUntilConverged(resources: AnyResource[], proxy: FaultProxy, direct: AwsClients): Promise<FaultRun> {
-  const clients = clientsFor(proxy.endpoint);
+async function reconcileUntilConverged(
+  resources: AnyResource[], proxy: FaultProxy, direct: AwsClients, clients: AwsClients = clientsFor(proxy.endpoint),
+): Promise<FaultRun> {
   const store = new MemoryWorkflowStore();
   const out: FaultRun = { runs: 0, failedRuns: 0, thrown: [], faults: 0 };
   try {
     for (let i = 0; i < MAX_RUNS; i++) {
       out.runs++;
       let result: ReconcileResult;
+      const t0 = Date.now();
       try {
         result = await apply(resources, clients, { store });
+        console.log(`run ${i + 1}: ${Date.now() - t0} ms, ${result.applied.length} ops, ${result.pending.ops.length} pending`);
       } catch (e) {
         out.thrown.push((e as Error).message);
         continue;
@@ -90,6 +94,17 @@ async function reconcileUntilConverged(resources: AnyResource[], proxy: FaultPro
   out.faults = proxy.injected().filter((f) => f.kind !== 'latency').length;
   return out;
 }
+
+/** Clients whose retry budget faults can outlast: ops really fail, and status must say so. */
+const impatientClients = (endpoint: string): AwsClients => createAwsClients({
+  endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 }, rateLimits: UNLIMITED,
+});
+
+/** The first call of every create loses its answer after moto acted on it. */
+const LOST_CREATES = ['CreateOrganizationalUnit', 'CreateAccount', 'CreatePolicy', 'AttachPolicy', 'MoveAccount', 'TagResource',
+  'CreatePermissionSet', 'CreateAccountAssignment', 'ProvisionPermissionSet', 'PutInlinePolicyToPermissionSet',
+  'AttachManagedPolicyToPermissionSet', 'CreateRole', 'AttachRolePolicy', 'PutRolePolicy']
+  .flatMap((operation) => [1, 2].map((nth) => ({ operation, nth, kind: 'resetAfterForward' as const })));
 
 async function expectNoDuplicates(direct: AwsClients): Promise<void> {
   expect(await findDuplicates(direct)).toEqual({ accounts: [], ous: [], policies: [], permissionSets: [], assignments: [] });
@@ -151,22 +166,73 @@ describe('organization examples converge through faults', () => {
       direct.destroy();
     }
   });
-});
 
-describe('securecart with Identity Center and cross-account roles converges through faults', () => {
-  const moto = useMoto({ groups: EXAMPLE_GROUPS, iamManagedPolicies: true });
-  const baselines = new Map<string, Baseline>();
-
-  it('at fault rate 0.2: permission sets, assignments and roles end as fault-free, none duplicated', async () => {
-    const resources = example('securecart');
-    const base = await baselineOf(baselines, 'securecart', resources, moto.server, EXAMPLE_GROUPS, true);
-    const proxy = await startFaultProxy({ target: moto.endpoint, seed: 41, rates: rates(0.2), latency: { rate: 0.1, minMs: 1, maxMs: 30 } });
+  it.each(['eight-ou', 'reference'])('%s: the first two answers of every create/attach/move are lost after moto acted: adopted, never duplicated', async (name) => {
+    const resources = orgOnly(example(name));
+    const base = await baselineOf(baselines, name, resources, moto.server, [], false);
+    const proxy = await startFaultProxy({ target: moto.endpoint, seed: 51, script: LOST_CREATES });
     proxies.push(proxy);
     const direct = clientsFor(moto.endpoint);
     try {
       const run = await reconcileUntilConverged(resources, proxy, direct);
-      const sso = Object.entries(proxy.counters()).filter(([k, s]) => k.startsWith('sso:') && Object.keys(s.faults).length > 0);
-      expect(sso.length).toBeGreaterThan(0);
+      expect(proxy.counters()['organizations:CreateAccount'].faults).toEqual({ resetAfterForward: 2 });
+      expect(proxy.counters()['organizations:CreateOrganizationalUnit'].faults).toEqual({ resetAfterForward: 2 });
+      expect(opLines((await plan(resources, direct)).plan)).toEqual([]);
+      expect(await shape(direct)).toEqual(base.org);
+      await expectNoDuplicates(direct);
+      console.log(`${name} lost answers: ${run.runs} run(s), ${run.failedRuns} with failed ops, ${run.thrown.length} thrown`, run.thrown);
+    } finally {
+      direct.destroy();
+    }
+  });
+
+  it.each([['eight-ou', 0.3, 61], ['reference', 0.5, 62]] as [string, number, number][])(
+    '%s at rate %s with a 2-attempt retry budget: ops fail, statuses say so, later runs converge',
+    async (name, rate, seed) => {
+      const resources = orgOnly(example(name));
+      const base = await baselineOf(baselines, name, resources, moto.server, [], false);
+      const proxy = await startFaultProxy({ target: moto.endpoint, seed, rates: rates(rate), onlyWrites: true });
+      proxies.push(proxy);
+      const direct = clientsFor(moto.endpoint);
+      try {
+        const run = await reconcileUntilConverged(resources, proxy, direct, impatientClients(proxy.endpoint));
+        // Faults outlasted the retries in at least one run: the status checks saw real failures.
+        expect(run.failedRuns).toBeGreaterThan(0);
+        expect(opLines((await plan(resources, direct)).plan)).toEqual([]);
+        expect(await shape(direct)).toEqual(base.org);
+        await expectNoDuplicates(direct);
+        console.log(`${name}@${rate} impatient: ${run.runs} run(s), ${run.failedRuns} with failed ops, ${run.thrown.length} thrown, ${run.faults} faults`, run.thrown);
+      } finally {
+        direct.destroy();
+      }
+    },
+  );
+});
+
+// securecart's access part without the two roles that attach AWS managed IAM policies: loading
+// those into every member account's IAM makes moto ~10x slower, and DeploymentRole (inline
+// policy, trust, path, tags) exercises the same IAM writes through sts:AssumeRole.
+const KNOWN_DUPLICATING = ['CreatePermissionSet', 'CreateAccountAssignment'];
+const ACCESS_FAST = (rs: AnyResource[]) => rs.filter((r) => r.kind !== 'CrossAccountRole' || r.metadata.name === 'deployment-role');
+
+describe('securecart with Identity Center and a cross-account role converges through faults', () => {
+  const moto = useMoto({ groups: EXAMPLE_GROUPS });
+  const baselines = new Map<string, Baseline>();
+
+  it('at fault rate 0.2 with lost answers on creates: permission sets, assignments and roles end as fault-free, none duplicated', async () => {
+    const resources = ACCESS_FAST(example('securecart'));
+    const base = await baselineOf(baselines, 'securecart', resources, moto.server, EXAMPLE_GROUPS, true);
+    // Lost answers on the two SSO creates are the known bug below; every other write loses two.
+    const script = LOST_CREATES.filter((s) => !KNOWN_DUPLICATING.includes(s.operation));
+    const proxy = await startFaultProxy({ target: moto.endpoint, seed: 41, rates: rates(0.2), latency: { rate: 0.1, minMs: 1, maxMs: 30 }, script });
+    proxies.push(proxy);
+    const direct = clientsFor(moto.endpoint);
+    try {
+      const run = await reconcileUntilConverged(resources, proxy, direct);
+      const faulted = (prefix: string) => Object.entries(proxy.counters()).filter(([k, s]) => k.startsWith(prefix) && Object.keys(s.faults).length > 0);
+      expect(faulted('sso:').length).toBeGreaterThan(0);
+      expect(faulted('iam:').length).toBeGreaterThan(0);
+      for (const op of KNOWN_DUPLICATING) expect(proxy.counters()[`sso:${op}`].faults.resetAfterForward).toBeUndefined();
 
       expect(opLines((await plan(resources, direct)).plan)).toEqual([]);
       expect(await shape(direct)).toEqual(base.org);
@@ -176,5 +242,27 @@ describe('securecart with Identity Center and cross-account roles converges thro
     } finally {
       direct.destroy();
     }
-  }, 120_000);
+  });
+
+  // KNOWN BUG (reported, not fixed here: it lives in controller/aws/, not executor/planner code).
+  // The answer to a create is lost after moto acted; the retry middleware (aws/middleware.ts)
+  // sends the same create again, since only CreateAccount is in NON_IDEMPOTENT_OPERATIONS, and the
+  // writer's look-before-create (aws/access-writer.ts) never sees the retry. An endpoint that does
+  // not enforce uniqueness (moto; DESIGN: orgplane must not rely on it) then holds two
+  // "DeveloperAccess" permission sets, or the same assignment twice. Nothing removes the copy;
+  // read-access keys sets by name, so each read picks one of the two at random and status and
+  // plan flip between them. `it.fails` is green only while the bug is there: drop `.fails` after the fix.
+  it.fails.each(KNOWN_DUPLICATING)('KNOWN BUG: a lost %s answer leaves a duplicate behind', async (operation) => {
+    const resources = ACCESS_FAST(example('securecart'));
+    await baselineOf(baselines, 'securecart', resources, moto.server, EXAMPLE_GROUPS, true);
+    const proxy = await startFaultProxy({ target: moto.endpoint, seed: 42, script: [{ operation, nth: 1, kind: 'resetAfterForward' }] });
+    proxies.push(proxy);
+    const direct = clientsFor(moto.endpoint);
+    try {
+      await reconcileUntilConverged(resources, proxy, direct);
+      await expectNoDuplicates(direct);
+    } finally {
+      direct.destroy();
+    }
+  });
 });

@@ -264,7 +264,11 @@ export class FaultProxy {
     let acc = 0;
     for (const kind of FAULT_KINDS) {
       acc += o.rates?.[kind] ?? 0;
-      if (u < acc) return { fault: kind, latencyMs };
+      if (u >= acc) continue;
+      // AWS documents ConcurrentModification / ConflictException for writes only (no List,
+      // Describe or Get call lists it): a read draws no fault from that share.
+      if (kind === 'concurrentModification' && !isWriteOperation(operation)) return { latencyMs };
+      return { fault: kind, latencyMs };
     }
     return { latencyMs };
   }

@@ -1,11 +1,12 @@
 // Runs the Argo CD health checks for real, in a Lua VM (fengari, Lua 5.3 in JS; Argo CD uses
 // gopher-lua 5.1 — the script sticks to the common subset), against sample orgplane objects.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { KIND_NAMES } from '../../controller/api/schemas.js';
 
 interface LuaState { readonly __brand: 'lua_State' }
@@ -139,5 +140,57 @@ describe('orgplane health check', () => {
   it('throttling retries stay Progressing', () => {
     expect(run(account({ conditions: [cond('Ready', 'False', 'Unavailable', 'not present in AWS yet'), cond('Synced', 'False', 'Throttled', 'CreateAccount: TooManyRequestsException')] })))
       .toEqual({ status: 'Progressing', message: 'not present in AWS yet' });
+  });
+});
+
+const KUBECTL = existsSync('/usr/bin/kubectl') ? '/usr/bin/kubectl' : undefined;
+if (!KUBECTL) console.warn('[argocd] sync wave checks skipped: no kubectl at /usr/bin/kubectl to run kustomize');
+
+describe.skipIf(!KUBECTL)('Argo CD sync waves (kubectl kustomize)', () => {
+  type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } };
+  const render = (dir: string): Doc[] =>
+    parseAllDocuments(execFileSync(KUBECTL!, ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', path.join(dir)], { encoding: 'utf8' }))
+      .map((d) => d.toJS() as Doc);
+  const wave = (d: Doc) => Number(d.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? '0');
+
+  it('puts the CRDs in an earlier wave than the controller and every orgplane resource', () => {
+    const install = render(path.resolve(dir, '../install'));
+    const crds = install.filter((d) => d.kind === 'CustomResourceDefinition');
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual([
+      'accounts.orgplane.io', 'crossaccountroles.orgplane.io', 'organizationalunits.orgplane.io',
+      'organizations.orgplane.io', 'permissionsets.orgplane.io', 'servicecontrolpolicies.orgplane.io',
+    ]);
+    const cart = render(path.join(dir, 'securecart'));
+    expect(cart.length).toBeGreaterThan(10);
+    const firstResourceWave = Math.min(...cart.map(wave));
+    for (const c of crds) expect(wave(c)).toBeLessThan(Math.min(firstResourceWave, wave(install.find((d) => d.kind === 'Deployment')!)));
+  });
+
+  it('orders the resources by reference: OUs, then Accounts, then SCPs and the Organization', () => {
+    const cart = render(path.join(dir, 'securecart'));
+    const waves = new Map<string, Set<number>>();
+    for (const d of cart) {
+      expect(d.metadata.namespace).toBe('orgplane');
+      expect(d.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
+      waves.set(d.kind, (waves.get(d.kind) ?? new Set()).add(wave(d)));
+    }
+    const only = (k: string) => { const w = [...(waves.get(k) ?? [])]; expect(w).toHaveLength(1); return w[0]; };
+    expect(only('OrganizationalUnit')).toBeLessThan(only('Account'));
+    expect(only('Account')).toBeLessThan(only('ServiceControlPolicy'));
+    expect(only('Account')).toBeLessThan(only('Organization'));
+    expect(only('ServiceControlPolicy')).toBeLessThan(only('PermissionSet'));
+    expect(only('ServiceControlPolicy')).toBeLessThan(only('CrossAccountRole'));
+  });
+
+  it('covers every file of the example', () => {
+    const files = readdirSync(path.resolve(dir, '../examples/securecart')).filter((f) => f.endsWith('.yaml')).sort();
+    const listed = (parse(readFileSync(path.join(dir, 'securecart/kustomization.yaml'), 'utf8')) as { resources: string[] }).resources.map((r) => path.basename(r)).sort();
+    expect(listed).toEqual(files);
+  });
+
+  it('installs the controller before the example (app of apps)', () => {
+    const apps = render(path.join(dir, 'apps'));
+    const byName = new Map(apps.map((a) => [a.metadata.name, wave(a)]));
+    expect(byName.get('orgplane-install')).toBeLessThan(byName.get('orgplane-securecart')!);
   });
 });
