@@ -74,10 +74,8 @@ async function reconcileUntilConverged(
     for (let i = 0; i < MAX_RUNS; i++) {
       out.runs++;
       let result: ReconcileResult;
-      const t0 = Date.now();
       try {
         result = await apply(resources, clients, { store });
-        console.log(`run ${i + 1}: ${Date.now() - t0} ms, ${result.applied.length} ops, ${result.pending.ops.length} pending`);
       } catch (e) {
         out.thrown.push((e as Error).message);
         continue;

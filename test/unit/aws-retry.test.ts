@@ -95,11 +95,10 @@ describe('createLimiter', () => {
     const start = Date.now();
     const done: number[] = [];
     await Promise.all(Array.from({ length: 6 }, () => limiter.schedule(async () => { done.push(Date.now() - start); })));
-    // 2 at once from the bucket, then 4 more at 20/s: at least ~200 ms in all (a loaded machine
-    // only makes it slower, so no tight upper bound).
+    // 2 at once from the bucket, then 4 more at 20/s: at least ~200 ms in all. Pacing is the
+    // behaviour under test; how much slower a loaded machine makes it is not (no upper bound).
     expect(done).toHaveLength(6);
     expect(Math.max(...done)).toBeGreaterThanOrEqual(180);
-    expect(Math.max(...done)).toBeLessThan(3000);
     await limiter.disconnect();
   });
 });
