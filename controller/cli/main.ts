@@ -12,9 +12,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const program = new Command();
 program
   .name('orgplane')
-  .description('Keep an AWS Organization in the shape a directory of manifests describes.\n'
-    + 'Manifests are orgplane.io/v1alpha1 OrganizationalUnit, Account, ServiceControlPolicy,\n'
-    + 'PermissionSet, CrossAccountRole and Organization resources (the same YAML the controller reads).')
+  .description('Keep an AWS Organization in the shape a directory of manifests describes: '
+    + 'orgplane.io/v1alpha1 OrganizationalUnit, Account, ServiceControlPolicy, PermissionSet, '
+    + 'CrossAccountRole and Organization resources, the same YAML the controller reads.')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText('after', `
