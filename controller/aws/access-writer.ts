@@ -51,6 +51,7 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import type { AwsClients } from './clients.js';
+import { isAmbiguousFailure } from './errors.js';
 import type { AccessOp, IdRef, OpOutcome, PermissionSetBody, RoleBody } from '../plan/operations.js';
 import { readRole, isNotFound, optionalCall, errorText } from './read-access.js';
 import { samePolicy, normalizeDuration } from '../plan/access.js';
@@ -156,8 +157,11 @@ async function createPermissionSet(
     }));
     arn = r.PermissionSet?.PermissionSetArn;
   } catch (e) {
-    // A crashed earlier run may have created it: adopt it by name (names are unique per instance).
-    if (!/ConflictException/.test(errorText(e))) throw e;
+    // A crashed earlier run may have created it (ConflictException), or this very request did
+    // before its answer was lost (ambiguous failure): adopt it by name, unique per instance.
+    const ambiguous = isAmbiguousFailure(e);
+    if (!/ConflictException/.test(errorText(e)) && !ambiguous) throw e;
+    if (ambiguous && !(await findPermissionSet(sso, instanceArn, spec.name))) throw e;
   }
   if (!arn) {
     arn = await findPermissionSet(sso, instanceArn, spec.name);
@@ -326,6 +330,10 @@ async function createAssignment(
     }))).AccountAssignmentCreationStatus ?? {};
   } catch (e) {
     if (/ConflictException/.test(errorText(e))) return { message: 'assignment already exists (ConflictException)' };
+    // The answer was lost, not necessarily the request: look before anyone sends it again.
+    if (isAmbiguousFailure(e) && await hasAssignment(sso, instanceArn, arn, accountId, type, principalId)) {
+      return { message: 'assignment was created by a request whose answer was lost' };
+    }
     throw e;
   }
   const requestId = st.RequestId;

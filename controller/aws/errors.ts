@@ -130,6 +130,14 @@ export function isRetryableNonIdempotent(error: unknown): boolean {
   return httpStatusOf(error) === 429;
 }
 
+/**
+ * The request may or may not have been carried out (reset connection, 5xx, timeout): a create
+ * that failed this way must look for its object before it is sent again.
+ */
+export function isAmbiguousFailure(error: unknown): boolean {
+  return isRetryable(error) && !isRetryableNonIdempotent(error);
+}
+
 /** orgplane refused to run an operation, or the operation cannot succeed without a spec change. */
 export class OrgOpError extends Error {
   override readonly name = 'OrgOpError';

@@ -15,6 +15,10 @@ export { isRetryable, isRetryableNonIdempotent, errorCode } from './errors.js';
  */
 export const NON_IDEMPOTENT_OPERATIONS: ReadonlySet<string> = new Set([
   'Organizations:CreateAccount', 'Organizations:CreateGovCloudAccount', 'Organizations:InviteAccountToOrganization',
+  // Creates that an emulator (and a racing writer) may happily repeat: the writers look the object
+  // up after an ambiguous failure instead (isAmbiguousFailure).
+  'Organizations:CreateOrganizationalUnit', 'Organizations:CreatePolicy',
+  'SSOAdmin:CreatePermissionSet', 'SSOAdmin:CreateAccountAssignment',
 ]);
 
 export interface RetryOptions {

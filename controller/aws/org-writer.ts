@@ -13,7 +13,7 @@ import {
 import type { AwsClients } from './clients.js';
 import type { ActualAccount, Tags } from '../model/actual.js';
 import type { IdRef, Op, OpOutcome, OrgOp } from '../plan/operations.js';
-import { isAwsError, OrgOpError } from './errors.js';
+import { isAmbiguousFailure, isAwsError, OrgOpError } from './errors.js';
 import { listAccountsForParent, listOUsForParent, listPolicies, paginate, SCP_TYPE } from './read-org.js';
 
 const toTagList = (tags: Tags): { Key: string; Value: string }[] =>
@@ -201,7 +201,8 @@ async function createOU(clients: AwsClients, name: string, parentId: string, tag
     }));
     return { createdId: out.OrganizationalUnit?.Id, arn: out.OrganizationalUnit?.Arn };
   } catch (e) {
-    if (!isAwsError(e, 'DuplicateOrganizationalUnitException')) throw e;
+    // Duplicate: someone else created it. Ambiguous failure: it may have been created anyway.
+    if (!isAwsError(e, 'DuplicateOrganizationalUnitException') && !isAmbiguousFailure(e)) throw e;
     const raced = await adopt();
     if (raced) return raced;
     throw e;
@@ -246,8 +247,9 @@ async function createPolicy(clients: AwsClients, name: string, description: stri
     }));
     return { createdId: out.Policy?.PolicySummary?.Id, arn: out.Policy?.PolicySummary?.Arn };
   } catch (e) {
-    if (!isAwsError(e, 'DuplicatePolicyException')) throw e;
-    // Created by an earlier (crashed or retried) run: adopt it and bring it to the spec.
+    // Created by an earlier (crashed or retried) run, or maybe by this very request before its
+    // answer was lost (ambiguous failure): adopt it and bring it to the spec.
+    if (!isAwsError(e, 'DuplicatePolicyException') && !isAmbiguousFailure(e)) throw e;
     const existing = (await listPolicies(clients)).find((p) => p.Name === name && !p.AwsManaged);
     if (!existing?.Id) throw e;
     const current = await org.send(new DescribePolicyCommand({ PolicyId: existing.Id }));
