@@ -21,6 +21,8 @@ const env = await startTestenv();
 /** Controller logs outlive the testenv state dir (removed on stop). */
 const LOGS = `/tmp/orgplane-e2e-logs-${process.pid}`;
 const skip = 'skip' in env ? env.skip : undefined;
+// In CI a missing API server is a failure, not a quiet skip: the suite must really run there.
+if (skip && process.env.CI) throw new Error(`[e2e] the real API server could not start: ${skip}`);
 if (skip) console.warn(`[e2e] controller tests skipped: the real API server could not start: ${skip}`);
 
 interface Obj {
