@@ -12,7 +12,7 @@ import { validateAccess } from './model/validate-access.js';
 import { matchedIds } from './plan/match.js';
 import { planOrg } from './plan/diff.js';
 import { planAccess } from './plan/access.js';
-import type { Op, Plan } from './plan/operations.js';
+import type { Plan } from './plan/operations.js';
 import { applyPlan, resumeWorkflows, type ApplyResult, type OpResult } from './apply/executor.js';
 import type { WorkflowStore } from './workflows/store.js';
 import { accessStatus } from './status/access.js';
@@ -62,7 +62,7 @@ export interface ReconcileResult {
 }
 
 /** Reads the organization and the extra detail this desired state needs, with as few calls as possible. */
-export async function readActual(clients: AwsClients, resources: AnyResource[], namespace: string): Promise<ActualOrg> {
+export async function readActual(clients: AwsClients, resources: AnyResource[]): Promise<ActualOrg> {
   const actual = await readOrganization(clients);
   // Account tags cost one call per account: read them only where the answer matters — accounts
   // whose manifest sets tags or a deletion policy to record, and accounts no manifest names by
@@ -81,7 +81,6 @@ export async function readActual(clients: AwsClients, resources: AnyResource[], 
     const tags = await readTags(clients, [...wantTags]);
     for (const [id, t] of Object.entries(tags)) if (actual.accounts[id]) actual.accounts[id].tags = t;
   }
-  void namespace;
   return actual;
 }
 
@@ -94,7 +93,7 @@ function needsAccess(desired: DesiredOrg, resources: AnyResource[]): boolean {
 export async function planAll(
   resources: AnyResource[], clients: AwsClients, namespace: string,
 ): Promise<{ desired: DesiredOrg; errors: ValidationError[]; invalid: Set<string>; actual: ActualOrg; plan: Plan }> {
-  const actual = await readActual(clients, resources, namespace);
+  const actual = await readActual(clients, resources);
   const built = buildDesired(resources, { actual, namespace });
   const errors = [...built.errors];
   const invalid = new Set(built.invalid);
@@ -180,5 +179,3 @@ export async function reconcile(resources: AnyResource[], opts: ReconcileOptions
   });
   return { desired, errors, plan, pending, actual, applied: applied?.results ?? [], workflows, statuses, events, ids };
 }
-
-export type { Op };
