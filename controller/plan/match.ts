@@ -136,17 +136,19 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
 
   // ---- OUs, parents first (natural keys depend on the matched parent) ----
   const order = ouOrder(desired, result.warnings);
-  for (const { ou: d, depth } of order) {
-    let parentNode: NodeKey;
-    if (d.parent === ROOT) parentNode = actual.root.id;
-    else {
-      const pm = result.ous.get(d.parent);
-      if (!pm || result.blockedKeys.has(pm.desired.key)) {
-        block(d.key, 'DependencyInvalid', `parent OrganizationalUnit/${d.parent} is blocked, so this OU is not planned`);
-        continue;
-      }
-      parentNode = pm.node;
+  /** The node of a resource's parent, or undefined (and the resource blocked) when the parent is. */
+  const parentNodeOf = (d: { key: string; parent: string }, what: string): NodeKey | undefined => {
+    if (d.parent === ROOT) return actual.root.id;
+    const pm = result.ous.get(d.parent);
+    if (!pm || result.blockedKeys.has(pm.desired.key)) {
+      block(d.key, 'DependencyInvalid', `parent OrganizationalUnit/${d.parent} is blocked, so this ${what} is not planned`);
+      return undefined;
     }
+    return pm.node;
+  };
+  for (const { ou: d, depth } of order) {
+    const parentNode = parentNodeOf(d, 'OU');
+    if (parentNode === undefined) continue;
     const candidates: { ou: ActualOU; how: MatchedBy }[] = [];
     if (d.id !== undefined) {
       const byId = actual.ous[d.id];
@@ -192,16 +194,8 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
 
   // ---- Accounts ----
   for (const d of sortedValues(desired.accounts)) {
-    let parentNode: NodeKey;
-    if (d.parent === ROOT) parentNode = actual.root.id;
-    else {
-      const pm = result.ous.get(d.parent);
-      if (!pm || result.blockedKeys.has(pm.desired.key)) {
-        block(d.key, 'DependencyInvalid', `parent OrganizationalUnit/${d.parent} is blocked, so this account is not planned`);
-        continue;
-      }
-      parentNode = pm.node;
-    }
+    const parentNode = parentNodeOf(d, 'account');
+    if (parentNode === undefined) continue;
     let found: ActualAccount | undefined;
     let how: MatchedBy | undefined;
     if (d.id !== undefined) {
