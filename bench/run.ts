@@ -4,7 +4,8 @@
 //   npx tsx bench/run.ts [--sizes 100,1000] [--seed 1] [--cold-max 1000] [--tps 0] [--out FILE]
 //
 // For each size: (a) cold reconcile from an empty organization (plan + apply of every manifest);
-// (b) no-op reconcile of the result (read + plan, nothing to write); (c) two one-line changes (an
+// (b) no-op reconcile of the result (read + plan, nothing to write), cold and as a long-running
+// controller with its tag cache warm; (c) two one-line changes (an
 // account moved to another OU, one SCP statement changed); and the baseline: one describe per
 // object the way per-resource controllers and plan-time refreshes read. Sizes above --cold-max
 // are loaded into moto with the SDK directly instead of a cold reconcile (moto itself slows down
@@ -79,18 +80,24 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakRss
   }
 }
 
-function newClients(endpoint: string): AwsClients {
+function newClients(endpoint: string, tagCacheTtlMs?: number): AwsClients {
   // tps 0 = no client-side pacing: wall time is then moto's speed, and the time at AWS's pace is
   // derived from the call count (calls / 5 per second for Organizations).
   const limit = tps > 0 ? { tps, burst: tps, maxConcurrent: 10 } : { tps: 0, burst: 0, maxConcurrent: 10 };
   return createAwsClients({
     endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS,
     rateLimits: { Organizations: limit, IAM: limit, SSOAdmin: limit, STS: limit, Identitystore: limit },
+    tagCacheTtlMs,
   });
 }
 
-async function measure(name: string, endpoint: string, fn: (c: AwsClients) => Promise<Partial<Phase> | void>): Promise<Phase> {
-  const clients = newClients(endpoint);
+async function measure(
+  name: string, endpoint: string, fn: (c: AwsClients) => Promise<Partial<Phase> | void>,
+  opts: { tagCacheTtlMs?: number; warm?: (c: AwsClients) => Promise<unknown> } = {},
+): Promise<Phase> {
+  const clients = newClients(endpoint, opts.tagCacheTtlMs);
+  // A long-running controller's state before the measured run (not counted).
+  if (opts.warm) { await opts.warm(clients); clients.calls.reset(); }
   const t0 = Date.now();
   try {
     const { value, peakRssMb } = await withPeakRss(() => fn(clients));
@@ -151,6 +158,10 @@ async function benchSize(endpoint: string, accounts: number): Promise<SizeResult
     if (r.plan.ops.length) phase.note = `not a no-op: ${r.plan.ops.slice(0, 3).map((o) => o.summary).join('; ')}`;
     return phase;
   }));
+
+  log('controller no-op (tag cache warm)...');
+  result.phases.push(await measure('controller no-op (tag cache warm)', endpoint, async (c) => (await runReconcile(c, resources)).phase,
+    { tagCacheTtlMs: 30 * 60_000, warm: (c) => runReconcile(c, resources) }));
 
   log('baseline: per-resource refresh...');
   if (!actual) throw new Error('no snapshot from the no-op reconcile');

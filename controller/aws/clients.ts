@@ -7,6 +7,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import { TagCache, tagInvalidationPlugin } from './tag-cache.js';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@aws-sdk/types';
 import type Bottleneck from 'bottleneck';
 import {
@@ -26,6 +27,8 @@ export interface CreateAwsClientsOptions extends AwsOptions {
   retry?: Partial<RetryOptions>;
   /** Session name for sts:AssumeRole in forAccount. */
   roleSessionName?: string;
+  /** Keep Organizations tags this long across reads (a long-running controller); 0/unset = always read. */
+  tagCacheTtlMs?: number;
 }
 
 /** Counts of AWS calls by "Service:Operation", and of their outcomes. */
@@ -62,6 +65,8 @@ export interface AwsClients {
   sts: STSClient;
   identityStore: IdentitystoreClient;
   calls: CallLog;
+  /** Tags kept across reads (controller); undefined = every read asks AWS. */
+  tagCache?: TagCache;
   /** IAM client in a member account, through sts:AssumeRole of roleName there (cached per account). */
   forAccount(accountId: string, roleName: string): Promise<AccountClients>;
   destroy(): void;
@@ -129,9 +134,14 @@ export function createAwsClients(opts: CreateAwsClientsOptions = {}): AwsClients
     return { accountId, iam };
   }
 
+  const tagCache = opts.tagCacheTtlMs && opts.tagCacheTtlMs > 0 ? new TagCache(opts.tagCacheTtlMs) : undefined;
+  const organizations = instrument(new OrganizationsClient(base), 'Organizations');
+  if (tagCache) organizations.middlewareStack.use(tagInvalidationPlugin(tagCache));
+
   return {
     options,
-    organizations: instrument(new OrganizationsClient(base), 'Organizations'),
+    organizations,
+    tagCache,
     iam: instrument(new IAMClient(base), 'IAM'),
     ssoAdmin: instrument(new SSOAdminClient(base), 'SSOAdmin'),
     sts,

@@ -57,11 +57,15 @@ export async function paginate<T>(page: (token: string | undefined) => Promise<{
 export const tagsFromList = (tags: Tag[] | undefined): Tags =>
   Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']));
 
-export function listTags(clients: AwsClients, resourceId: string): Promise<Tags> {
-  return paginate<Tag>(async (NextToken) => {
+export async function listTags(clients: AwsClients, resourceId: string): Promise<Tags> {
+  const cached = clients.tagCache?.get(resourceId);
+  if (cached) return cached;
+  const tags = tagsFromList(await paginate<Tag>(async (NextToken) => {
     const r = await clients.organizations.send(new ListTagsForResourceCommand({ ResourceId: resourceId, NextToken }));
     return { items: r.Tags, next: r.NextToken };
-  }).then(tagsFromList);
+  }));
+  clients.tagCache?.set(resourceId, tags);
+  return tags;
 }
 
 export function listOUsForParent(clients: AwsClients, parentId: string): Promise<OrganizationalUnit[]> {

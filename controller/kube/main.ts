@@ -40,6 +40,8 @@ export interface RunControllerOptions {
   concurrency?: number;
   /** Client-side AWS requests per second for every service (0 = unlimited); default: per-service limits. */
   awsTps?: number;
+  /** How long Organizations tags are reused across reconciles (0 = read every time). */
+  tagCacheTtlMs?: number;
   /** Health/metrics port; 0 = any free port; -1 = no server. */
   port?: number;
   host?: string;
@@ -61,6 +63,9 @@ export interface ControllerHandle {
   stop(opts?: { releaseLease?: boolean }): Promise<void>;
 }
 
+/** Long enough that steady-state reconciles skip the per-object tag reads; short enough to see out-of-band tag edits. */
+export const DEFAULT_TAG_CACHE_TTL_MS = 30 * 60_000;
+
 export async function runController(o: RunControllerOptions): Promise<ControllerHandle> {
   const identity = o.identity ?? `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
   const log = o.log ?? createLogger(o.logLevel ?? 'info', { namespace: o.namespace, identity });
@@ -72,7 +77,7 @@ export async function runController(o: RunControllerOptions): Promise<Controller
     const tps = o.awsTps;
     const rateLimits = tps === undefined ? undefined
       : Object.fromEntries((['Organizations', 'SSOAdmin', 'IAM', 'STS', 'Identitystore'] as const).map((s) => [s, { tps, burst: Math.max(1, tps) }]));
-    clients = createAwsClients({ endpoint: o.endpoint, region: o.region, credentials: o.credentials, rateLimits });
+    clients = createAwsClients({ endpoint: o.endpoint, region: o.region, credentials: o.credentials, rateLimits, tagCacheTtlMs: o.tagCacheTtlMs ?? DEFAULT_TAG_CACHE_TTL_MS });
     reconciler = engineReconciler(clients, { concurrency: o.concurrency });
   }
   let finish!: (reason: string) => void;
@@ -159,6 +164,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     .option('--requeue <d>', 'recheck interval while deletions or workflows are under way', '10s')
     .option('--concurrency <n>', 'AWS writes in flight at once', (v) => Number.parseInt(v, 10), 4)
     .option('--aws-tps <n>', 'client-side AWS requests per second per service, 0 = unlimited (default: per-service limits below AWS quotas)', (v) => Number.parseFloat(v))
+    .option('--tag-cache-ttl <d>', 'reuse Organizations tags across reconciles this long (tags orgplane writes are refreshed at once; 0 = read every time)', '30m')
     .option('--port <n>', 'health and metrics port (/healthz, /readyz, /metrics)', (v) => Number.parseInt(v, 10), 8080)
     .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.LOG_LEVEL ?? 'info')
     .exitOverride();
@@ -172,7 +178,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
   const f = cmd.opts<{
     namespace: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; identity?: string;
     leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
-    debounce: string; resync: string; requeue: string; concurrency: number; awsTps?: number; port: number; logLevel: LevelWithSilent;
+    debounce: string; resync: string; requeue: string; concurrency: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
   }>();
   const handle = await runController({
     namespace: f.namespace,
@@ -191,6 +197,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     requeueMs: parseDuration(f.requeue),
     concurrency: f.concurrency,
     awsTps: f.awsTps,
+    tagCacheTtlMs: parseDuration(f.tagCacheTtl),
     port: f.port,
     logLevel: f.logLevel,
     exitOnLeadershipLoss: true,
