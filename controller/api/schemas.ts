@@ -77,7 +77,6 @@ export const OrganizationSpec = Type.Object({
   identityCenter: Opt(Type.Object({
     instanceArn: Opt(Str({ description: 'Discovered with ListInstances when empty' })),
     identityStoreId: Opt(Str()),
-    abacAttributes: Opt(Type.Array(Type.Object({ key: Str({ minLength: 1 }), source: Str({ minLength: 1 }) }))),
   })),
 });
 export type OrganizationSpec = Static<typeof OrganizationSpec>;

@@ -15,7 +15,7 @@ export interface DesiredOrganization {
   enabledPolicyTypes?: string[];
   trustedServices?: string[];
   delegatedAdministrators?: { account: string; servicePrincipal: string }[];
-  identityCenter?: { instanceArn?: string; identityStoreId?: string; abacAttributes?: { key: string; source: string }[] };
+  identityCenter?: { instanceArn?: string; identityStoreId?: string };
 }
 
 export interface Quotas {
