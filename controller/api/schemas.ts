@@ -65,6 +65,9 @@ export const OrganizationSpec = Type.Object({
   ]), { description: 'Policy types enabled on the root. SERVICE_CONTROL_POLICY is needed for ServiceControlPolicy resources.' })),
   trustedServices: Opt(Type.Array(Str({ minLength: 1 }), { description: 'Service principals given trusted access, e.g. guardduty.amazonaws.com' })),
   delegatedAdministrators: Opt(Type.Array(DelegatedAdministrator)),
+  migrationApproval: Opt(Type.Union([Type.Literal('Never'), Type.Literal('WhenPoliciesChange'), Type.Literal('Always')], {
+    description: 'When moving an account to another OU waits for a person: Never (default), WhenPoliciesChange (the move gains or loses an SCP), Always. Approve with the orgplane.io/approve-migration annotation or orgplane apply --approve-migration',
+  })),
   quotas: Opt(Type.Object({
     maxPoliciesPerTarget: Opt(Type.Integer({ minimum: 1, default: 10, description: 'SCPs attached to one root, OU or account (AWS: 10 since 2026, 5 before)' })),
     maxPolicySize: Opt(Type.Integer({ minimum: 1, default: 10240, description: 'Characters in one SCP document (AWS: 10,240 since 2026, 5,120 before)' })),

@@ -63,6 +63,7 @@ function quotasOf(r: Resource<'Organization'> | undefined): Quotas {
     maxAccountClosuresPerRun: q.maxAccountClosuresPerRun ?? DEFAULT_QUOTAS.maxAccountClosuresPerRun,
     maxDeleteFraction: d.maxDeleteFraction ?? DEFAULT_QUOTAS.maxDeleteFraction,
     pruneUnmanaged: d.pruneUnmanaged ?? DEFAULT_QUOTAS.pruneUnmanaged,
+    migrationApproval: r?.spec.migrationApproval ?? DEFAULT_QUOTAS.migrationApproval,
   };
 }
 

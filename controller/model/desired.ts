@@ -24,6 +24,8 @@ export interface Quotas {
   maxAccountClosuresPerRun: number;
   maxDeleteFraction: number;
   pruneUnmanaged: boolean;
+  /** Which account moves wait for approval (Organization spec.migrationApproval). */
+  migrationApproval: 'Never' | 'WhenPoliciesChange' | 'Always';
 }
 
 export const DEFAULT_QUOTAS: Quotas = {
@@ -32,6 +34,7 @@ export const DEFAULT_QUOTAS: Quotas = {
   maxAccountClosuresPerRun: 1,
   maxDeleteFraction: 0.25,
   pruneUnmanaged: false,
+  migrationApproval: 'Never',
 };
 
 interface DesiredBase {

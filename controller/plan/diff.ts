@@ -405,6 +405,13 @@ export function planOrg(desired: DesiredOrg, actual: ActualOrg, opts: PlanOption
       if (gained.length + lost.length > 0) {
         mv.body.summary += ` (${[gained.length ? `gains ${gained.join(', ')}` : '', lost.length ? `loses ${lost.join(', ')}` : ''].filter(Boolean).join('; ')})`;
       }
+      // Only a move the manifest asks for waits: accounts carried along when AWS-unmovable OUs
+      // are recreated move because the user moved the OU.
+      const approval = desired.quotas.migrationApproval;
+      if (mv.body.resource.startsWith('Account/') && (approval === 'Always' || (approval === 'WhenPoliciesChange' && gained.length + lost.length > 0))) {
+        mv.body.requireApproval = true;
+        mv.body.summary += ' [needs approval]';
+      }
     }
   }
 

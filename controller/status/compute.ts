@@ -17,6 +17,8 @@ export interface OpResultLike {
   status: 'succeeded' | 'failed' | 'skipped';
   error?: string;
   retryable?: boolean;
+  /** For skipped ops: why ('AwaitingApproval', 'DependencyFailed', ...). */
+  reason?: string;
 }
 
 /** Resource key -> AWS id (OU/account/policy id, or permission set ARN) it is matched to now. */
@@ -115,6 +117,8 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
       synced = { type: 'Synced', status: 'False', reason: retryable ? 'Throttled' : 'ReconcileError', message: failed.map((f) => `${f.op.op}: ${f.error ?? 'failed'}`).join('; ') };
     } else if (pending.length && input.observeOnly) {
       synced = { type: 'Synced', status: 'False', reason: 'ObserveOnly', message: `${pending.length} change(s) pending; observe-only mode writes nothing: ${pending.map((o) => o.summary).join('; ')}` };
+    } else if (pending.length && skipped.some((s) => s.reason === 'AwaitingApproval')) {
+      synced = { type: 'Synced', status: 'False', reason: 'AwaitingApproval', message: `${pending.map((o) => o.summary).join('; ')}: approve with the orgplane.io/approve-migration annotation (or orgplane apply --approve-migration ${r.metadata.name})` };
     } else if (skipped.length && pending.length) {
       synced = { type: 'Synced', status: 'False', reason: 'DependencyFailed', message: skipped.map((s) => s.error ?? `${s.op.op} skipped`).join('; ') };
     } else if (pending.length) {

@@ -223,3 +223,30 @@ spec: { deletion: { maxDeleteFraction: 1 } }
     expect(p.plan.unmanaged).toEqual([]);
   });
 });
+
+describe('migration approval', () => {
+  const moto = useMoto();
+
+  it('holds a move that changes an account\'s SCPs until a person approves it', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const base = edit(orgOnly(example('securecart')), 'Organization/securecart', (r) => {
+      if (r.kind === 'Organization') r.spec.migrationApproval = 'WhenPoliciesChange';
+    });
+    ok(await apply(base, clients));
+    const moved = edit(base, 'Account/dev', (r) => { if (r.kind === 'Account') r.spec.parent = 'shared-services'; });
+
+    const held = await apply(moved, clients);
+    const move = held.applied.find((x) => x.op.op === 'MoveAccount');
+    expect(move).toMatchObject({ status: 'skipped', reason: 'AwaitingApproval', resource: 'Account/dev' });
+    expect(move?.op.summary).toMatch(/loses .*EnforceEncryption.* \[needs approval\]$/);
+    expect((await shape(clients)).accounts.find((a) => a.includes('aws-dev@'))).toMatch(/^Root\/WorkloadsOU\//);
+    const synced = held.statuses['Account/dev'].conditions.find((c) => c.type === 'Synced');
+    expect(synced).toMatchObject({ status: 'False', reason: 'AwaitingApproval' });
+    expect(synced?.message).toContain('approve with the orgplane.io/approve-migration annotation (or orgplane apply --approve-migration dev)');
+    expect(held.statuses['Account/dev'].conditions.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', reason: 'Migrating' });
+
+    const approved = await apply(moved, clients, { approved: ['Account/dev'] });
+    ok(approved);
+    expect(approved.statuses['Account/dev']).toMatchObject({ ou: 'SharedServicesOU' });
+  });
+});
