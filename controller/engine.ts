@@ -110,7 +110,9 @@ export async function planAll(
   }
   const plan = planOrg(built.desired, actual, { namespace, invalid });
   if (actual.access) {
-    const access = planAccess(built.desired, actual, plan.ops);
+    // Access resources left out by validation or blocked by the planner keep what they own in AWS.
+    const protectedKeys = new Set([...invalid, ...plan.blocked.map((b) => b.resource)]);
+    const access = planAccess(built.desired, actual, plan.ops, { protectedKeys });
     plan.ops.push(...access.ops);
     plan.blocked.push(...access.blocked);
     Object.assign(plan.drift, access.drift);

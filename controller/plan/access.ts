@@ -113,6 +113,11 @@ export interface AccessPlanOptions {
    * roles found by their orgplane tags are added automatically.
    */
   removed?: { kind: 'PermissionSet' | 'CrossAccountRole'; name: string; awsName: string; deletionPolicy: 'Retain' | 'Delete' }[];
+  /**
+   * Resource keys whose manifests exist but were left out (invalid spec, or a dependency is):
+   * what they own in AWS is never deleted because of that.
+   */
+  protectedKeys?: ReadonlySet<string>;
 }
 
 const psKey = (name: string) => `PermissionSet/${name}`;
@@ -345,7 +350,7 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
     }
   }
   for (const [awsName, r] of [...removedPs].sort()) {
-    if (desiredAwsNames.has(awsName) || desired.permissionSets[r.name]) continue;
+    if (desiredAwsNames.has(awsName) || desired.permissionSets[r.name] || opts.protectedKeys?.has(psKey(r.name))) continue;
     const a = access?.permissionSets[awsName];
     if (!a || r.deletionPolicy !== 'Delete') continue; // Retain: left in AWS as it is
     const key = psKey(r.name);
@@ -369,19 +374,23 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
 
   // ---- cross-account roles ----
   const roleTargets = new Map<string, Set<string>>(); // role key -> account ids covered
+  // Roles not planned this run (blocked before their targets were worked out).
+  const blockedRoles = new Set<string>();
   for (const role of Object.values(desired.roles).sort((a, b) => a.ref.localeCompare(b.ref))) {
     const covered = new Set<string>();
     roleTargets.set(role.key, covered);
     if (role.paused) { blocked.push({ resource: role.key, reason: 'Paused', message: 'orgplane.io/paused is set: changes are planned but not applied' }); continue; }
-    if (!access) { blocked.push({ resource: role.key, reason: 'DependencyInvalid', message: 'IAM role state was not read' }); continue; }
+    if (!access) { blocked.push({ resource: role.key, reason: 'DependencyInvalid', message: 'IAM role state was not read' }); blockedRoles.add(role.key); continue; }
     const trust = trustPolicy(role, desired, actual);
     if (trust.unknown.length) {
       blocked.push({ resource: role.key, reason: 'InvalidSpec', message: `trust.accounts: unknown Account ${trust.unknown.map((u) => `"${u}"`).join(', ')}` });
+      blockedRoles.add(role.key);
       continue;
     }
     const trustDeps = trust.pendingAccounts.map((ref) => createAccountOp(orgOps, ref)?.id).filter((x): x is string => !!x);
     if (trustDeps.length < trust.pendingAccounts.length) {
       blocked.push({ resource: role.key, reason: 'DependencyInvalid', message: `trusted account(s) ${trust.pendingAccounts.join(', ')} do not exist and are not being created in this plan` });
+      blockedRoles.add(role.key);
       continue;
     }
     const body = roleBody(role, trust.doc, ns);
@@ -434,6 +443,8 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
     if (!owner.startsWith(`${prefix}CrossAccountRole/`)) continue;
     const key = owner.slice(prefix.length);
     const d = Object.values(desired.roles).find((x) => x.key === key);
+    // An invalid or blocked role is not planned this run: its copies stay as they are.
+    if (opts.protectedKeys?.has(key) || blockedRoles.has(key)) continue;
     if (d && (roleTargets.get(key)?.has(have.accountId) || d.paused)) continue;
     const policy = d?.deletionPolicy ?? removedRoles.get(key) ?? have.tags[TAG_DELETION_POLICY] ?? 'Retain';
     const accountName = actual.accounts[have.accountId]?.name ?? have.accountId;

@@ -200,3 +200,32 @@ describe('accessStatus', () => {
     });
   });
 });
+
+describe('never deletes what an invalid or blocked resource owns', () => {
+  const owned = (key: string) => ({ 'orgplane.io/managed-by': 'orgplane', 'orgplane.io/owner': `securecart/${key}`, 'orgplane.io/deletion-policy': 'Delete' });
+
+  it('keeps a permission set whose manifest is invalid this run (e.g. its group was renamed in the IdP)', () => {
+    const d = desiredOrg(); // PermissionSet/Dev was dropped from desired by validation
+    const a = actualOrg();
+    a.access!.permissionSets.Dev = {
+      arn: 'arn:aws:sso:::permissionSet/ssoins-1/ps-1', name: 'Dev', description: '', sessionDuration: 'PT1H', relayState: '',
+      managedPolicies: [], customerManagedPolicies: [], inlinePolicy: '', tags: owned('PermissionSet/Dev'),
+      provisionedAccounts: ['111111111111'], outdatedAccounts: [], assignments: { '111111111111': ['GROUP:g-1'] },
+    };
+    expect(planAccess(d, a, []).ops.map((o) => o.op)).toEqual(['DeleteAccountAssignment', 'DeletePermissionSet']);
+    expect(planAccess(d, a, [], { protectedKeys: new Set(['PermissionSet/Dev']) }).ops).toEqual([]);
+  });
+
+  it('keeps every copy of a role whose trust names an unknown account', () => {
+    const d = desiredOrg();
+    d.roles.R = role('R', { targetAccounts: ['dev'], deletionPolicy: 'Delete', trust: { accounts: ['nope'], principalArns: [], requireMfa: false } });
+    const a = actualOrg();
+    a.access!.roles['111111111111/R'] = {
+      accountId: '111111111111', roleName: 'R', path: '/', arn: 'arn:aws:iam::111111111111:role/R', description: '', trustPolicy: '{}',
+      managedPolicyArns: [], inlinePolicies: {}, maxSessionDuration: 3600, tags: owned('CrossAccountRole/R'),
+    };
+    const p = planAccess(d, a, []);
+    expect(p.blocked).toEqual([{ resource: 'CrossAccountRole/R', reason: 'InvalidSpec', message: 'trust.accounts: unknown Account "nope"' }]);
+    expect(p.ops).toEqual([]);
+  });
+});
