@@ -39,6 +39,11 @@ export interface ReconcileOptions {
   approvedMigrations?: ReadonlySet<string>;
   onEvent?: (e: EngineEvent) => void;
   now?: () => Date;
+  /**
+   * How long one run waits on account workflows (a slow CreateAccount, a closure) before it
+   * reports them InProgress and returns; the next run resumes them. Unset: wait to the end (CLI).
+   */
+  workflowWaitMs?: number;
   /** A plan the caller already computed and a person confirmed (CLI apply): applied as shown. */
   prepared?: Prepared;
 }
@@ -139,8 +144,11 @@ export function indexIds(desired: DesiredOrg, actual: ActualOrg, namespace: stri
  * Runs to their end the account workflows a killed process left half-way, so the next plan never
  * asks for a second CreateAccount of an account that is already on its way.
  */
-export async function resumeInterrupted(opts: Pick<ReconcileOptions, 'clients' | 'workflowStore' | 'onEvent' | 'approvedMigrations'>): Promise<void> {
-  await resumeWorkflows({ clients: opts.clients, workflowStore: opts.workflowStore, onEvent: opts.onEvent, approvedMigrations: opts.approvedMigrations });
+export async function resumeInterrupted(opts: Pick<ReconcileOptions, 'clients' | 'workflowStore' | 'onEvent' | 'approvedMigrations' | 'workflowWaitMs'>): Promise<void> {
+  await resumeWorkflows({
+    clients: opts.clients, workflowStore: opts.workflowStore, onEvent: opts.onEvent, approvedMigrations: opts.approvedMigrations,
+    workflow: { waitBudgetMs: opts.workflowWaitMs },
+  });
 }
 
 export async function reconcile(resources: AnyResource[], opts: ReconcileOptions): Promise<ReconcileResult> {
@@ -165,6 +173,7 @@ export async function reconcile(resources: AnyResource[], opts: ReconcileOptions
       closuresAllowed: desired.quotas.maxAccountClosuresPerRun,
       approvedMigrations: opts.approvedMigrations,
       onEvent: emit,
+      workflow: { waitBudgetMs: opts.workflowWaitMs },
     });
     // Status reports what is true now, so read again and re-plan: what remains is pending.
     const after = await planAll(resources, opts.clients, opts.namespace);

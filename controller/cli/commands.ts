@@ -148,7 +148,7 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
     if (prepared.plan.ops.length === 0 || o.observeOnly) {
       if (o.observeOnly && prepared.plan.ops.length) out('Observe-only: nothing was written.');
       out('');
-      out(renderTree(prepared.actual, treeMarks(prepared), { color }));
+      out(renderTree(prepared.actual, treeMarks(prepared, o.namespace), { color }));
       if (mustAct(prepared.plan).length) return EXIT.error;
       return prepared.plan.ops.length ? EXIT.changes : EXIT.ok;
     }
@@ -182,13 +182,13 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
       out(renderText(result.pending, { color }));
     }
     out('');
-    out(renderTree(result.actual, treeMarks({ ...result, plan: result.pending }), { color }));
+    out(renderTree(result.actual, treeMarks({ ...result, plan: result.pending }, o.namespace), { color }));
     if (failed || mustAct(result.pending).length) return EXIT.error;
     return result.pending.ops.length ? EXIT.changes : EXIT.ok;
   });
 }
 
-function treeMarks(p: { desired: Parameters<typeof indexIds>[0]; actual: Parameters<typeof indexIds>[1]; plan: { drift: Record<string, string[]> } }, namespace = 'default') {
+function treeMarks(p: { desired: Parameters<typeof indexIds>[0]; actual: Parameters<typeof indexIds>[1]; plan: { drift: Record<string, string[]> } }, namespace: string) {
   const ids = indexIds(p.desired, p.actual, namespace);
   const managed = new Map<string, string>();
   const drift = new Map<string, string[]>();

@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { runValidate, runPlan, runApply, runImport, runStatus, type CommonOptions } from './commands.js';
 import { EXIT } from './exit.js';
+import { positiveInt } from './options.js';
 
 // orgplane supports Node 20 on purpose (see package.json engines); the SDK's notice that its
 // future releases will need Node 22 is noise in every command's output.
@@ -55,7 +56,7 @@ common(program.command('apply'))
   .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)')
   .option('--observe-only', 'compute and report the plan, never write to AWS')
   .option('--approve-migration <account...>', 'Account resource names whose migration to another OU is approved')
-  .option('--concurrency <n>', 'AWS writes in flight at once', (v) => Number.parseInt(v, 10), 4)
+  .option('--concurrency <n>', 'AWS writes in flight at once', positiveInt, 4)
   .option('--state <file>', 'workflow state file (resumes interrupted account workflows)', '.orgplane/workflows.json')
   .action(async (o: CommonOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }) => exit(await runApply(o)));
 

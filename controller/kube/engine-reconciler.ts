@@ -16,6 +16,9 @@ export function approvedMigrations(resources: readonly AnyResource[]): Set<strin
   return out;
 }
 
+/** How long one controller reconcile waits on account workflows. */
+export const WORKFLOW_WAIT_MS = 60_000;
+
 export function engineReconciler(clients: AwsClients, opts: { concurrency?: number } = {}): Reconciler {
   return async (resources, ctx) => {
     // Loaded on first use: the engine pulls in every AWS adapter and workflow.
@@ -28,6 +31,9 @@ export function engineReconciler(clients: AwsClients, opts: { concurrency?: numb
       observeOnly: ctx.observeOnly,
       concurrency: opts.concurrency,
       approvedMigrations: approvedMigrations(resources),
+      // One reconcile at a time: never sit out a slow CreateAccount or closure inside it; the
+      // workflow reports InProgress and the controller requeues to resume it.
+      workflowWaitMs: WORKFLOW_WAIT_MS,
     });
     return { plan: r.plan, pending: r.pending, errors: r.errors, actual: r.actual, applied: r.applied, statuses: r.statuses, events: r.events };
   };

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import type { Logger, LevelWithSilent } from 'pino';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { positiveInt } from '../cli/options.js';
 import { loadKubeConfig, makeApis, type KubeApis } from './client.js';
 import { Controller } from './controller.js';
 import { engineReconciler } from './engine-reconciler.js';
@@ -162,7 +163,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     .option('--debounce <d>', 'quiet time after the last change before a reconcile', '2s')
     .option('--resync <d>', 'periodic drift resync', '5m')
     .option('--requeue <d>', 'recheck interval while deletions or workflows are under way', '10s')
-    .option('--concurrency <n>', 'AWS writes in flight at once', (v) => Number.parseInt(v, 10), 4)
+    .option('--concurrency <n>', 'AWS writes in flight at once', positiveInt, 4)
     .option('--aws-tps <n>', 'client-side AWS requests per second per service, 0 = unlimited (default: per-service limits below AWS quotas)', (v) => Number.parseFloat(v))
     .option('--tag-cache-ttl <d>', 'reuse Organizations tags across reconciles this long (tags orgplane writes are refreshed at once; 0 = read every time)', '30m')
     .option('--port <n>', 'health and metrics port (/healthz, /readyz, /metrics)', (v) => Number.parseInt(v, 10), 8080)

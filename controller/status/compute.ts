@@ -41,6 +41,8 @@ export interface StatusInputs {
 
 export type ComputedStatus = Record<string, unknown> & { conditions: Condition[]; observedGeneration?: number };
 
+const THROTTLE_CODE = /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown/;
+
 const WORKFLOW_REASON: Record<string, string> = { create: 'Creating', migrate: 'Migrating', close: 'Closing', remove: 'Removing' };
 
 function pathOf(actual: ActualOrg, id: string): string {
@@ -113,8 +115,11 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
     } else if (blocked.length) {
       synced = { type: 'Synced', status: 'False', reason: blocked[0].reason, message: blocked.map((b) => b.message).join('; ') };
     } else if (failed.length) {
-      const retryable = failed.every((f) => f.retryable);
-      synced = { type: 'Synced', status: 'False', reason: retryable ? 'Throttled' : 'ReconcileError', message: failed.map((f) => `${f.op.op}: ${f.error ?? 'failed'}`).join('; ') };
+      // Throttled only when AWS said so; other failures a retry can fix (5xx, resets, a workflow
+      // still running) are RetryableError; the rest need a spec change (ReconcileError).
+      const reason = !failed.every((f) => f.retryable) ? 'ReconcileError'
+        : failed.every((f) => THROTTLE_CODE.test(f.reason ?? '')) ? 'Throttled' : 'RetryableError';
+      synced = { type: 'Synced', status: 'False', reason, message: failed.map((f) => `${f.op.op}: ${f.error ?? 'failed'}`).join('; ') };
     } else if (pending.length && input.observeOnly) {
       synced = { type: 'Synced', status: 'False', reason: 'ObserveOnly', message: `${pending.length} change(s) pending; observe-only mode writes nothing: ${pending.map((o) => o.summary).join('; ')}` };
     } else if (pending.length && skipped.some((s) => s.reason === 'AwaitingApproval')) {

@@ -51,7 +51,7 @@ if workflow ~= nil and workflow.phase == "AwaitingApproval" then
 end
 
 -- Recoverable reasons: the controller keeps going on its own.
-local retrying = { ChangesPending = true, Throttled = true, Deleting = true }
+local retrying = { ChangesPending = true, Throttled = true, RetryableError = true, Deleting = true }
 
 if synced ~= nil and synced.status == "False" then
   if synced.reason == "ObserveOnly" then

@@ -26,7 +26,7 @@ function rates(total: number): Partial<Record<FaultKind, number>> {
   return Object.fromEntries(Object.entries(share).map(([k, v]) => [k, total * v]));
 }
 
-const RECOVERABLE = ['Throttled', 'ReconcileError', 'DependencyFailed'];
+const RECOVERABLE = ['Throttled', 'RetryableError', 'ReconcileError', 'DependencyFailed'];
 const opLines = (r: { ops: { resource: string; summary: string }[] }) => r.ops.map((o) => `${o.resource}: ${o.summary}`).sort();
 
 /**
