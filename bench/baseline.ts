@@ -7,17 +7,12 @@ import {
   ListParentsCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand,
 } from '@aws-sdk/client-organizations';
 import type { AwsClients } from '../controller/aws/clients.js';
+import { mapLimit } from '../controller/aws/read-org.js';
 
 export interface KnownIds {
   ous: string[];
   accounts: string[];
   policies: string[];
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (x: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => { while (next < items.length) await fn(items[next++]); };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 async function allPages(fetch: (token: string | undefined) => Promise<string | undefined>): Promise<void> {

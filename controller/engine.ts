@@ -44,6 +44,8 @@ export interface ReconcileOptions {
    * reports them InProgress and returns; the next run resumes them. Unset: wait to the end (CLI).
    */
   workflowWaitMs?: number;
+  /** Aborted when the caller must stop writing (the controller lost its Lease): no op starts after it. */
+  signal?: AbortSignal;
   /** A plan the caller already computed and a person confirmed (CLI apply): applied as shown. */
   prepared?: Prepared;
 }
@@ -174,7 +176,10 @@ export async function reconcile(resources: AnyResource[], opts: ReconcileOptions
       approvedMigrations: opts.approvedMigrations,
       onEvent: emit,
       workflow: { waitBudgetMs: opts.workflowWaitMs },
+      signal: opts.signal,
     });
+    // An aborted run (leadership lost) reports nothing more: the new leader reads afresh.
+    if (opts.signal?.aborted) throw new Error('reconcile aborted: stopped writing after losing leadership');
     // Status reports what is true now, so read again and re-plan: what remains is pending.
     const after = await planAll(resources, opts.clients, opts.namespace);
     ({ desired, errors, actual } = after);

@@ -66,6 +66,8 @@ export interface ApplyDeps {
   concurrency?: number;
   /** Run nothing: every op is reported skipped with reason 'observe-only'. */
   observeOnly?: boolean;
+  /** Once aborted, no further op is started (ops in flight finish); the rest is skipped as 'Aborted'. */
+  signal?: AbortSignal;
   /** Account closures this run may start (default 1, the Organization quota default). */
   closuresAllowed?: number;
   onEvent?: (e: ApplyEvent) => void;
@@ -219,6 +221,14 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
   await new Promise<void>((done) => {
     const pump = () => {
       propagate();
+      // Aborted (the controller lost its Lease): start nothing more; what runs finishes.
+      if (deps.signal?.aborted) {
+        for (const id of [...pending]) {
+          if (runningIds.has(id)) continue;
+          const op = byId.get(id)!;
+          settle({ opId: id, op, resource: op.resource, status: 'skipped', reason: 'Aborted', error: 'not started: this run was aborted (leadership lost or shutting down)' });
+        }
+      }
       for (const op of ops) {
         if (inFlight >= limit) break;
         if (!pending.has(op.id) || runningIds.has(op.id)) continue;

@@ -3,15 +3,15 @@
 // so a retried or resumed apply converges instead of failing or duplicating.
 import {
   AttachPolicyCommand, CreateOrganizationalUnitCommand, CreatePolicyCommand, DeleteOrganizationalUnitCommand,
-  DeletePolicyCommand, DeregisterDelegatedAdministratorCommand, DescribeCreateAccountStatusCommand,
+  DeletePolicyCommand, DeregisterDelegatedAdministratorCommand,
   DescribeOrganizationalUnitCommand, DescribePolicyCommand, DetachPolicyCommand, DisableAWSServiceAccessCommand,
-  DisablePolicyTypeCommand, EnableAWSServiceAccessCommand, EnablePolicyTypeCommand, ListAccountsCommand,
-  ListCreateAccountStatusCommand, ListDelegatedServicesForAccountCommand, RegisterDelegatedAdministratorCommand,
+  DisablePolicyTypeCommand, EnableAWSServiceAccessCommand, EnablePolicyTypeCommand,
+  ListDelegatedServicesForAccountCommand, RegisterDelegatedAdministratorCommand,
   TagResourceCommand, UntagResourceCommand, UpdateOrganizationalUnitCommand, UpdatePolicyCommand,
-  type CreateAccountState, type CreateAccountStatus, type PolicyType,
+  type PolicyType,
 } from '@aws-sdk/client-organizations';
 import type { AwsClients } from './clients.js';
-import type { ActualAccount, Tags } from '../model/actual.js';
+import type { Tags } from '../model/actual.js';
 import type { IdRef, Op, OpOutcome, OrgOp } from '../plan/operations.js';
 import { isAmbiguousFailure, isAwsError, OrgOpError } from './errors.js';
 import { listAccountsForParent, listOUsForParent, listPolicies, paginate, SCP_TYPE } from './read-org.js';
@@ -265,56 +265,4 @@ async function createPolicy(clients: AwsClients, name: string, description: stri
     const updated = changed.length ? `; updated its ${changed.join(' and ')}` : '';
     return { createdId: existing.Id, arn: existing.Arn, message: `adopted existing policy ${existing.Id} "${name}"${updated}` };
   }
-}
-
-// ---- helpers for the account workflows --------------------------------------------------------
-
-export type ListedAccount = Omit<ActualAccount, 'parentId' | 'tags'>;
-
-/** The account with this email (case-insensitive), from ListAccounts; undefined if none. */
-export async function findAccountByEmail(clients: AwsClients, email: string): Promise<ListedAccount | undefined> {
-  const want = email.trim().toLowerCase();
-  const accounts = await paginate(async (NextToken) => {
-    const r = await clients.organizations.send(new ListAccountsCommand({ NextToken, MaxResults: 20 }));
-    return { items: r.Accounts, next: r.NextToken };
-  });
-  const a = accounts.find((x) => (x.Email ?? '').toLowerCase() === want);
-  if (!a?.Id) return undefined;
-  return {
-    id: a.Id, arn: a.Arn ?? '', name: a.Name ?? '', email: a.Email ?? '', state: a.State ?? a.Status ?? 'UNKNOWN',
-    ...(a.JoinedMethod ? { joinedMethod: a.JoinedMethod } : {}),
-  };
-}
-
-export interface CreateAccountStatusInfo {
-  requestId: string;
-  state: CreateAccountState | string;
-  accountName?: string;
-  accountId?: string;
-  failureReason?: string;
-}
-
-const toStatus = (s: CreateAccountStatus | undefined, requestId = ''): CreateAccountStatusInfo => ({
-  requestId: s?.Id ?? requestId,
-  state: s?.State ?? 'UNKNOWN',
-  ...(s?.AccountName ? { accountName: s.AccountName } : {}),
-  ...(s?.AccountId ? { accountId: s.AccountId } : {}),
-  ...(s?.FailureReason ? { failureReason: s.FailureReason } : {}),
-});
-
-export async function describeCreateAccountStatus(clients: AwsClients, requestId: string): Promise<CreateAccountStatusInfo> {
-  const out = await clients.organizations.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: requestId }));
-  return toStatus(out.CreateAccountStatus, requestId);
-}
-
-/** Create-account requests in the given states (IN_PROGRESS / SUCCEEDED / FAILED; all if empty). */
-export async function listCreateAccountStatus(clients: AwsClients, states: readonly string[] = []): Promise<CreateAccountStatusInfo[]> {
-  const all = await paginate(async (NextToken) => {
-    const r = await clients.organizations.send(new ListCreateAccountStatusCommand({
-      // No MaxResults: AWS picks the page size, and moto's paging of this call repeats tokens.
-      States: states.length ? (states as CreateAccountState[]) : undefined, NextToken,
-    }));
-    return { items: r.CreateAccountStatuses, next: r.NextToken };
-  });
-  return all.map((s) => toStatus(s));
 }

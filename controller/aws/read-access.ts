@@ -25,10 +25,11 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import type { AwsClients } from './clients.js';
+import { mapLimit, paginate } from './read-org.js';
 import type { ActualAccess, ActualOrg, ActualPermissionSet, ActualRole, Tags } from '../model/actual.js';
 import type { DesiredOrg } from '../model/desired.js';
 import { expandTargets, DEFAULT_ACCESS_ROLE } from '../model/expand.js';
-import { TAG_MANAGED_BY, TAG_OWNER, MANAGED_BY_VALUE, ownerValue } from '../model/ownership.js';
+import { TAG_MANAGED_BY, TAG_OWNER, MANAGED_BY_VALUE } from '../model/ownership.js';
 import { normalizeDuration } from '../plan/access.js';
 
 export interface ReadAccessOptions {
@@ -43,19 +44,6 @@ export interface ReadAccessOptions {
   concurrency?: number;
 }
 
-/** Runs fn over items with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 interface AwsErrorShape { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }
 const errOf = (e: unknown): AwsErrorShape => (typeof e === 'object' && e !== null ? (e as AwsErrorShape) : {});
@@ -100,16 +88,6 @@ export const errorText = (e: unknown): string => {
   return `${x.name ?? 'Error'}: ${x.message ?? String(e)}`;
 };
 
-async function paginate<T>(fetch: (token?: string) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetch(token);
-    out.push(...page.items);
-    token = page.next;
-  } while (token);
-  return out;
-}
 
 export async function readAccess(
   clients: AwsClients,
@@ -438,6 +416,3 @@ export async function readRole(iam: IAMClient, accountId: string, roleName: stri
   };
 }
 
-/** Owner value a managed object carries, for matching resources by tag. */
-export const accessOwner = (namespace: string, kind: 'PermissionSet' | 'CrossAccountRole', name: string): string =>
-  ownerValue(namespace, `${kind}/${name}`);

@@ -38,7 +38,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /** Follows NextToken until the last page. Guards against a token that repeats (would loop). */
-export async function paginate<T>(page: (token: string | undefined) => Promise<{ items: T[] | undefined; next: string | undefined }>): Promise<T[]> {
+export async function paginate<T>(page: (token: string | undefined) => Promise<{ items: T[] | undefined; next?: string }>): Promise<T[]> {
   const all: T[] = [];
   const seen = new Set<string>();
   let token: string | undefined;

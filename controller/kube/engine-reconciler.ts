@@ -34,6 +34,7 @@ export function engineReconciler(clients: AwsClients, opts: { concurrency?: numb
       // One reconcile at a time: never sit out a slow CreateAccount or closure inside it; the
       // workflow reports InProgress and the controller requeues to resume it.
       workflowWaitMs: WORKFLOW_WAIT_MS,
+      signal: ctx.signal,
     });
     return { plan: r.plan, pending: r.pending, errors: r.errors, actual: r.actual, applied: r.applied, statuses: r.statuses, events: r.events };
   };

@@ -7,14 +7,9 @@ import type { ActualOrg } from '../model/actual.js';
 import type { Plan } from '../plan/operations.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { StatusFields } from './conditions.js';
+import type { EngineEvent } from '../engine.js';
 
-export interface EngineEvent {
-  /** "Kind/name" */
-  resource: string;
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
+export type { EngineEvent };
 
 export interface ReconcileOutcome {
   /** The plan computed at the start of the run. */

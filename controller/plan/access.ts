@@ -1,7 +1,7 @@
 // Plans Identity Center and cross-account IAM role changes: desired permission sets, assignments
 // and roles against ActualAccess. Pure: plain data in, typed AccessOps out. Assignments and role
 // attachments are exclusive: what AWS has and the spec lacks is drift and is removed.
-import type { ActualOrg, ActualAccess, ActualPermissionSet, ActualRole, Tags } from '../model/actual.js';
+import type { ActualOrg, ActualPermissionSet, ActualRole, Tags } from '../model/actual.js';
 import type { DesiredOrg, DesiredPermissionSet, DesiredRole } from '../model/desired.js';
 import { expandTargets, accountTarget, matchAccount, type AccountTarget } from '../model/expand.js';
 import { ownershipTags, TAG_MANAGED_BY, TAG_OWNER, TAG_DELETION_POLICY, MANAGED_BY_VALUE } from '../model/ownership.js';
@@ -22,13 +22,6 @@ export function normalizeDuration(v: string | number | undefined): string {
   const h = Math.floor(seconds / 3600);
   const min = Math.floor((seconds % 3600) / 60);
   return `PT${h ? `${h}H` : ''}${min ? `${min}M` : ''}` || 'PT0M';
-}
-
-/** Seconds in an ISO 8601 "PT#H#M" duration, or undefined when it is not one. */
-export function durationSeconds(v: string): number | undefined {
-  const m = /^PT(?:([0-9]+)H)?(?:([0-9]+)M)?$/.exec(v);
-  if (!m || (m[1] === undefined && m[2] === undefined)) return undefined;
-  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60;
 }
 
 function canon(v: unknown): unknown {
@@ -463,9 +456,3 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
   return { ops, drift, blocked };
 }
 
-/** Assignment key helper shared with status: "<accountId>|GROUP:<id>". */
-export const assignmentKey = (accountId: string, type: string, principalId: string): string => `${accountId}|${type}:${principalId}`;
-
-/** Access data for one snapshot, or empty when it was not read. */
-export const accessOf = (actual: ActualOrg): ActualAccess =>
-  actual.access ?? { permissionSets: {}, principals: {}, roles: {}, roleReadErrors: {} };

@@ -91,10 +91,6 @@ export interface RoleBody {
 export type Op = OrgOp | AccessOp;
 export type OpName = Op['op'];
 
-export const DESTRUCTIVE_OPS: ReadonlySet<OpName> = new Set<OpName>([
-  'DeleteOU', 'CloseAccount', 'RemoveAccount', 'DeletePolicy', 'DeletePermissionSet', 'DeleteRole',
-]);
-
 /** A resource the planner left out of this run, and why (invalid spec, paused, circuit breaker). */
 export interface Blocked {
   resource: string;
@@ -113,8 +109,6 @@ export interface Plan {
   /** Op.group -> one headline for the grouped change ("recreate OU Workloads under ..."). */
   groups?: Record<string, string>;
 }
-
-export const planHasChanges = (p: Plan): boolean => p.ops.length > 0;
 
 /** What running one op produced: the id of a created object (fills IdRefs of later ops). */
 export interface OpOutcome {

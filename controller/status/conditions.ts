@@ -12,9 +12,6 @@ export interface ConditionInput {
   message: string;
 }
 
-/** Reasons that mean "change the spec" rather than "wait and retry". */
-export const TERMINAL_REASONS = new Set(['InvalidSpec', 'EmailAlreadyExists', 'ManagementAccount', 'DeletionCircuitBreaker', 'QuotaGuard']);
-
 /**
  * Builds the new condition list; lastTransitionTime only moves when a condition's status flips,
  * so `kubectl describe` shows since when something has been true.

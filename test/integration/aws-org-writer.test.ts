@@ -2,9 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CreateAccountCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { readOrganization } from '../../controller/aws/read-org.js';
-import {
-  describeCreateAccountStatus, executeOrgOp, findAccountByEmail, listCreateAccountStatus,
-} from '../../controller/aws/org-writer.js';
+import { executeOrgOp } from '../../controller/aws/org-writer.js';
 import type { IdRef, Op, OpOutcome } from '../../controller/plan/operations.js';
 import { useMoto, TEST_CREDENTIALS } from '../support/moto.js';
 
@@ -186,37 +184,5 @@ describe('executeOrgOp', () => {
     await expect(executeOrgOp(clients, { ...base(), id: 'op-y', op: 'DeletePermissionSet', instanceArn: 'arn:i', permissionSetArn: 'arn:x', name: 'ps' }, resolve))
       .rejects.toThrow('executeOrgOp does not run DeletePermissionSet (op-y): Identity Center and IAM ops run through the access writer');
     expect(clients.calls.total).toBe(0);
-  });
-});
-
-describe('account helpers', () => {
-  const moto = useMoto();
-  let clients: AwsClients;
-  beforeEach(() => {
-    clients = createAwsClients({ endpoint: moto.endpoint, credentials: TEST_CREDENTIALS, rateLimits: { Organizations: { tps: 0 } } });
-  });
-  afterEach(() => clients.destroy());
-
-  it('findAccountByEmail pages through ListAccounts and matches case-insensitively', async () => {
-    let wanted = '';
-    for (let i = 0; i < 25; i++) {
-      const r = await clients.organizations.send(new CreateAccountCommand({ AccountName: `a${i}`, Email: `a${i}@example.com` }));
-      if (i === 23) wanted = r.CreateAccountStatus!.AccountId!;
-    }
-    clients.calls.reset();
-    const found = await findAccountByEmail(clients, 'A23@Example.com');
-    expect(found).toEqual({ id: wanted, arn: expect.stringMatching(new RegExp(`:account/o-[a-z0-9]+/${wanted}$`)), name: 'a23', email: 'a23@example.com', state: 'ACTIVE', joinedMethod: 'CREATED' });
-    expect(clients.calls.toJSON()).toEqual({ 'Organizations:ListAccounts': 2 }); // 26 accounts, pages of 20
-    expect(await findAccountByEmail(clients, 'nobody@example.com')).toBeUndefined();
-  });
-
-  it('describeCreateAccountStatus and listCreateAccountStatus report requests', async () => {
-    const r = await clients.organizations.send(new CreateAccountCommand({ AccountName: 'fresh', Email: 'fresh@example.com' }));
-    const requestId = r.CreateAccountStatus!.Id!;
-    const accountId = r.CreateAccountStatus!.AccountId!;
-    expect(await describeCreateAccountStatus(clients, requestId)).toEqual({ requestId, state: 'SUCCEEDED', accountName: 'fresh', accountId });
-    const succeeded = await listCreateAccountStatus(clients, ['SUCCEEDED']);
-    expect(succeeded.find((s) => s.requestId === requestId)).toEqual({ requestId, state: 'SUCCEEDED', accountName: 'fresh', accountId });
-    expect(await listCreateAccountStatus(clients, ['IN_PROGRESS'])).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import { API_VERSION, type AnyResource } from '../../controller/api/schemas.js';
 import { ownershipTags } from '../../controller/model/ownership.js';
 import { mulberry32 } from './fault-proxy.js';
 import { TEST_CREDENTIALS, TEST_REGION } from './moto.js';
+import { mapLimit } from '../../controller/aws/read-org.js';
 
 export const SCP_TYPE = 'SERVICE_CONTROL_POLICY';
 export const MAX_DEPTH = 5;
@@ -252,12 +253,6 @@ export interface LoadedOrg {
   /** Milliseconds per phase, and API calls made. */
   timings: { ous: number; accounts: number; policies: number; total: number };
   calls: Record<string, number>;
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => { while (next < items.length) await fn(items[next++]); };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 const tagList = (t: Record<string, string>) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
