@@ -43,13 +43,14 @@ export function edit(resources: AnyResource[], key: string, fn: (r: AnyResource)
 }
 
 export async function apply(
-  resources: AnyResource[], clients: AwsClients, opts: { store?: WorkflowStore; namespace?: string; approved?: string[] } = {},
+  resources: AnyResource[], clients: AwsClients, opts: { store?: WorkflowStore; namespace?: string; approved?: string[]; concurrency?: number } = {},
 ): Promise<ReconcileResult> {
   return reconcile(resources, {
     clients,
     namespace: opts.namespace ?? 'default',
     workflowStore: opts.store ?? new MemoryWorkflowStore(),
     apply: true,
+    concurrency: opts.concurrency,
     approvedMigrations: new Set(opts.approved ?? []),
   });
 }
