@@ -2,7 +2,7 @@
 // create, update (re-provisioning), OU expansion after a move, delete, drift, unknown principals.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  OrganizationsClient, CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand,
+  OrganizationsClient, MoveAccountCommand,
 } from '@aws-sdk/client-organizations';
 import {
   ListPermissionSetsCommand, DescribePermissionSetCommand, GetInlinePolicyForPermissionSetCommand,
@@ -10,12 +10,12 @@ import {
   CreateAccountAssignmentCommand, ListInstancesCommand,
 } from '@aws-sdk/client-sso-admin';
 import { CreateGroupCommand, CreateUserCommand } from '@aws-sdk/client-identitystore';
-import { useMoto, TEST_CREDENTIALS, TEST_REGION } from '../support/moto.js';
-import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
+import { useMoto } from '../support/moto.js';
+import type { AwsClients } from '../../controller/aws/clients.js';
 import { validateAccess } from '../../controller/model/validate-access.js';
 import { accessStatus } from '../../controller/status/access.js';
 import type { DesiredOrg } from '../../controller/model/desired.js';
-import { account, emptyDesired, ou, permissionSet, planOnce, runAccessOps } from '../support/access-fixtures.js';
+import { account, buildAccessTestOrg, emptyDesired, ou, permissionSet, planOnce, runAccessOps } from '../support/access-fixtures.js';
 
 const INLINE_V1 = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:*', 'logs:GetLogEvents'], Resource: '*' }] });
 const INLINE_V2 = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:*', 'lambda:*'], Resource: '*' }] });
@@ -28,17 +28,9 @@ describe('access: Identity Center permission sets against moto', () => {
   let ids: { root: string; workloads: string; sandbox: string; dev: string; staging: string; instanceArn: string; storeId: string; developers: string };
 
   beforeEach(async () => {
-    clients = createAwsClients({ endpoint: moto.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 } });
-    org = new OrganizationsClient({ endpoint: moto.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
-    const root = (await org.send(new ListRootsCommand({}))).Roots![0].Id!;
-    const mkOu = async (name: string) => (await org.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: name }))).OrganizationalUnit!.Id!;
-    const workloads = await mkOu('WorkloadsOU');
-    const sandbox = await mkOu('SandboxOU');
-    const mkAccount = async (name: string, parent: string) => {
-      const s = (await org.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@securecart.example` }))).CreateAccountStatus!;
-      await org.send(new MoveAccountCommand({ AccountId: s.AccountId!, SourceParentId: root, DestinationParentId: parent }));
-      return s.AccountId!;
-    };
+    const built = await buildAccessTestOrg(moto.endpoint);
+    ({ clients, org } = built);
+    const { root, workloads, sandbox, mkAccount } = built;
     const dev = await mkAccount('dev', workloads);
     const staging = await mkAccount('staging', workloads);
     const inst = (await clients.ssoAdmin.send(new ListInstancesCommand({}))).Instances![0];

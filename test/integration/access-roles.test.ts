@@ -1,14 +1,14 @@
 // Cross-account IAM roles against moto with real sts:AssumeRole into member accounts: create in
 // two accounts with one failing honestly, update, removal when an account leaves the target OU.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OrganizationsClient, CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreatePolicyCommand, GetRoleCommand, ListAttachedRolePoliciesCommand, GetRolePolicyCommand, ListRolesCommand } from '@aws-sdk/client-iam';
-import { useMoto, TEST_CREDENTIALS, TEST_REGION } from '../support/moto.js';
-import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
+import { useMoto } from '../support/moto.js';
+import type { AwsClients } from '../../controller/aws/clients.js';
 import { accessStatus } from '../../controller/status/access.js';
 import { decodePolicy } from '../../controller/aws/read-access.js';
 import type { DesiredOrg } from '../../controller/model/desired.js';
-import { account, emptyDesired, ou, planOnce, role, runAccessOps } from '../support/access-fixtures.js';
+import { account, buildAccessTestOrg, emptyDesired, ou, planOnce, role, runAccessOps } from '../support/access-fixtures.js';
 
 const DEPLOY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:UpdateService', 'ecr:GetAuthorizationToken'], Resource: '*' }] });
 const DEPLOY_V2 = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:UpdateService'], Resource: '*' }] });
@@ -20,17 +20,9 @@ describe('access: cross-account roles against moto', () => {
   let ids: { root: string; workloads: string; sandbox: string; dev: string; staging: string; security: string };
 
   beforeEach(async () => {
-    clients = createAwsClients({ endpoint: moto.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 } });
-    org = new OrganizationsClient({ endpoint: moto.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
-    const root = (await org.send(new ListRootsCommand({}))).Roots![0].Id!;
-    const mkOu = async (name: string) => (await org.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: name }))).OrganizationalUnit!.Id!;
-    const workloads = await mkOu('WorkloadsOU');
-    const sandbox = await mkOu('SandboxOU');
-    const mkAccount = async (name: string, parent: string) => {
-      const s = (await org.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@securecart.example` }))).CreateAccountStatus!;
-      if (parent !== root) await org.send(new MoveAccountCommand({ AccountId: s.AccountId!, SourceParentId: root, DestinationParentId: parent }));
-      return s.AccountId!;
-    };
+    const built = await buildAccessTestOrg(moto.endpoint);
+    ({ clients, org } = built);
+    const { root, workloads, sandbox, mkAccount } = built;
     ids = { root, workloads, sandbox, dev: await mkAccount('dev', workloads), staging: await mkAccount('staging', workloads), security: await mkAccount('security-logging', root) };
   });
   afterEach(() => { clients.destroy(); org.destroy(); });

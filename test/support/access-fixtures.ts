@@ -1,6 +1,7 @@
 // Helpers for access tests: plain DesiredOrg pieces, and a small in-order runner of access ops
 // against real AWS-API endpoints (moto) through the real writer. Owned by the access tests.
-import type { AwsClients } from '../../controller/aws/clients.js';
+import { OrganizationsClient, CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
+import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { executeAccessOp } from '../../controller/aws/access-writer.js';
 import { readAccess, type ReadAccessOptions } from '../../controller/aws/read-access.js';
 import { readOrganization } from '../../controller/aws/read-org.js';
@@ -10,6 +11,7 @@ import {
 } from '../../controller/model/desired.js';
 import { planAccess, type AccessPlan, type AccessPlanOptions } from '../../controller/plan/access.js';
 import type { AccessOp, IdRef, Op, OpOutcome } from '../../controller/plan/operations.js';
+import { TEST_CREDENTIALS, TEST_REGION } from './moto.js';
 
 export const NS = 'securecart';
 
@@ -79,4 +81,27 @@ export async function planOnce(
   const actual = await readOrganization(clients);
   actual.access = await readAccess(clients, desired, actual, opts.read);
   return { actual, plan: planAccess(desired, actual, orgOps, opts.plan) };
+}
+
+/**
+ * The small organization the access integration tests start from, built with the SDK directly:
+ * WorkloadsOU and SandboxOU under the root, and `mkAccount` to add accounts (moved under their
+ * parent unless it is the root). Clients retry little, so a test sees failures quickly.
+ */
+export async function buildAccessTestOrg(endpoint: string): Promise<{
+  clients: AwsClients; org: OrganizationsClient; root: string; workloads: string; sandbox: string;
+  mkAccount: (name: string, parent: string) => Promise<string>;
+}> {
+  const clients = createAwsClients({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 } });
+  const org = new OrganizationsClient({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
+  const root = (await org.send(new ListRootsCommand({}))).Roots![0].Id!;
+  const mkOu = async (name: string) => (await org.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: name }))).OrganizationalUnit!.Id!;
+  const workloads = await mkOu('WorkloadsOU');
+  const sandbox = await mkOu('SandboxOU');
+  const mkAccount = async (name: string, parent: string) => {
+    const s = (await org.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@securecart.example` }))).CreateAccountStatus!;
+    if (parent !== root) await org.send(new MoveAccountCommand({ AccountId: s.AccountId!, SourceParentId: root, DestinationParentId: parent }));
+    return s.AccountId!;
+  };
+  return { clients, org, root, workloads, sandbox, mkAccount };
 }
