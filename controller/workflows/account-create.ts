@@ -26,13 +26,7 @@ export interface CreateInput {
   maxCreateAttempts?: number;
 }
 
-export interface CreateContext extends BaseContext {
-  name: string;
-  email: string;
-  parentId: string;
-  roleName: string;
-  iamUserAccessToBilling?: 'ALLOW' | 'DENY';
-  tags: Tags;
+export interface CreateContext extends BaseContext, Pick<CreateInput, 'name' | 'email' | 'parentId' | 'roleName' | 'iamUserAccessToBilling' | 'tags'> {
   deadline: number;
   pollBaseMs: number;
   pollMaxMs: number;

@@ -18,13 +18,7 @@ export interface MigrateInput {
   verifyBaseMs?: number;
 }
 
-export interface MigrateContext extends BaseContext {
-  accountId: string;
-  fromId: string;
-  toId: string;
-  gained: string[];
-  lost: string[];
-  requireApproval: boolean;
+export interface MigrateContext extends BaseContext, Pick<MigrateInput, 'accountId' | 'fromId' | 'toId' | 'gained' | 'lost' | 'requireApproval'> {
   approved: boolean;
   /** The account was already under the destination when the move step ran. */
   alreadyThere?: boolean;
