@@ -1,6 +1,7 @@
 // Typed plan operations. The plan is a list of these with explicit dependencies; the same
 // object is printed (plan/render.ts) and executed (apply/executor.ts).
 import type { PermissionSetAttributes, Tags } from '../model/actual.js';
+import type { Risk } from './op-table.js';
 
 /**
  * An AWS id known at plan time ({id}) or the id of an object an earlier operation creates
@@ -19,6 +20,14 @@ interface OpBase {
   summary: string;
   /** Ops that make one change together (an OU recreated under a new parent); key into Plan.groups. */
   group?: string;
+  /** Risk class, stamped by the planner from the op table with the plan's context (op-table.ts riskOf). */
+  risk?: Risk;
+  /**
+   * For updates of documents (SCP content, permission set inline policy, role trust / inline
+   * policies): the parsed documents before and after, keyed by what they are ("content",
+   * "inlinePolicy", "trustPolicy", "inlinePolicies.NAME"). Renderers diff them statement by statement.
+   */
+  change?: Record<string, { before: unknown; after: unknown }>;
 }
 
 export type OrgOp =
