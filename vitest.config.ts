@@ -8,7 +8,7 @@ export default defineConfig({
     // Two cores here: more workers only make moto processes fight for CPU.
     maxWorkers: 2,
     reporters: ['default'],
-    // orgplane runs on Node 20 on purpose; the SDK's Node 22 notice is noise in test output.
+    // The SDK's notices about future Node.js requirements are noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });
