@@ -1,11 +1,14 @@
 // Reads orgplane manifests from files (CLI mode): multi-document YAML, one Resource per
-// document, each remembering where it came from. Only the envelope (apiVersion, kind,
+// document, each remembering where it came from. Which files are read, and how safely, is
+// manifest-files.ts. Only the envelope (apiVersion, kind,
 // metadata.name) is checked here; spec checks live in schema-check.ts and validate.ts.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { basename } from 'node:path';
+import { Composer, LineCounter, Parser, type Document } from 'yaml';
 import { API_VERSION, KIND_NAMES, refKey, type AnyResource, type Kind } from '../api/schemas.js';
 import type { ValidationError } from './desired.js';
+import { collectManifestFiles, newBudget, readManifestFile, type FileProblem, type LoadBudget, type LoadLimits } from './manifest-files.js';
+
+export { DEFAULT_LOAD_LIMITS, type LoadLimits } from './manifest-files.js';
 
 export interface LoadResult {
   resources: AnyResource[];
@@ -29,85 +32,82 @@ const describeType = (v: unknown): string => {
 export const isValidResourceName = (name: string): boolean => name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
 
 /** Parses one YAML text (possibly many documents). `sourceName` names it in sources and errors. */
-export function parseManifests(text: string, sourceName: string): LoadResult {
-  const parsed = parseOne(text, sourceName);
-  return dropDuplicates(parsed.resources, parsed.errors);
+export function parseManifests(text: string, sourceName: string, limits: Partial<LoadLimits> = {}): LoadResult {
+  const out: LoadResult = { resources: [], errors: [] };
+  parseOne(text, sourceName, newBudget(limits), out);
+  return dropDuplicates(out.resources, out.errors);
 }
 
-/** Reads files and directories (recursively; *.yaml / *.yml in sorted order). */
-export function loadManifests(paths: string[], opts: { cwd?: string } = {}): LoadResult {
-  const cwd = opts.cwd ?? process.cwd();
-  const resources: AnyResource[] = [];
-  const errors: ValidationError[] = [];
-  for (const p of paths) {
-    let files: string[];
-    try {
-      files = collectFiles(p);
-    } catch (e) {
-      errors.push({ resource: p, field: '', rule: 'file', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-      continue;
-    }
-    for (const file of files) {
-      const name = relative(cwd, file) || file;
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        errors.push({ resource: name, field: '', rule: 'file', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
-        continue;
-      }
-      const one = parseOne(text, name);
-      resources.push(...one.resources);
-      errors.push(...one.errors);
-    }
+/**
+ * Reads files and directories (recursively; *.yaml / *.yml in sorted order). Only regular files
+ * inside a named directory are read, within the size and document limits (manifest-files.ts);
+ * each refused file is an error naming it.
+ */
+export function loadManifests(paths: string[], opts: { cwd?: string; limits?: Partial<LoadLimits> } = {}): LoadResult {
+  const out: LoadResult = { resources: [], errors: [] };
+  const budget = newBudget(opts.limits);
+  const { files, problems } = collectManifestFiles(paths, opts.cwd ?? process.cwd());
+  for (const p of problems) out.errors.push(fileError(p));
+  for (const file of files) {
+    if (budget.stopped) break;
+    const read = readManifestFile(file, budget);
+    if ('problem' in read) out.errors.push(fileError(read.problem));
+    else parseOne(read.text, file.name, budget, out);
   }
-  return dropDuplicates(resources, errors);
+  return dropDuplicates(out.resources, out.errors);
 }
 
-function collectFiles(path: string): string[] {
-  const st = statSync(path);
-  if (!st.isDirectory()) return [path]; // an explicitly named file is read whatever its extension
-  const out: string[] = [];
-  for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const full = join(path, entry.name);
-    if (entry.isDirectory()) out.push(...collectFiles(full));
-    else if (['.yaml', '.yml'].includes(extname(entry.name)) && !KUSTOMIZATION.has(entry.name)) out.push(full);
-  }
-  return out;
-}
+const fileError = (p: FileProblem): ValidationError => ({ resource: p.name, field: '(file)', rule: p.rule, message: p.message });
 
-function parseOne(text: string, sourceName: string): LoadResult {
-  const resources: AnyResource[] = [];
-  const errors: ValidationError[] = [];
-  if (KUSTOMIZATION.has(basename(sourceName))) return { resources, errors };
+/** Parses one file's documents into `out` (one by one: a file may hold hundreds of thousands). */
+function parseOne(text: string, sourceName: string, budget: LoadBudget, out: LoadResult): void {
+  if (KUSTOMIZATION.has(basename(sourceName))) return;
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
-  if (!Array.isArray(docs)) return { resources, errors }; // EmptyStream
-  docs.forEach((doc, index) => {
-    const docKey = `${sourceName}#${index}`;
-    if (doc.errors.length > 0) {
-      const err = doc.errors[0];
-      const pos = lineCounter.linePos(err.pos[0]);
-      const firstLine = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      errors.push({
-        resource: docKey,
-        field: '(document)',
-        rule: 'yaml-syntax',
-        message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${firstLine}`,
-        source: `${sourceName}:${pos.line}`,
-      });
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer({ prettyErrors: false });
+  let index = 0;
+  for (const doc of composer.compose(parser.parse(text))) {
+    if (++budget.documents > budget.limits.maxDocuments) {
+      budget.stopped = true;
+      out.errors.push({ resource: sourceName, field: '(file)', rule: 'document-limit', message: `more than ${budget.limits.maxDocuments} YAML documents in one run, the limit; stopped at document #${index} of this file` });
       return;
     }
-    if (doc.contents === null) return; // empty document (e.g. a trailing ---)
-    const line = lineCounter.linePos(doc.contents.range[0]).line;
-    const source = `${sourceName}:${line}`;
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) return;
-    const res = checkEnvelope(value, docKey, source, errors);
-    if (res) resources.push(res);
-  });
-  return { resources, errors };
+    parseDocument(doc, `${sourceName}#${index++}`, sourceName, lineCounter, out);
+  }
 }
+
+function parseDocument(doc: Document.Parsed, docKey: string, sourceName: string, lineCounter: LineCounter, out: LoadResult): void {
+  const at = (offset: number) => lineCounter.linePos(offset);
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0];
+    const pos = at(err.pos[0]);
+    const firstLine = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    out.errors.push({
+      resource: docKey, field: '(document)', rule: 'yaml-syntax',
+      message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${firstLine}`, source: `${sourceName}:${pos.line}`,
+    });
+    return;
+  }
+  if (doc.contents === null) return; // empty document (e.g. a trailing ---)
+  const source = `${sourceName}:${at(doc.contents.range[0]).line}`;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    out.errors.push({ resource: docKey, field: '(document)', rule: 'yaml-alias', message: aliasMessage(e), source });
+    return;
+  }
+  if (value === null || value === undefined) return;
+  const res = checkEnvelope(value, docKey, source, out.errors);
+  if (res) out.resources.push(res);
+}
+
+/** Alias uses per document; each use of an anchor counts the nodes it stands for. */
+const MAX_ALIAS_COUNT = 100;
+
+const aliasMessage = (e: unknown): string => (/Excessive alias count/.test((e as Error).message)
+  ? `YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias bomb?); the document is not read`
+  : `YAML alias error: ${(e as Error).message}`);
 
 /** Checks apiVersion/kind/metadata.name; returns the Resource when the envelope is usable. */
 function checkEnvelope(value: unknown, docKey: string, source: string, errors: ValidationError[]): AnyResource | undefined {

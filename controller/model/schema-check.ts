@@ -70,7 +70,7 @@ function message(e: ValueError): string {
 }
 
 /** Fields present in the value but absent from an object schema, at any depth. */
-function unknownFields(schema: Schema, value: unknown, pointer: string, out: { pointer: string; allowed: string[] }[]): void {
+function unknownFields(schema: Schema, value: unknown, pointer: string, out: { pointer: string; message: string }[]): void {
   if ((schema as unknown as Record<symbol, unknown>)[KindSymbol] === 'Unsafe') return; // free-form JSON
   if (schema.type === 'object' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const obj = value as Record<string, unknown>;
@@ -78,13 +78,19 @@ function unknownFields(schema: Schema, value: unknown, pointer: string, out: { p
       const allowed = Object.keys(schema.properties);
       for (const [k, v] of Object.entries(obj)) {
         const child = pointer + '/' + k.replace(/~/g, '~0').replace(/\//g, '~1');
-        const sub = schema.properties[k] as Schema | undefined;
-        if (!sub) out.push({ pointer: child, allowed });
+        // Own properties only: `constructor`, `__proto__` or `toString` are not fields of any schema.
+        const sub = Object.hasOwn(schema.properties, k) ? schema.properties[k] as Schema : undefined;
+        if (!sub) out.push({ pointer: child, message: `unknown field (allowed: ${allowed.join(', ')})` });
         else unknownFields(sub, v, child, out);
       }
     } else if (schema.patternProperties) {
       const sub = Object.values(schema.patternProperties)[0] as Schema;
-      for (const [k, v] of Object.entries(obj)) unknownFields(sub, v, pointer + '/' + k.replace(/~/g, '~0').replace(/\//g, '~1'), out);
+      for (const [k, v] of Object.entries(obj)) {
+        const child = pointer + '/' + k.replace(/~/g, '~0').replace(/\//g, '~1');
+        // A map key (a tag key) that would be an object's prototype wherever it is copied by assignment.
+        if (k === '__proto__') out.push({ pointer: child, message: 'key "__proto__" is not allowed' });
+        else unknownFields(sub, v, child, out);
+      }
     }
   } else if (schema.type === 'array' && schema.items && Array.isArray(value)) {
     value.forEach((v, i) => unknownFields(schema.items as Schema, v, `${pointer}/${i}`, out));
@@ -107,9 +113,9 @@ export function checkSpec(resource: AnyResource): ValidationError[] {
     if (e.type === ValueErrorType.ObjectRequiredProperty) requiredMissing.add(e.path);
     found.push({ pointer: e.path, message: message(e) });
   }
-  const unknown: { pointer: string; allowed: string[] }[] = [];
+  const unknown: { pointer: string; message: string }[] = [];
   unknownFields(schema, spec, '', unknown);
-  for (const u of unknown) found.push({ pointer: u.pointer, message: `unknown field (allowed: ${u.allowed.join(', ')})` });
+  for (const u of unknown) found.push(u);
 
   // Deterministic order: by field path as written, then by message.
   return found

@@ -70,7 +70,7 @@ describe('loadManifests', () => {
   });
 
   it('reports a path that does not exist', () => {
-    expect(loadManifests(['/nonexistent/orgplane']).errors.map(formatValidationError)).toEqual(['/nonexistent/orgplane: : cannot read: ENOENT [file]']);
+    expect(loadManifests(['/nonexistent/orgplane']).errors.map(formatValidationError)).toEqual(['/nonexistent/orgplane: (file): cannot read: ENOENT [file]']);
   });
 
   it('accepts DNS-1123 subdomains only', () => {
