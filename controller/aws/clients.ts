@@ -27,6 +27,11 @@ export interface CreateAwsClientsOptions extends AwsOptions {
   retry?: Partial<RetryOptions>;
   /** Session name for sts:AssumeRole in forAccount. */
   roleSessionName?: string;
+  /**
+   * SourceIdentity sent on every sts:AssumeRole (default "orgplane"): CloudTrail in the member
+   * account shows orgplane behind every call, and docs/iam-policy.json allows AssumeRole only with it.
+   */
+  sourceIdentity?: string;
   /** Keep Organizations tags this long across reads (a long-running controller); 0/unset = always read. */
   tagCacheTtlMs?: number;
 }
@@ -109,11 +114,13 @@ export function createAwsClients(opts: CreateAwsClientsOptions = {}): AwsClients
   const sts = instrument(new STSClient(base), 'STS');
   const accountCache = new Map<string, Promise<AccountClients>>();
   const sessionName = opts.roleSessionName ?? 'orgplane';
+  const sourceIdentity = opts.sourceIdentity ?? 'orgplane';
 
   async function assume(accountId: string, roleName: string): Promise<AwsCredentialIdentity> {
     const out = await sts.send(new AssumeRoleCommand({
       RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`,
       RoleSessionName: sessionName,
+      SourceIdentity: sourceIdentity,
     }));
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) {
