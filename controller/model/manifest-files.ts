@@ -98,7 +98,7 @@ function walkDir(w: Walk, real: string, display: string): void {
   for (const entry of readdirSync(real, { withFileTypes: true }).sort(byName)) {
     const full = join(real, entry.name);
     const name = join(display, entry.name);
-    if (entry.isDirectory()) walkDir(w, full, name);
+    if (entry.isDirectory()) enterDir(w, full, name);
     else if (entry.isSymbolicLink()) followLink(w, full, name, entry.name);
     else if (isManifestName(entry.name)) w.files.push({ path: full, name: w.shown(name), explicit: false });
   }
@@ -120,10 +120,16 @@ function followLink(w: Walk, full: string, name: string, base: string): void {
     w.problems.push({ name: w.shown(name), rule: 'file-type', message: `symlink leaves the manifest directory (points to ${target}); only files inside it are read` });
   } else if (!st.isDirectory()) {
     w.files.push({ path: target, name: w.shown(name), explicit: false });
-  } else if (!w.seen.has(target)) {
-    w.seen.add(target);
-    walkDir(w, target, name);
+  } else {
+    enterDir(w, target, name);
   }
+}
+
+/** Each real directory is read once, however many links lead to it (links may loop). */
+function enterDir(w: Walk, real: string, display: string): void {
+  if (w.seen.has(real)) return;
+  w.seen.add(real);
+  walkDir(w, real, display);
 }
 
 /** Reads one file as UTF-8 text, or says why it is refused. Run-wide byte use goes into `budget`. */

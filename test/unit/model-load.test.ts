@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatValidationError } from '../../controller/model/desired.js';
 import { isValidResourceName, loadManifests, parseManifests } from '../../controller/model/load.js';
+import { invalidUtf8Offset } from '../../controller/model/manifest-files.js';
 
 const ou = (name: string, parent = 'root') => `apiVersion: orgplane.io/v1alpha1\nkind: OrganizationalUnit\nmetadata:\n  name: ${name}\nspec:\n  parent: ${parent}\n`;
 
@@ -76,5 +77,40 @@ describe('loadManifests', () => {
   it('accepts DNS-1123 subdomains only', () => {
     expect(['a', 'prod-eu.1', 'x'.repeat(253)].every(isValidResourceName)).toBe(true);
     expect(['', 'A', 'a_b', 'a.', '-a', 'x'.repeat(254)].some(isValidResourceName)).toBe(false);
+  });
+});
+
+describe('reading files safely', () => {
+  it('finds the first byte that is not UTF-8: bad lead, overlong, surrogate, above U+10FFFF, truncated', () => {
+    const at = (...bytes: number[]) => invalidUtf8Offset(Uint8Array.from(bytes));
+    expect(at(0x61, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80)).toBe(-1); // a é € 😀
+    expect(at(0x61, 0xff)).toBe(1);
+    expect(at(0x61, 0xc0, 0xaf)).toBe(1); // overlong "/"
+    expect(at(0xe0, 0x80, 0xaf)).toBe(1); // overlong 3-byte: the second byte is out of range
+    expect(at(0xed, 0xa0, 0x80)).toBe(1); // UTF-16 surrogate
+    expect(at(0xf4, 0x90, 0x80, 0x80)).toBe(1); // above U+10FFFF
+    expect(at(0x61, 0x62, 0xe2, 0x82)).toBe(2); // truncated at the end
+    expect(at(0xc3, 0x28)).toBe(1);
+  });
+
+  it('reads each directory inside the manifest directory once, however many links lead to it (they may loop)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgplane-load-'));
+    mkdirSync(join(dir, 'real'));
+    writeFileSync(join(dir, 'real', 'a.yaml'), ou('a'));
+    symlinkSync('../real', join(dir, 'real', 'loop'));
+    symlinkSync('real', join(dir, 'alias'));
+    const r = loadManifests([dir], { cwd: dir });
+    expect(r.resources.map((x) => x.source)).toEqual(['alias/a.yaml:1']);
+    expect(r.errors).toEqual([]);
+  });
+
+  it('reads a file of exactly the per-file limit, and refuses one byte more', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgplane-load-'));
+    const text = ou('a');
+    writeFileSync(join(dir, 'a.yaml'), text);
+    expect(loadManifests([dir], { cwd: dir, limits: { maxFileBytes: text.length } }).errors).toEqual([]);
+    expect(loadManifests([dir], { cwd: dir, limits: { maxFileBytes: text.length - 1 } }).errors.map(formatValidationError)).toEqual([
+      `a.yaml: (file): larger than ${text.length - 1} bytes, the limit per file [file-size]`,
+    ]);
   });
 });
