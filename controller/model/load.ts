@@ -1,7 +1,7 @@
 // Reads orgplane manifests from files (CLI mode): multi-document YAML, one Resource per
 // document, each remembering where it came from. Which files are read, and how safely, is
-// manifest-files.ts. Only the envelope (apiVersion, kind,
-// metadata.name) is checked here; spec checks live in schema-check.ts and validate.ts.
+// manifest-files.ts. Only the envelope (apiVersion, kind, metadata.name) is checked here; spec
+// checks live in schema-check.ts and validate.ts.
 import { basename } from 'node:path';
 import { Composer, LineCounter, Parser, type Document } from 'yaml';
 import { API_VERSION, KIND_NAMES, refKey, type AnyResource, type Kind } from '../api/schemas.js';
