@@ -8,6 +8,7 @@ import type { Blocked, OrgOp, Plan } from './operations.js';
 import { isNewNode, matchOrg, newNode, nodeRef, refNode, type NodeKey, type OUMatch } from './match.js';
 import { orderDrafts, type Draft } from './order.js';
 import { ScpView, scpDelta } from './preflight.js';
+import { canonicalJson, samePolicy } from '../model/policy-json.js';
 import { circuitBreaker, closureQuota, planDeletions, refuseNonEmptyDeletes, targetName, type DeletionGroup } from './safety.js';
 
 export interface PlanOptions {
@@ -490,23 +491,9 @@ function labelGroups(
   return out;
 }
 
-/** Policy documents compared as data: whitespace and key order do not matter. */
-export function sameJson(a: string, b: string): boolean {
-  try {
-    return canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b));
-  } catch {
-    return a === b;
-  }
-}
-
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
+/** Policy documents compared as data (model/policy-json.ts: one canonical form for planner and renderer). */
+export const sameJson = (a: string, b: string): boolean => samePolicy(a, b);
+export { canonicalJson };
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
