@@ -189,8 +189,10 @@ const allowSig = (l: ScpLevel): string => l.allowing.join('\u0000');
 export function pathNotes(path: { before: ScpLevel[]; after: ScpLevel[] }): string[] {
   const notes: string[] = [];
   const beforeByNode = new Map(path.before.map((l) => [l.node, l]));
+  // An account that was already denied everything (a level without Allow) gets no alarm from the move.
+  const allowedBefore = path.before.every((l) => l.allowing.length > 0);
   for (const l of path.after) {
-    if (l.allowing.length > 0) continue;
+    if (l.allowing.length > 0 || !allowedBefore) continue;
     const prev = beforeByNode.get(l.node);
     notes.push(prev && prev.allowing.length > 0
       ? `${l.name} loses its only Allow-bearing SCP (${andList(prev.allowing)}): every action in the account is denied`
