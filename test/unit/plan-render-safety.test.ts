@@ -112,6 +112,42 @@ describe('policy updates show their statement diff', () => {
   });
 });
 
+describe('access policy updates show their statement diff under each document', () => {
+  const trust = (account: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] });
+  const role: Op = {
+    ...base, id: 'op-1', resource: 'CrossAccountRole/deploy', op: 'PutRole', account: { id: '222222222222' }, accountName: 'Shop', accessRoleName: 'OrganizationAccountAccessRole',
+    create: false, changes: ['trustPolicy', 'inlinePolicies.ci'], summary: 'update role deploy in Shop (222222222222): trustPolicy, inlinePolicies.ci',
+    role: { roleName: 'deploy', path: '/', description: '', trustPolicy: '{}', managedPolicyArns: [], inlinePolicies: {}, maxSessionDuration: 3600, tags: {} },
+    change: {
+      trustPolicy: { before: trust('111111111111'), after: trust('999999999999') },
+      // A new inline policy: nothing before.
+      'inlinePolicies.ci': { before: null, after: { Version: '2012-10-17', Statement: [{ Sid: 'Artifacts', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::ci/*' }] } },
+    },
+  };
+
+  it('in text', () => {
+    const text = renderText({ ops: [role], blocked: [], unmanaged: [], warnings: [], drift: {} });
+    expect(text).toContain([
+      '      inlinePolicies.ci:',
+      '        + Version: 2012-10-17',
+      '        + Statement "Artifacts"',
+      '          + Effect: Allow',
+      '          + Action: s3:GetObject',
+      '          + Resource: arn:aws:s3:::ci/*',
+      '      trustPolicy:',
+      '        ~ Statement #1',
+      '          - Principal: AWS = arn:aws:iam::111111111111:root',
+      '          + Principal: AWS = arn:aws:iam::999999999999:root',
+    ].join('\n'));
+  });
+
+  it('in JSON, as before / after per document', () => {
+    const [rc] = (JSON.parse(renderJson({ ops: [role], blocked: [], unmanaged: [], warnings: [], drift: {} })) as { resourceChanges: { before: Record<string, unknown>; after: Record<string, unknown> }[] }).resourceChanges;
+    expect(rc.before).toEqual({ 'inlinePolicies.ci': null, trustPolicy: trust('111111111111') });
+    expect(Object.keys(rc.after)).toEqual(['inlinePolicies.ci', 'trustPolicy']);
+  });
+});
+
 describe('hostile names', () => {
   it('Markdown: no HTML, headings, mentions or table cells from names outside the fence', () => {
     const md = renderMarkdown(hostilePlan());
