@@ -95,8 +95,7 @@ export interface DocumentChange {
 
 /** The documents an op changes (op.change), each diffed statement by statement; unchanged ones left out. */
 export function documentChanges(op: Op): DocumentChange[] {
-  return Object.keys(op.change ?? {}).sort().flatMap((key) => {
-    const { before, after } = op.change![key];
+  return Object.entries(op.change ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([key, { before, after }]) => {
     const diff = diffPolicies(before, after);
     return isEmptyDiff(diff) ? [] : [{ key, before, after, diff }];
   });

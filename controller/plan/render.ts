@@ -85,6 +85,9 @@ export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
 /** Long plans fold their details so a PR comment stays readable. */
 const FOLD_OVER = 20;
 
+/** A PR comment holds 65,536 characters: the alerts name the first few, the diff marks them all. */
+const ALERT_ITEMS = 20;
+
 /** GitHub alerts make org-wide and destructive ops the first thing a reviewer sees. */
 const ALERT: Record<Risk, string> = { 'org-wide': 'CAUTION', destructive: 'WARNING', routine: 'NOTE' };
 
@@ -95,7 +98,8 @@ function mdRiskLists(plan: Plan): string[] {
     return [
       `> [!${ALERT[risk]}]`,
       `> **${title} (${ops.length})${flag ? `: need \`${flag}\`` : ''}**`,
-      ...ops.map((op) => `> - ${mdText(op.summary)} \`${op.id.replace(/[^\w-]/g, '')}\``),
+      ...ops.slice(0, ALERT_ITEMS).map((op) => `> - ${mdText(op.summary)} \`${op.id.replace(/[^\w-]/g, '')}\``),
+      ...(ops.length > ALERT_ITEMS ? [`> - ... and ${ops.length - ALERT_ITEMS} more, marked ${risk} in the diff below`] : []),
       '',
     ];
   });

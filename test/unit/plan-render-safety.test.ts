@@ -82,6 +82,14 @@ describe('risk classes', () => {
     expect(md).toContain('! ~ disable policy type SERVICE_CONTROL_POLICY on the root [org-wide]');
   });
 
+  it('names at most 20 ops per alert in Markdown, and all of them in the diff', () => {
+    const deletes: Op[] = Array.from({ length: 25 }, (_, i) => ({ ...base, id: `op-${i + 1}`, resource: `OrganizationalUnit/o${i}`, op: 'DeleteOU', ouId: `ou-ab12-o${i}`, name: `O${i}`, summary: `delete OU O${i}` }));
+    const md = renderMarkdown({ ops: deletes, blocked: [], unmanaged: [], warnings: [], drift: {} });
+    expect(md.split('\n').filter((l) => l.startsWith('> - delete OU'))).toHaveLength(20);
+    expect(md).toContain('> - ... and 5 more, marked destructive in the diff below');
+    expect(md.split('\n').filter((l) => /^- - delete OU O\d+ \[destructive\]$/.test(l))).toHaveLength(25);
+  });
+
   it('takes the planner-stamped class over the table', () => {
     const doc = JSON.parse(renderJson(p)) as { ops: { id: string; risk: string }[]; resourceChanges: { address: string; risk: string }[] };
     expect(doc.ops.map((o) => o.risk)).toEqual(['routine', 'routine', 'destructive', 'org-wide', 'org-wide', 'org-wide']);
