@@ -1,10 +1,11 @@
 // `orgplane import`: turns a live organization into manifests that describe it exactly, so a team
 // can adopt orgplane without recreating anything. Every object is adopted by AWS id, and the
-// output re-plans to zero changes. AWS-managed policies (FullAWSAccess) and the management
-// account are left out: orgplane never needs to own them.
+// output re-plans to zero changes. The management account is left out: orgplane never manages
+// it. FullAWSAccess is recorded by its attachments only (awsManaged), see fullAccessResource.
 import { API_VERSION, type AnyResource, type Resource } from '../api/schemas.js';
 import type { ActualOrg, ActualOU, Tags } from './actual.js';
 import { RESERVED_TAG_PREFIX, TAG_OWNER } from './ownership.js';
+import { FULL_AWS_ACCESS_NAME } from './validate.js';
 
 /** DNS-1123 label from an AWS name: "Security PROD" -> "security-prod". */
 export function slug(name: string): string {
@@ -57,6 +58,33 @@ function ousTopDown(actual: ActualOrg): ActualOU[] {
   };
   walk(actual.root.id);
   return out;
+}
+
+/**
+ * FullAWSAccess as a manifest that records where it is attached and, just as much, where it is
+ * not. In an allow-list organization FullAWSAccess is detached from some OUs or accounts; with
+ * exclusiveTargets a re-plan then catches it re-attached there out of band (which silently lifts
+ * the allow-list). Where it is attached everywhere its targets stay a minimum, as AWS attaches it
+ * to every new OU and account. Absent or unread targets: nothing to record.
+ */
+function fullAccessResource(actual: ActualOrg, refs: Map<string, string>): Resource<'ServiceControlPolicy'> | undefined {
+  const p = Object.values(actual.policies).find((x) => x.awsManaged && x.name === FULL_AWS_ACCESS_NAME);
+  if (!p?.targets) return undefined;
+  const attached = new Set(p.targets);
+  const targets: { root?: boolean; organizationalUnits?: string[]; accounts?: string[] } = {};
+  if (attached.has(actual.root.id)) targets.root = true;
+  for (const id of [...attached].sort()) {
+    if (actual.ous[id] && refs.has(id)) (targets.organizationalUnits ??= []).push(refs.get(id)!);
+    else if (actual.accounts[id] && refs.has(id)) (targets.accounts ??= []).push(refs.get(id)!);
+  }
+  // The management account is never a target; anything else the manifests cannot name (a closed
+  // account) would be detached by an exclusive list, so then the list is only a minimum.
+  const unnamed = [...attached].some((id) => id !== actual.root.id && id !== actual.managementAccountId && !refs.has(id));
+  const absent = [actual.root.id, ...refs.keys()].some((id) => !attached.has(id));
+  return {
+    apiVersion: API_VERSION, kind: 'ServiceControlPolicy', metadata: { name: '' },
+    spec: { name: p.name, id: p.id, awsManaged: true, exclusiveTargets: absent && !unnamed, targets },
+  };
 }
 
 export function importOrganization(actual: ActualOrg, opts: { namespace?: string; orgName?: string } = {}): AnyResource[] {
@@ -115,6 +143,9 @@ export function importOrganization(actual: ActualOrg, opts: { namespace?: string
     if (tags) r.spec.tags = tags;
     out.push(r);
   }
+
+  const full = fullAccessResource(actual, refs);
+  if (full) out.push({ ...full, metadata: meta(policyNames.take(slug(full.spec.name ?? FULL_AWS_ACCESS_NAME), 'aws')) });
 
   const org: Resource<'Organization'> = {
     apiVersion: API_VERSION, kind: 'Organization', metadata: meta(opts.orgName ?? 'organization'),

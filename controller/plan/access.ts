@@ -5,6 +5,7 @@ import type { ActualOrg, ActualPermissionSet, ActualRole, Tags } from '../model/
 import type { DesiredOrg, DesiredPermissionSet, DesiredRole } from '../model/desired.js';
 import { expandTargets, accountTarget, matchAccount, type AccountTarget } from '../model/expand.js';
 import { ownershipTags, TAG_MANAGED_BY, TAG_OWNER, TAG_DELETION_POLICY, MANAGED_BY_VALUE } from '../model/ownership.js';
+import { canonicalPolicy, samePolicy } from '../model/policy-json.js';
 import type { AccessOp, Blocked, IdRef, Op, PermissionSetBody, RoleBody } from './operations.js';
 
 // ---- canonical forms ---------------------------------------------------------------------------
@@ -24,31 +25,8 @@ export function normalizeDuration(v: string | number | undefined): string {
   return `PT${h ? `${h}H` : ''}${min ? `${min}M` : ''}` || 'PT0M';
 }
 
-function canon(v: unknown): unknown {
-  if (Array.isArray(v)) {
-    const items = v.map(canon);
-    // IAM treats ["x"] and "x" alike and does not keep element order of principal/action lists.
-    if (items.length === 1) return items[0];
-    if (items.every((i) => typeof i === 'string')) return [...(items as string[])].sort();
-    return items;
-  }
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
-  }
-  return v;
-}
-
-/** A policy document in a form two semantically equal documents share; '' stays ''. */
-export function canonicalPolicy(doc: string): string {
-  if (!doc.trim()) return '';
-  try {
-    return JSON.stringify(canon(JSON.parse(doc)));
-  } catch {
-    return doc;
-  }
-}
-
-export const samePolicy = (a: string, b: string): boolean => canonicalPolicy(a) === canonicalPolicy(b);
+// One canonical form shared with the Organizations planner and the plan renderer.
+export { canonicalPolicy, samePolicy };
 
 const sameSet = (a: string[], b: string[]): boolean => {
   const x = [...new Set(a)].sort();

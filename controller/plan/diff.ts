@@ -7,7 +7,8 @@ import { RESERVED_TAG_PREFIX, TAG_DELETION_POLICY, TAG_OWNER, ownershipTags } fr
 import type { Blocked, OrgOp, Plan } from './operations.js';
 import { isNewNode, matchOrg, newNode, nodeRef, refNode, type NodeKey, type OUMatch } from './match.js';
 import { orderDrafts, type Draft } from './order.js';
-import { ScpView, scpDelta } from './preflight.js';
+import { ScpView, movePreflight, preflightViews } from './preflight.js';
+import { canonicalJson, parsePolicy, samePolicy } from '../model/policy-json.js';
 import { circuitBreaker, closureQuota, planDeletions, refuseNonEmptyDeletes, targetName, type DeletionGroup } from './safety.js';
 
 export interface PlanOptions {
@@ -295,12 +296,13 @@ export function planOrg(desired: DesiredOrg, actual: ActualOrg, opts: PlanOption
     } else if (!d.awsManaged) {
       const changes: string[] = [];
       const upd: { name?: string; description?: string; content?: string } = {};
+      const change: NonNullable<OrgOp['change']> = {};
       if (p.name !== d.name) { upd.name = d.name; changes.push(`name ${p.name} -> ${d.name}`); }
       if (p.description !== d.description) { upd.description = d.description; changes.push('description'); }
-      if (!sameJson(p.content, d.content)) { upd.content = d.content; changes.push('content'); }
+      if (!sameJson(p.content, d.content)) { upd.content = d.content; changes.push('content'); change.content = { before: parsePolicy(p.content), after: parsePolicy(d.content) }; }
       if (changes.length > 0) {
         noteDrift(d.key, `${changes.join(', ')} differ from the manifest`);
-        drafts.push({ body: { op: 'UpdatePolicy', resource: d.key, policyId: p.id, ...upd, summary: `update SCP ${p.name} (${p.id}): ${changes.join(', ')}` } });
+        drafts.push({ body: { op: 'UpdatePolicy', resource: d.key, policyId: p.id, ...upd, ...(change.content ? { change } : {}), summary: `update SCP ${p.name} (${p.id}): ${changes.join(', ')}` } });
       }
       planTags(d.key, p.id, `SCP ${d.name} (${p.id})`, d.tags, own, p.tags, pm.how === 'id');
     }
@@ -393,15 +395,17 @@ export function planOrg(desired: DesiredOrg, actual: ActualOrg, opts: PlanOption
   if (movers.length > 0) {
     const beforeAttached = new Map<string, string[]>();
     for (const p of Object.values(actual.policies)) for (const t of p.targets ?? []) push(beforeAttached, t, p.name);
-    const before = new ScpView((n) => actual.ous[n]?.parentId, (n) => beforeAttached.get(n) ?? []);
+    const views = preflightViews(actual, desired);
+    const before = new ScpView((n) => actual.ous[n]?.parentId, (n) => beforeAttached.get(n) ?? [], views.before);
     const afterParent = new Map<NodeKey, NodeKey>(shadowParent);
     for (const om of m.ous.values()) afterParent.set(om.node, om.parentNode);
-    const after = new ScpView((n) => afterParent.get(n) ?? actual.ous[n]?.parentId, (n) => afterAttached.get(n) ?? []);
+    const after = new ScpView((n) => afterParent.get(n) ?? actual.ous[n]?.parentId, (n) => afterAttached.get(n) ?? [], views.after);
     for (const mv of movers) {
       if (mv.body.op !== 'MoveAccount') continue;
-      const { gained, lost } = scpDelta(before.forAccount(mv.body.accountId, mv.body.fromId), after.forAccount(mv.body.accountId, refNode(mv.body.to)));
+      const { gained, lost, path } = movePreflight(before, after, mv.body, nodeName);
       mv.body.gained = gained;
       mv.body.lost = lost;
+      mv.body.path = path;
       if (gained.length + lost.length > 0) {
         mv.body.summary += ` (${[gained.length ? `gains ${gained.join(', ')}` : '', lost.length ? `loses ${lost.join(', ')}` : ''].filter(Boolean).join('; ')})`;
       }
@@ -490,23 +494,9 @@ function labelGroups(
   return out;
 }
 
-/** Policy documents compared as data: whitespace and key order do not matter. */
-export function sameJson(a: string, b: string): boolean {
-  try {
-    return canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b));
-  } catch {
-    return a === b;
-  }
-}
-
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
+/** Policy documents compared as data (model/policy-json.ts: one canonical form for planner and renderer). */
+export const sameJson = (a: string, b: string): boolean => samePolicy(a, b);
+export { canonicalJson };
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);

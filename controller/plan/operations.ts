@@ -50,9 +50,11 @@ export type OrgOp =
       accountId: string;
       fromId: string;
       to: IdRef;
-      /** Preflight: SCP names the account gains and loses by the move. */
+      /** Preflight: SCP names that start or stop shaping the account's permissions (plan/preflight.ts says how). */
       gained: string[];
       lost: string[];
+      /** Preflight: the SCPs attached at each level root -> OUs -> account, before and after the move. */
+      path?: { before: ScpLevel[]; after: ScpLevel[] };
       /** Stop the migration workflow at an approval gate before the move. */
       requireApproval?: boolean;
     })
@@ -81,6 +83,23 @@ export type AccessOp =
   | (OpBase & { op: 'DeleteAccountAssignment'; instanceArn: string; permissionSetArn: string; accountId: string; principalType: 'GROUP' | 'USER'; principalId: string; accountName: string; principalName: string })
   | (OpBase & { op: 'PutRole'; account: IdRef; accountName: string; accessRoleName: string; role: RoleBody; create: boolean; changes: string[] })
   | (OpBase & { op: 'DeleteRole'; accountId: string; accountName: string; accessRoleName: string; roleName: string });
+
+/**
+ * One level of the path from the root to an account. An action is allowed only when every level
+ * has an attached SCP that allows it, so a level whose SCPs allow nothing denies everything below.
+ */
+export interface ScpLevel {
+  /** AWS id (or "new:Kind/name" for an OU this plan creates). */
+  node: string;
+  /** Display name ("Root", "Prod (ou-...)", "Sandbox (new)"). */
+  name: string;
+  /** SCP names attached to this level, sorted. */
+  policies: string[];
+  /** Those with an Allow statement (empty: the level denies every action). */
+  allowing: string[];
+  /** One of them allows every action on every resource (FullAWSAccess): the level restricts nothing. */
+  allowsAll: boolean;
+}
 
 export type PermissionSetBody = PermissionSetAttributes;
 

@@ -1,173 +1,157 @@
 // Prints a plan: terraform-like text for a terminal, Markdown for a pull-request comment, and
-// stable JSON (sorted keys) for machines and git diffs. The plan object is the same one the
-// executor runs, so what is printed is what is applied.
+// stable JSON (render-json.ts) for machines. The plan object is the same one the executor runs,
+// so what is printed is what is applied. Every op is marked with its risk class; org-wide and
+// destructive ops are also listed first, where a reviewer cannot miss them; policy updates show
+// their statement-level diff. Names from AWS or manifests are escaped for the medium
+// (render-escape.ts): a name is data, never terminal control, HTML or Markdown.
+import { actionOf, type ResourceAction, type Risk } from './op-table.js';
 import type { Op, Plan } from './operations.js';
+import { fenced, mdText, oneLine, termSafe } from './render-escape.js';
+import {
+  RISK_HEADINGS, countActions, countRisks, countedActions, lineText, opDetails, opRisk, sections, summaryLine,
+  type Detail, type Section,
+} from './render-model.js';
 
-export type ChangeKind = 'create' | 'update' | 'move' | 'delete';
+export { NO_CHANGES, countActions, summaryLine } from './render-model.js';
+export { renderJson, planDocument, resourceChanges, PLAN_FORMAT_VERSION } from './render-json.js';
 
-/** How an op counts in the summary line (and which symbol it gets). */
-export function changeKind(op: Op): ChangeKind {
-  switch (op.op) {
-    case 'CreateOU': case 'CreateAccount': case 'CreatePolicy': case 'CreatePermissionSet': case 'CreateAccountAssignment':
-      return 'create';
-    case 'PutRole':
-      return op.create ? 'create' : 'update';
-    case 'MoveAccount':
-      return 'move';
-    case 'DeleteOU': case 'DeletePolicy': case 'CloseAccount': case 'RemoveAccount':
-    case 'DeletePermissionSet': case 'DeleteAccountAssignment': case 'DeleteRole':
-      return 'delete';
-    default:
-      return 'update';
-  }
-}
+/** @deprecated the op table decides: use actionOf from op-table.ts. */
+export const changeKind = actionOf;
+/** @deprecated use countActions. */
+export const countChanges = (plan: Plan): Record<ResourceAction, number> => countActions(plan.ops);
 
-const SYMBOL: Record<ChangeKind, string> = { create: '+', update: '~', move: '->', delete: '-' };
-const COLOR: Record<ChangeKind | 'blocked' | 'bold' | 'dim', string> = {
-  create: '\u001b[32m', update: '\u001b[33m', move: '\u001b[36m', delete: '\u001b[31m', blocked: '\u001b[35m', bold: '\u001b[1m', dim: '\u001b[2m',
+const SYMBOL = { create: '+', update: '~', move: '->', adopt: '<-', resume: '>>', delete: '-' } satisfies Record<ResourceAction, string>;
+// Markdown `diff` highlighting: '+' green, '-' red, '!' orange.
+const DIFF_MARK = { create: '+', update: '!', move: '!', adopt: '!', resume: '!', delete: '-' } satisfies Record<ResourceAction, string>;
+
+type Colour = ResourceAction | 'blocked' | 'bold' | 'dim' | Risk;
+const COLOR: Record<Colour, string> = {
+  create: '\u001b[32m', update: '\u001b[33m', move: '\u001b[36m', adopt: '\u001b[36m', resume: '\u001b[34m', delete: '\u001b[31m',
+  blocked: '\u001b[35m', bold: '\u001b[1m', dim: '\u001b[2m', routine: '', destructive: '\u001b[1;31m', 'org-wide': '\u001b[1;35m',
 };
 const RESET = '\u001b[0m';
 
-export function countChanges(plan: Plan): Record<ChangeKind, number> {
-  const n: Record<ChangeKind, number> = { create: 0, update: 0, move: 0, delete: 0 };
-  for (const op of plan.ops) n[changeKind(op)]++;
-  return n;
+/** " [destructive]" / " [org-wide]"; nothing for routine ops. */
+const riskTag = (op: Op): string => (opRisk(op) === 'routine' ? '' : ` [${opRisk(op)}]`);
+
+// ---- text --------------------------------------------------------------------------------------
+
+type Paint = (k: Colour, text: string) => string;
+
+function textOpLine(op: Op, s: Section | undefined, c: Paint): string {
+  const a = actionOf(op);
+  const summary = termSafe(s ? lineText(op, s) : op.summary);
+  const risk = opRisk(op) === 'routine' ? '' : c(opRisk(op), riskTag(op));
+  return `  ${c(a, `${SYMBOL[a]} ${summary}`)}${risk}${c('dim', `  [${op.id}]`)}`;
 }
 
-export const NO_CHANGES = 'No changes. The organization matches the manifests.';
+const textDetail = (d: Detail): string => `      ${'  '.repeat(d.depth)}${d.sign === ' ' ? '' : `${d.sign} `}${termSafe(d.text)}`;
 
-/** "Plan: 3 to create, 1 to update, 2 to move, 0 to delete." or the no-changes line. */
-export function summaryLine(plan: Plan): string {
-  if (plan.ops.length === 0) {
-    return plan.blocked.length === 0 ? NO_CHANGES : `No changes to apply; ${plan.blocked.length} blocked (see above).`;
-  }
-  const n = countChanges(plan);
-  return `Plan: ${n.create} to create, ${n.update} to update, ${n.move} to move, ${n.delete} to delete.`;
+function textRiskLists(plan: Plan, c: Paint): string[] {
+  return RISK_HEADINGS.flatMap(({ risk, title, flag }) => {
+    const ops = plan.ops.filter((op) => opRisk(op) === risk);
+    if (ops.length === 0) return [];
+    return [c(risk, `${title}${flag ? ` (need ${flag})` : ''}:`), ...ops.map((op) => textOpLine(op, undefined, c)), ''];
+  });
 }
 
-interface Section {
-  title: string;
-  /** Headline of a grouped change (an OU recreation), shown instead of a resource title. */
-  grouped: boolean;
-  ops: Op[];
+function textSections(plan: Plan, c: Paint): string[] {
+  return sections(plan).flatMap((s) => [
+    c('bold', termSafe(s.grouped ? `# ${s.title}` : s.title)),
+    ...s.ops.flatMap((op) => [textOpLine(op, s, c), ...opDetails(op).map(textDetail)]),
+    '',
+  ]);
 }
 
-/** Ops by group (recreations) or resource, in plan order of first appearance. */
-function sections(plan: Plan): Section[] {
-  const byKey = new Map<string, Section>();
-  for (const op of plan.ops) {
-    const key = op.group !== undefined ? `group:${op.group}` : `res:${op.resource}`;
-    let s = byKey.get(key);
-    if (!s) {
-      s = op.group !== undefined
-        ? { title: plan.groups?.[op.group] ?? op.group, grouped: true, ops: [] }
-        : { title: op.resource === '' ? 'Organization' : op.resource, grouped: false, ops: [] };
-      byKey.set(key, s);
-    }
-    s.ops.push(op);
-  }
-  return [...byKey.values()];
-}
-
-/** Inside a group the headline is printed once, so each line drops the shared prefix. */
-function lineText(op: Op, s: Section): string {
-  if (!s.grouped) return op.summary;
-  const cut = s.title.indexOf('): ');
-  const prefix = cut >= 0 ? s.title.slice(0, cut + 3) : '';
-  return prefix && op.summary.startsWith(prefix) ? op.summary.slice(prefix.length) : op.summary;
+function textTrailer(plan: Plan, c: Paint): string[] {
+  const lines: string[] = [];
+  const block = (title: string, items: string[]): void => { if (items.length > 0) lines.push(c('bold', title), ...items, ''); };
+  block('Blocked:', plan.blocked.map((b) => `  ${c('blocked', termSafe(`! ${b.resource || 'Organization'}: ${b.reason}: ${b.message}`))}`));
+  block('Drift:', Object.keys(plan.drift).flatMap((k) => plan.drift[k].map((d) => `  ${termSafe(`${k}: ${d}`)}`)));
+  block('Unmanaged (no manifest describes them):', plan.unmanaged.map((u) => `  ? ${termSafe(u)}`));
+  for (const w of plan.warnings) lines.push(c('update', termSafe(`Warning: ${w}`)));
+  if (plan.warnings.length > 0) lines.push('');
+  return lines;
 }
 
 export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
-  const c = (k: keyof typeof COLOR, text: string): string => (opts.color ? `${COLOR[k]}${text}${RESET}` : text);
-  const lines: string[] = [];
-  for (const s of sections(plan)) {
-    lines.push(c('bold', s.grouped ? `# ${s.title}` : s.title));
-    for (const op of s.ops) {
-      const k = changeKind(op);
-      lines.push(`  ${c(k, `${SYMBOL[k]} ${lineText(op, s)}`)}${c('dim', `  [${op.id}]`)}`);
-    }
-    lines.push('');
-  }
-  if (plan.blocked.length > 0) {
-    lines.push(c('bold', 'Blocked:'));
-    for (const b of plan.blocked) lines.push(`  ${c('blocked', `! ${b.resource || 'Organization'}: ${b.reason}: ${b.message}`)}`);
-    lines.push('');
-  }
-  const driftKeys = Object.keys(plan.drift);
-  if (driftKeys.length > 0) {
-    lines.push(c('bold', 'Drift:'));
-    for (const k of driftKeys) for (const d of plan.drift[k]) lines.push(`  ${k}: ${d}`);
-    lines.push('');
-  }
-  if (plan.unmanaged.length > 0) {
-    lines.push(c('bold', 'Unmanaged (no manifest describes them):'));
-    for (const u of plan.unmanaged) lines.push(`  ? ${u}`);
-    lines.push('');
-  }
-  for (const w of plan.warnings) lines.push(c('update', `Warning: ${w}`));
-  if (plan.warnings.length > 0) lines.push('');
-  lines.push(c('bold', summaryLine(plan)));
+  const c: Paint = (k, text) => (opts.color && COLOR[k] ? `${COLOR[k]}${text}${RESET}` : text);
+  const lines = [...textRiskLists(plan, c), ...textSections(plan, c), ...textTrailer(plan, c), c('bold', summaryLine(plan))];
   return `${lines.join('\n')}\n`;
 }
+
+// ---- Markdown ----------------------------------------------------------------------------------
 
 /** Long plans fold their details so a PR comment stays readable. */
 const FOLD_OVER = 20;
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** A PR comment holds 65,536 characters: the alerts name the first few, the diff marks them all. */
+const ALERT_ITEMS = 20;
 
-export function renderMarkdown(plan: Plan): string {
-  const n = countChanges(plan);
-  const out: string[] = ['### orgplane plan', '', `**${summaryLine(plan)}**`, ''];
-  if (plan.ops.length > 0) {
-    out.push('| Change | Count |', '|---|---:|');
-    for (const k of ['create', 'update', 'move', 'delete'] as const) out.push(`| \`${SYMBOL[k]}\` ${k} | ${n[k]} |`);
-    out.push('');
-    const body: string[] = ['```diff'];
-    for (const s of sections(plan)) {
-      body.push(`# ${s.title}`);
-      for (const op of s.ops) {
-        const k = changeKind(op);
-        // diff highlighting: '+' green, '-' red, '!' orange; moves and updates use '!'.
-        const mark = k === 'create' ? '+' : k === 'delete' ? '-' : '!';
-        body.push(`${mark} ${SYMBOL[k]} ${lineText(op, s)}`);
-      }
-    }
-    body.push('```');
-    if (plan.ops.length > FOLD_OVER) out.push(`<details><summary>Show ${plan.ops.length} operations</summary>`, '', ...body, '', '</details>');
-    else out.push(...body);
-    out.push('');
-  }
+/** GitHub alerts make org-wide and destructive ops the first thing a reviewer sees. */
+const ALERT: Record<Risk, string> = { 'org-wide': 'CAUTION', destructive: 'WARNING', routine: 'NOTE' };
+
+function mdRiskLists(plan: Plan): string[] {
+  return RISK_HEADINGS.flatMap(({ risk, title, flag }) => {
+    const ops = plan.ops.filter((op) => opRisk(op) === risk);
+    if (ops.length === 0) return [];
+    return [
+      `> [!${ALERT[risk]}]`,
+      `> **${title} (${ops.length})${flag ? `: need \`${flag}\`` : ''}**`,
+      ...ops.slice(0, ALERT_ITEMS).map((op) => `> - ${mdText(op.summary)} \`${op.id.replace(/[^\w-]/g, '')}\``),
+      ...(ops.length > ALERT_ITEMS ? [`> - ... and ${ops.length - ALERT_ITEMS} more, marked ${risk} in the diff below`] : []),
+      '',
+    ];
+  });
+}
+
+function mdCounts(plan: Plan): string[] {
+  const n = countActions(plan.ops);
+  const r = countRisks(plan.ops);
+  return [
+    '| Change | Count |', '|---|---:|',
+    ...countedActions(n).map((a) => `| \`${SYMBOL[a]}\` ${a} | ${n[a]} |`),
+    ...RISK_HEADINGS.map(({ risk }) => `| ${risk} | ${r[risk]} |`),
+    '',
+  ];
+}
+
+/** Inside the diff fence only line breaks need care (fenced() keeps the fence closed). */
+const mdDetail = (d: Detail): string => `${d.sign === '~' ? '!' : d.sign}     ${'  '.repeat(d.depth)}${oneLine(d.text)}`;
+
+function mdDiffBlock(plan: Plan): string[] {
+  const body = sections(plan).flatMap((s) => [
+    `# ${oneLine(s.title)}`,
+    ...s.ops.flatMap((op) => {
+      const a = actionOf(op);
+      return [`${DIFF_MARK[a]} ${SYMBOL[a]} ${oneLine(lineText(op, s))}${riskTag(op)}`, ...opDetails(op).map(mdDetail)];
+    }),
+  ]);
+  const block = fenced('diff', body);
+  return plan.ops.length > FOLD_OVER
+    ? [`<details><summary>Show ${plan.ops.length} operations</summary>`, '', ...block, '', '</details>', '']
+    : [...block, ''];
+}
+
+function mdTrailer(plan: Plan): string[] {
+  const out: string[] = [];
   if (plan.blocked.length > 0) {
     out.push('#### Blocked', '', '| Resource | Reason | Message |', '|---|---|---|');
-    for (const b of plan.blocked) out.push(`| ${cell(b.resource || 'Organization')} | ${b.reason} | ${cell(b.message)} |`);
+    for (const b of plan.blocked) out.push(`| ${mdText(b.resource || 'Organization')} | ${mdText(b.reason)} | ${mdText(b.message)} |`);
     out.push('');
   }
-  const driftKeys = Object.keys(plan.drift);
-  if (driftKeys.length > 0) {
-    const lines = driftKeys.flatMap((k) => plan.drift[k].map((d) => `- \`${k}\`: ${d}`));
-    out.push(`<details><summary>Drift (${lines.length})</summary>`, '', ...lines, '', '</details>', '');
-  }
-  if (plan.unmanaged.length > 0) {
-    out.push(`<details><summary>Unmanaged (${plan.unmanaged.length})</summary>`, '', ...plan.unmanaged.map((u) => `- ${u}`), '', '</details>', '');
-  }
-  if (plan.warnings.length > 0) {
-    out.push('#### Warnings', '', ...plan.warnings.map((w) => `- ${w}`), '');
-  }
+  const folded = (title: string, items: string[]): void => {
+    if (items.length > 0) out.push(`<details><summary>${title} (${items.length})</summary>`, '', ...items.map((i) => `- ${i}`), '', '</details>', '');
+  };
+  folded('Drift', Object.keys(plan.drift).flatMap((k) => plan.drift[k].map((d) => `${mdText(k)}: ${mdText(d)}`)));
+  folded('Unmanaged', plan.unmanaged.map(mdText));
+  if (plan.warnings.length > 0) out.push('#### Warnings', '', ...plan.warnings.map((w) => `- ${mdText(w)}`), '');
+  return out;
+}
+
+export function renderMarkdown(plan: Plan): string {
+  const out: string[] = ['### orgplane plan', '', `**${summaryLine(plan)}**`, ''];
+  if (plan.ops.length > 0) out.push(...mdRiskLists(plan), ...mdCounts(plan), ...mdDiffBlock(plan));
+  out.push(...mdTrailer(plan));
   return out.join('\n');
-}
-
-/** Stable JSON: object keys sorted at every level, arrays in plan order. */
-export function renderJson(plan: Plan): string {
-  return `${JSON.stringify(sortKeys(plan), null, 2)}\n`;
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = sortKeys(o[k]);
-    return out;
-  }
-  return v;
 }

@@ -6,6 +6,7 @@ import {
   desiredOrg, opsOf, orderingViolations, own, pos, toAccount, toOU,
 } from './plan-fixtures.js';
 
+const EC2_ONLY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}';
 const plan = (d: ReturnType<typeof desiredOrg>, a: ReturnType<typeof baseActual>, extra = {}) => planOrg(d, a, { namespace: NS, ...extra });
 
 describe('planOrg: building and converging', () => {
@@ -109,15 +110,17 @@ describe('planOrg: account moves with preflight', () => {
     addOU(a, 'ou-ab12-workload', 'Workloads', ROOT_ID, own('OrganizationalUnit/workloads'));
     addOU(a, 'ou-ab12-prod0000', 'Prod', 'ou-ab12-workload', own('OrganizationalUnit/prod'));
     addAccount(a, '333333333333', 'Shop', 'shop@example.com', 'ou-ab12-sandbox0', { tags: own('Account/shop') });
-    addPolicy(a, 'p-sandbox01', 'sandbox-limits', ALLOW_ALL, ['ou-ab12-sandbox0'], own('ServiceControlPolicy/sandbox-limits'));
+    // Sandbox is an allow-list OU (FullAWSAccess detached, only EC2 allowed); everything else has FullAWSAccess, as AWS attaches it.
+    a.policies[FULL].targets!.push('ou-ab12-workload', 'ou-ab12-prod0000', '333333333333');
+    addPolicy(a, 'p-sandbox01', 'sandbox-limits', EC2_ONLY, ['ou-ab12-sandbox0'], own('ServiceControlPolicy/sandbox-limits'));
     addPolicy(a, 'p-denyroot1', 'deny-root', DENY_ROOT, ['ou-ab12-workload'], own('ServiceControlPolicy/deny-root'));
     // An SCP no manifest describes still counts for the preflight.
-    addPolicy(a, 'p-regions01', 'regions', ALLOW_ALL, ['ou-ab12-prod0000']);
+    addPolicy(a, 'p-regions01', 'regions', DENY_ROOT, ['ou-ab12-prod0000']);
     const d = desiredOrg({
       ous: [dOU('sandbox', 'root', { name: 'Sandbox' }), dOU('workloads', 'root', { name: 'Workloads' }), dOU('prod', 'workloads', { name: 'Prod' })],
       accounts: [dAccount('shop', 'shop@example.com', 'prod', { name: 'Shop' })],
       policies: [
-        dPolicy('sandbox-limits', ALLOW_ALL, [toOU('sandbox')]),
+        dPolicy('sandbox-limits', EC2_ONLY, [toOU('sandbox')]),
         dPolicy('deny-root', DENY_ROOT, [toOU('workloads')]),
         // New policy attached to the destination in the same plan: the move waits for it.
         dPolicy('prod-guard', DENY_ROOT, [toOU('prod')]),
@@ -126,8 +129,8 @@ describe('planOrg: account moves with preflight', () => {
     const p = plan(d, a);
     expect(orderingViolations(p)).toEqual([]);
     const [mv] = opsOf(p, 'MoveAccount');
-    expect(mv).toMatchObject({ accountId: '333333333333', fromId: 'ou-ab12-sandbox0', to: { id: 'ou-ab12-prod0000' }, gained: ['deny-root', 'prod-guard', 'regions'], lost: ['sandbox-limits'] });
-    expect(mv.summary).toBe('move account Shop (333333333333) from Sandbox (ou-ab12-sandbox0) to Prod (ou-ab12-prod0000) (gains deny-root, prod-guard, regions; loses sandbox-limits)');
+    expect(mv).toMatchObject({ accountId: '333333333333', fromId: 'ou-ab12-sandbox0', to: { id: 'ou-ab12-prod0000' }, gained: ['FullAWSAccess', 'deny-root', 'prod-guard', 'regions'], lost: ['sandbox-limits'] });
+    expect(mv.summary).toBe('move account Shop (333333333333) from Sandbox (ou-ab12-sandbox0) to Prod (ou-ab12-prod0000) (gains FullAWSAccess, deny-root, prod-guard, regions; loses sandbox-limits)');
     const attach = opsOf(p, 'AttachPolicy').find((o) => o.policyName === 'prod-guard')!;
     expect(mv.deps).toContain(attach.id);
     expect(p.drift['Account/shop']).toEqual(['in Sandbox (ou-ab12-sandbox0), manifest says Prod (ou-ab12-prod0000)']);

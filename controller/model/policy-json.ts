@@ -1,0 +1,54 @@
+// One canonical form for IAM-style policy documents (SCP, RCP, IAM trust and inline policies), so
+// that "has this policy changed?" (the planner) and "what changed in it?" (the plan renderer) agree.
+// IAM reads documents as data: key order, whitespace, the order of values in a string list and
+// `["x"]` versus `"x"` carry no meaning, and neither does the order of statements.
+
+/** A document parsed when it is JSON text; anything else (already parsed, or not JSON) as is. */
+export function parsePolicy(doc: unknown): unknown {
+  if (typeof doc !== 'string') return doc;
+  if (!doc.trim()) return undefined;
+  try {
+    return JSON.parse(doc) as unknown;
+  } catch {
+    return doc;
+  }
+}
+
+/**
+ * The canonical value of a parsed document: keys sorted, string lists sorted with duplicates
+ * dropped, one-element lists collapsed to the element, and lists of objects (statements) sorted
+ * by their own canonical text. Two documents IAM treats alike have equal canonical values.
+ */
+export function canonicalValue(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const items = v.map(canonicalValue);
+    if (items.length === 1) return items[0];
+    if (items.every((i) => typeof i === 'string')) return [...new Set(items as string[])].sort();
+    if (items.every((i) => i !== null && typeof i === 'object' && !Array.isArray(i))) {
+      return items.map((i) => [JSON.stringify(i), i] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, i]) => i);
+    }
+    return items;
+  }
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, canonicalValue(o[k])]));
+  }
+  return v;
+}
+
+/** Canonical JSON text of a parsed value (the diff planner's historical name). */
+export const canonicalJson = (v: unknown): string => JSON.stringify(canonicalValue(v)) ?? 'undefined';
+
+/** Canonical JSON text of a document given as text; '' stays '', text that is not JSON stays as is. */
+export function canonicalPolicy(doc: string): string {
+  if (!doc.trim()) return '';
+  const parsed = parsePolicy(doc);
+  return typeof parsed === 'string' ? doc : canonicalJson(parsed);
+}
+
+/** Whether two documents (text or parsed) mean the same to IAM. */
+export function samePolicy(a: unknown, b: unknown): boolean {
+  const x = typeof a === 'string' ? canonicalPolicy(a) : canonicalJson(a);
+  const y = typeof b === 'string' ? canonicalPolicy(b) : canonicalJson(b);
+  return x === y;
+}
