@@ -53,8 +53,12 @@ describe.skipIf(skip !== undefined)(`the shipped install: orgplane-system contro
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
     if (input !== undefined) child.stdin?.end(input);
   });
-  const can = async (as: string, verb: string, what: string, ns: string) =>
-    (await kubectlResult(['auth', 'can-i', verb, what, '-n', ns, '--as', as])).stdout.trim();
+  /** `kubectl auth can-i`; "kind/status" asks about the status subresource (kind/NAME otherwise names an object). */
+  const can = async (as: string, verb: string, what: string, ns: string) => {
+    const sub = /^(.*)\/status$/.exec(what);
+    const target = sub ? [sub[1], '--subresource', 'status'] : [what];
+    return (await kubectlResult(['auth', 'can-i', verb, ...target, '-n', ns, '--as', as])).stdout.trim();
+  };
   let moto: MotoServer;
   let proxy: FaultProxy;
   let org: OrganizationsClient;
