@@ -81,13 +81,20 @@ export class ConfigMapWorkflowStore implements WorkflowStore {
     return [...this.entries.keys()].filter((k) => this.isOpen(k));
   }
 
+  /**
+   * Stores an unfinished workflow; a finished one (or undefined) is removed, since nothing
+   * resumes it and a ConfigMap holds 1 MiB: only workflows under way take space. Its final
+   * phase stays visible in status.workflow.
+   */
   async save(resourceKey: string, wf: WorkflowStatus | undefined): Promise<void> {
     const { kind, name } = splitKey(resourceKey);
-    if (wf === undefined && !this.entries.has(resourceKey)) return;
+    const had = this.entries.has(resourceKey);
+    if (wf === undefined && !had) return;
     if (!this.o.mayWrite()) throw new NotLeaderError(`workflow of ${resourceKey}`);
-    await this.o.kv.write(storeKey(resourceKey), wf === undefined ? undefined : JSON.stringify(wf));
-    if (wf === undefined) this.entries.delete(resourceKey);
-    else this.entries.set(resourceKey, structuredClone(wf));
+    const keep = wf !== undefined && !isFinished(wf);
+    if (keep || had) await this.o.kv.write(storeKey(resourceKey), keep ? JSON.stringify(wf) : undefined);
+    if (keep) this.entries.set(resourceKey, structuredClone(wf));
+    else this.entries.delete(resourceKey);
     await this.mirror(kind, name, wf);
   }
 

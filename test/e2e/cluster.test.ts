@@ -59,6 +59,11 @@ describe.skipIf(skip !== undefined)(`the shipped install: orgplane-system contro
     const target = sub ? [sub[1], '--subresource', 'status'] : [what];
     return (await kubectlResult(['auth', 'can-i', verb, ...target, '-n', ns, '--as', as])).stdout.trim();
   };
+  /** A SubjectAccessReview: works for resources the API server does not serve yet (approvals). */
+  const allowed = async (user: string, verb: string, resource: string, ns: string): Promise<boolean> => {
+    const sar = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user, resourceAttributes: { group: 'orgplane.io', resource, verb, namespace: ns } } };
+    return (JSON.parse(await kubectl(['create', '-o', 'json', '-f', '-'], JSON.stringify(sar))) as { status: { allowed?: boolean } }).status.allowed === true;
+  };
   let moto: MotoServer;
   let proxy: FaultProxy;
   let org: OrganizationsClient;
@@ -122,7 +127,8 @@ describe.skipIf(skip !== undefined)(`the shipped install: orgplane-system contro
     expect(await can(SA, 'watch', 'servicecontrolpolicies.orgplane.io', ORG_NS)).toBe('yes');
     expect(await can(SA, 'create', 'events', ORG_NS)).toBe('yes');
     expect(await can(SA, 'update', 'accounts.orgplane.io', ORG_NS)).toMatch(/^no/);
-    expect(await can(SA, 'create', 'approvals.orgplane.io', ORG_NS)).toMatch(/^no/);
+    expect(await allowed(SA, 'create', 'approvals', ORG_NS)).toBe(false);
+    expect(await allowed(SA, 'list', 'approvals', ORG_NS)).toBe(true);
     expect(await can(SA, 'update', 'leases.coordination.k8s.io/orgplane-controller', SYS_NS)).toBe('yes');
     expect(await can(SA, 'patch', 'configmaps/orgplane-workflows', SYS_NS)).toBe('yes');
     expect(await can(SA, 'patch', 'configmaps/kube-root-ca.crt', SYS_NS)).toMatch(/^no/);
@@ -138,8 +144,10 @@ describe.skipIf(skip !== undefined)(`the shipped install: orgplane-system contro
     await kubectl(['create', 'rolebinding', 'bob-approver', '-n', ORG_NS, '--clusterrole', 'orgplane-approver', '--user', 'bob']);
     expect(await can('alice', 'create', 'accounts.orgplane.io', ORG_NS)).toBe('yes');
     expect(await can('alice', 'patch', 'accounts.orgplane.io/status', ORG_NS)).toMatch(/^no/);
-    expect(await can('alice', 'create', 'approvals.orgplane.io', ORG_NS)).toMatch(/^no/);
-    expect(await can('bob', 'create', 'approvals.orgplane.io', ORG_NS)).toBe('yes');
+    expect(await allowed('alice', 'create', 'approvals', ORG_NS)).toBe(false);
+    expect(await allowed('alice', 'list', 'approvals', ORG_NS)).toBe(true);
+    expect(await allowed('bob', 'create', 'approvals', ORG_NS)).toBe(true);
+    expect(await allowed('bob', 'create', 'approvals', 'default')).toBe(false);
     expect(await can('bob', 'update', 'accounts.orgplane.io', ORG_NS)).toMatch(/^no/);
     // Running as the controller means a pod in orgplane-system (a pod uses a ServiceAccount of its
     // own namespace) or a token for it: alice may do neither, nor touch the controller's state.
@@ -167,13 +175,32 @@ spec: { name: Tooling, email: aws-tooling@platform.example.com, parent: platform
     expect(tooling.status?.id).toMatch(/^\d{12}$/);
     const lease = JSON.parse(await kubectl(['get', 'lease', 'orgplane-controller', '-n', SYS_NS, '-o', 'json'])) as { spec: { holderIdentity: string } };
     expect(lease.spec.holderIdentity).toBe(c.identity);
-    const cm = JSON.parse(await kubectl(['get', 'configmap', 'orgplane-workflows', '-n', SYS_NS, '-o', 'json'])) as { data: Record<string, string> };
-    const stored = JSON.parse(cm.data['Account.tooling']) as { kind: string; snapshot: string };
-    expect(stored.kind).toBe('create');
-    expect(JSON.parse(stored.snapshot)).toMatchObject({ machine: 'account-create' });
-    // status.workflow is a view without the snapshot.
+    // A finished workflow leaves the ConfigMap; status.workflow keeps its last phase, without the snapshot.
     expect(tooling.status?.workflow?.kind).toBe('create');
     expect(tooling.status?.workflow?.snapshot).toBeUndefined();
+    // A workflow under way is kept in the ConfigMap: a move that waits for approval.
+    await kubectl(['apply', '-n', ORG_NS, '-f', '-'], `
+apiVersion: orgplane.io/v1alpha1
+kind: Organization
+metadata: { name: approvals-on }
+spec: { migrationApproval: Always }
+`);
+    await kubectl(['patch', 'account', 'tooling', '-n', ORG_NS, '--type', 'merge', '-p', '{"spec":{"parent":"root"}}']);
+    const waiting = await waitFor('the move to wait for approval, stored in the ConfigMap', async () => {
+      const cm = JSON.parse(await kubectl(['get', 'configmap', 'orgplane-workflows', '-n', SYS_NS, '-o', 'json'])) as { data?: Record<string, string>; metadata: { labels?: Record<string, string> } };
+      const wf = cm.data?.['Account.tooling'];
+      return wf && (JSON.parse(wf) as { phase: string }).phase === 'AwaitingApproval' ? cm : undefined;
+    }, 60_000);
+    expect(waiting.metadata.labels?.['orgplane.io/watch-namespace']).toBe(ORG_NS);
+    expect(JSON.parse(waiting.data!['Account.tooling'])).toMatchObject({ kind: 'migrate', snapshot: expect.stringContaining('account-migrate') });
+    expect((await get('accounts', 'tooling')).status?.workflow).toMatchObject({ kind: 'migrate', phase: 'AwaitingApproval' });
+    await kubectl(['annotate', 'account', 'tooling', '-n', ORG_NS, 'orgplane.io/approve-migration=true']);
+    await waitFor('the move to finish and leave the ConfigMap', async () => {
+      const cm = JSON.parse(await kubectl(['get', 'configmap', 'orgplane-workflows', '-n', SYS_NS, '-o', 'json'])) as { data?: Record<string, string> };
+      const o = await get('accounts', 'tooling');
+      return cm.data?.['Account.tooling'] === undefined && converged(o);
+    }, 90_000);
+    await kubectl(['delete', 'organization', 'approvals-on', '-n', ORG_NS, '--wait=true', '--timeout=60s']);
     expect(c.log()).not.toMatch(/forbidden/i);
   }, T);
 
