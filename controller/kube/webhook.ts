@@ -77,19 +77,31 @@ export function irrelevant(req: AdmissionRequest, namespace: string): boolean {
 export interface OrgAdmissionOptions {
   /** The org namespace (--watch-namespace). */
   namespace: string;
-  /** The informer cache (fast; may lag the API server by a watch event). */
+  /** A fresh (quorum) read of the namespace from the API server. */
+  fresh: () => Promise<AnyResource[]>;
+  /** The informer cache: used only when the fresh read fails. */
   cached: () => AnyResource[];
   synced: () => boolean;
-  /** A fresh read from the API server (used before refusing, so a lagging cache never refuses). */
-  fresh: () => Promise<AnyResource[]>;
 }
 
+/**
+ * Judges every request on a fresh read: `kubectl apply` sends the next object a few
+ * milliseconds after the last one was stored, before a watch event reaches the informer, and a
+ * cache that lacks the OU just created would let a cycle or a duplicate email through. One LIST
+ * per kind per request is cheap next to a person's apply. When the read fails the cache stands
+ * in (and when that has not synced either, the request is allowed: the engine validates anyway).
+ */
 export function orgAdmissionHandler(o: OrgAdmissionOptions): AdmissionHandler {
   return async (req) => {
     if (irrelevant(req, o.namespace)) return { allowed: true };
-    const first = o.synced() ? admit(o.cached(), req, o.namespace) : undefined;
-    if (first?.allowed) return first;
-    return admit(await o.fresh(), req, o.namespace);
+    let current: AnyResource[];
+    try {
+      current = await o.fresh();
+    } catch (err) {
+      if (!o.synced()) return { allowed: true, warnings: [`orgplane: not validated (the namespace could not be read: ${errorMessage(err)})`] };
+      current = o.cached();
+    }
+    return admit(current, req, o.namespace);
   };
 }
 
