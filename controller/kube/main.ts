@@ -167,7 +167,7 @@ export function parseDuration(v: string): number {
 export async function controllerMain(argv: string[]): Promise<void> {
   const cmd = new Command('orgplane controller')
     .description('Kubernetes controller: reconcile the orgplane.io resources of one namespace to the AWS Organization')
-    .option('--watch-namespace <ns>', 'the organization namespace: its orgplane resources form the organization graph', process.env.WATCH_NAMESPACE)
+    .option('--watch-namespace <ns>', 'the organization namespace: its orgplane resources form the organization graph (default WATCH_NAMESPACE, else POD_NAMESPACE)')
     .option('-n, --namespace <ns>', 'deprecated alias of --watch-namespace')
     .option('--controller-namespace <ns>', "the controller's own namespace: Lease, workflow ConfigMap, webhook Secret (default POD_NAMESPACE, else the watch namespace)", process.env.POD_NAMESPACE)
     .option('--workflow-configmap <name>', 'ConfigMap in the controller namespace that keeps workflow snapshots (default orgplane-workflows-<watch namespace>)')
@@ -207,7 +207,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
     debounce: string; resync: string; requeue: string; concurrency: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
   }>();
-  const namespace = f.watchNamespace ?? f.namespace ?? process.env.POD_NAMESPACE ?? 'default';
+  const namespace = f.watchNamespace ?? f.namespace ?? process.env.WATCH_NAMESPACE ?? process.env.POD_NAMESPACE ?? 'default';
   const controllerNamespace = f.controllerNamespace ?? namespace;
   const handle = await runController({
     namespace,
