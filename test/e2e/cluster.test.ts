@@ -209,9 +209,12 @@ spec: { migrationApproval: Always }
     const created = await org.send(new CreateAccountCommand({ AccountName: 'Victim', Email: 'victim@elsewhere.example.com' }));
     const victimId = (await org.send(new ListAccountsCommand({}))).Accounts!.find((a) => a.Email === 'victim@elsewhere.example.com')!.Id!;
     expect(created.CreateAccountStatus?.State).toBe('SUCCEEDED');
-    // mallory may patch accounts/status in the org namespace, nothing else.
+    // mallory (a ServiceAccount token of the org namespace) may patch accounts/status there, nothing else.
+    await kubectl(['create', 'serviceaccount', 'mallory', '-n', ORG_NS]);
     await kubectl(['create', 'role', 'status-patcher', '-n', ORG_NS, '--verb=get,patch,update', '--resource=accounts.orgplane.io/status,accounts.orgplane.io']);
-    await kubectl(['create', 'rolebinding', 'mallory', '-n', ORG_NS, '--role', 'status-patcher', '--user', 'mallory']);
+    await kubectl(['create', 'rolebinding', 'mallory', '-n', ORG_NS, '--role', 'status-patcher', '--serviceaccount', `${ORG_NS}:mallory`]);
+    const mallory = `system:serviceaccount:${ORG_NS}:mallory`;
+    const malloryToken = (await kubectl(['create', 'token', 'mallory', '-n', ORG_NS, '--duration', '1h'])).trim();
     const snapshot = JSON.stringify({
       machine: 'account-close', version: 1, value: 'closing', status: 'active',
       context: { resource: 'Account/tooling', accountId: victimId, name: 'Victim', closuresAllowed: 1, deadline: Date.now() + 3600_000, pollBaseMs: 100, pollMaxMs: 100, pollAttempts: 0, attempts: 0 },
@@ -219,11 +222,12 @@ spec: { migrationApproval: Always }
     const forged = { status: { workflow: { kind: 'close', phase: 'Closing', snapshot, startedAt: new Date().toISOString(), message: 'closing' } } };
     const mark = forwarded.length;
     const reconcilesBefore = (controller!.log().match(/"msg":"reconciled"/g) ?? []).length;
-    await kubectl(['patch', 'account', 'tooling', '-n', ORG_NS, '--subresource=status', '--type', 'merge', '-p', JSON.stringify(forged), '--as', 'mallory']);
+    await kubectl(['patch', 'account', 'tooling', '-n', ORG_NS, '--subresource=status', '--type', 'merge', '-p', JSON.stringify(forged), '--token', malloryToken]);
     // The forged record is stored (the API server accepted it) ...
     expect((await get('accounts', 'tooling')).status?.workflow?.snapshot).toBe(snapshot);
     // ... and mallory could not have put it where the controller reads workflows.
-    expect(await can('mallory', 'patch', 'configmaps/orgplane-workflows', SYS_NS)).toMatch(/^no/);
+    expect(await can(mallory, 'patch', 'configmaps/orgplane-workflows', SYS_NS)).toMatch(/^no/);
+    expect(await can(mallory, 'patch', 'accounts.orgplane.io/status', ORG_NS)).toBe('yes');
     // Several whole-graph reconciles (resync every 2s) later:
     await waitFor('three more reconciles', async () => (controller!.log().match(/"msg":"reconciled"/g) ?? []).length >= reconcilesBefore + 3, 60_000);
     const writes = forwarded.slice(mark).filter((r) => r.write).map((r) => r.key);
