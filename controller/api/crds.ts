@@ -108,7 +108,7 @@ function convert(s: Json): Json {
   const type = s.type as string | undefined;
   if (!type) throw new Error(`schema without a type: ${JSON.stringify(s)}`);
   out.type = type;
-  for (const k of ['minLength', 'maxLength', 'pattern', 'minimum', 'maximum', 'minItems', 'maxItems', 'format']) {
+  for (const k of ['minLength', 'maxLength', 'pattern', 'minimum', 'maximum', 'minItems', 'maxItems', 'maxProperties', 'format', 'x-kubernetes-validations']) {
     if (s[k] !== undefined) out[k] = s[k];
   }
   if (type === 'object') {

@@ -10,11 +10,45 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 const Str = (opts: Parameters<typeof Type.String>[0] = {}) => Type.String(opts);
 const Opt = <T extends TSchema>(s: T) => Type.Optional(s);
 
+// ---- Admission rules (CEL) -------------------------------------------------------------------
+// Per-object rules the API server checks before storing an object (x-kubernetes-validations in
+// the CRDs, generated from these options). Messages follow `orgplane validate` (model/validate.ts);
+// the same rules run there, so a CLI run and the cluster refuse the same manifests.
+
+export interface CelRule {
+  rule: string;
+  message?: string;
+  messageExpression?: string;
+  fieldPath?: string;
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+}
+
+/** The email rule of model/validate.ts (RFC 5322 dot-atom, a domain with a dot) as RE2 for CEL. */
+export const EMAIL_PATTERN = "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+
+const nonEmpty = (field: string) => `(has(self.${field}) && size(self.${field}) > 0)`;
+const rules = (...r: CelRule[]) => ({ 'x-kubernetes-validations': r });
+
+/** `spec.id` adopts one AWS object: it may be set later, never changed or removed. */
+const idImmutable: CelRule = {
+  rule: '!has(oldSelf.id) || (has(self.id) && self.id == oldSelf.id)',
+  message: 'is immutable once set (it names the AWS object this resource adopted); create another resource to manage another one',
+  fieldPath: '.id',
+  reason: 'FieldValueForbidden',
+};
+
 /** Free-form JSON (policy documents): kept as-is by the API server. */
 export const FreeForm = () => Type.Unsafe<unknown>({ 'x-kubernetes-preserve-unknown-fields': true });
 
+export const RESERVED_TAG_PREFIX_CEL = 'orgplane.io/';
+
 export const Tags = Type.Record(Type.String(), Type.String({ maxLength: 256 }), {
   description: 'AWS tags applied to the object. Keys starting with orgplane.io/ are reserved.',
+  maxProperties: 50,
+  ...rules({
+    rule: `self.all(k, !k.startsWith('${RESERVED_TAG_PREFIX_CEL}'))`,
+    messageExpression: `'tag key "' + self.filter(k, k.startsWith('${RESERVED_TAG_PREFIX_CEL}'))[0] + '" is reserved: keys starting with ${RESERVED_TAG_PREFIX_CEL} are set by orgplane'`,
+  }),
 });
 
 /** A reference to another orgplane resource in the same namespace, by metadata.name. `root` = the organization root. */
@@ -104,7 +138,7 @@ export const OrganizationalUnitSpec = Type.Object({
   id: Opt(Str({ pattern: '^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$', description: 'Adopt an existing OU by id' })),
   tags: Opt(Tags),
   deletionPolicy: Opt(OUDeletionPolicy),
-});
+}, rules(idImmutable));
 export type OrganizationalUnitSpec = Static<typeof OrganizationalUnitSpec>;
 
 export const OrganizationalUnitStatus = Type.Object({
@@ -129,7 +163,20 @@ export const AccountSpec = Type.Object({
   iamUserAccessToBilling: Opt(Type.Union([Type.Literal('ALLOW'), Type.Literal('DENY')])),
   tags: Opt(Tags),
   deletionPolicy: Opt(AccountDeletionPolicy),
-});
+}, rules(
+  {
+    rule: `self.email.matches(r"${EMAIL_PATTERN}")`,
+    messageExpression: `'"' + self.email + '" is not a valid email address'`,
+    fieldPath: '.email',
+  },
+  {
+    rule: 'self.email == oldSelf.email',
+    message: 'is immutable: it identifies the AWS account (orgplane finds and adopts accounts by email); create another Account resource for another account',
+    fieldPath: '.email',
+    reason: 'FieldValueForbidden',
+  },
+  idImmutable,
+));
 export type AccountSpec = Static<typeof AccountSpec>;
 
 export const AccountStatus = Type.Object({
@@ -164,7 +211,7 @@ export const ServiceControlPolicySpec = Type.Object({
   exclusiveTargets: Opt(Type.Boolean({ description: 'Detach the policy from targets spec.targets does not list. Default: true, but false for awsManaged (AWS attaches FullAWSAccess to every new OU and account; set true to swap it for an allow-list)' })),
   tags: Opt(Tags),
   deletionPolicy: Opt(OUDeletionPolicy),
-});
+}, rules(idImmutable)); // awsManaged vs document: spec.document is free-form, which CEL cannot read; the webhook checks it
 export type ServiceControlPolicySpec = Static<typeof ServiceControlPolicySpec>;
 
 export const ServiceControlPolicyStatus = Type.Object({
@@ -181,7 +228,7 @@ export const Principal = Type.Object({
   type: Type.Union([Type.Literal('GROUP'), Type.Literal('USER')]),
   name: Opt(Str({ minLength: 1, description: 'Group display name or user name, resolved through Identity Store' })),
   id: Opt(Str({ minLength: 1 })),
-});
+}, rules({ rule: 'has(self.name) || has(self.id)', message: 'needs a name or an id' }));
 
 export const AssignmentTarget = Type.Object({
   accounts: Opt(Type.Array(Ref)),
@@ -225,13 +272,13 @@ export const CrossAccountRoleSpec = Type.Object({
     accounts: Opt(Type.Array(Ref)),
     organizationalUnits: Opt(Type.Array(Ref)),
     includeDescendants: Opt(Type.Boolean({ default: true })),
-  }),
+  }, rules({ rule: `${nonEmpty('accounts')} || ${nonEmpty('organizationalUnits')}`, message: 'must list at least one account or organizational unit' })),
   trust: Type.Object({
     accounts: Opt(Type.Array(Ref, { description: 'Account resources whose principals may assume the role' })),
     principalArns: Opt(Type.Array(Str({ pattern: '^(arn:aws[a-z-]*:iam::[0-9]{12}:.+|[0-9]{12})$' }))),
     externalId: Opt(Str({ minLength: 2, maxLength: 1224 })),
     requireMfa: Opt(Type.Boolean()),
-  }),
+  }, rules({ rule: `${nonEmpty('accounts')} || ${nonEmpty('principalArns')}`, message: 'must name at least one account or principal ARN' })),
   managedPolicyArns: Opt(Type.Array(Str({ pattern: '^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+' }))),
   inlinePolicies: Opt(Type.Record(Type.String(), FreeForm())),
   permissionsBoundary: Opt(Str()),

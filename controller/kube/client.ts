@@ -6,6 +6,7 @@ import {
   CustomObjectsApi,
   CoreV1Api,
   CoordinationV1Api,
+  AdmissionregistrationV1Api,
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
@@ -15,6 +16,7 @@ export interface KubeApis {
   custom: CustomObjectsApi;
   core: CoreV1Api;
   coordination: CoordinationV1Api;
+  admission: AdmissionregistrationV1Api;
 }
 
 /** Loads a kubeconfig file when given, else KUBECONFIG / ~/.kube/config / in-cluster. */
@@ -31,10 +33,12 @@ export function makeApis(kc: KubeConfig): KubeApis {
     custom: kc.makeApiClient(CustomObjectsApi),
     core: kc.makeApiClient(CoreV1Api),
     coordination: kc.makeApiClient(CoordinationV1Api),
+    admission: kc.makeApiClient(AdmissionregistrationV1Api),
   };
 }
 
 export const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+export const jsonPatch = () => setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 /** HTTP status of a client-node error (ApiException.code, or a watch error's statusCode). */
 export function httpStatus(e: unknown): number | undefined {

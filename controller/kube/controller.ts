@@ -18,7 +18,8 @@ import type { ControllerMetrics } from './metrics.js';
 import { ReconcileScheduler, type RunRequest } from './queue.js';
 import type { Reconciler, ReconcileOutcome } from './reconciler.js';
 import { NotLeaderError, StatusWriter } from './status-writer.js';
-import { StatusWorkflowStore } from './workflow-store.js';
+import { ConfigMapKV } from './runtime/configmap-kv.js';
+import { ConfigMapWorkflowStore } from './workflow-store.js';
 
 export interface LeaderElectionConfig {
   enabled: boolean;
@@ -31,7 +32,10 @@ export interface LeaderElectionConfig {
 
 export interface ControllerConfig {
   apis: KubeApis;
+  /** The org namespace whose resources form the graph (--watch-namespace). */
   namespace: string;
+  /** Where the workflow snapshots are kept: a ConfigMap only the controller may write. */
+  workflowConfigMap: { namespace: string; name: string };
   identity: string;
   reconciler: Reconciler;
   observeOnly: boolean;
@@ -74,7 +78,7 @@ export class Controller {
   readonly status: StatusWriter;
   readonly events: EventRecorder;
   readonly finalizers: Finalizers;
-  readonly store: StatusWorkflowStore;
+  readonly store: ConfigMapWorkflowStore;
   private leading = false;
   private abort?: AbortController;
   private lastAwsOk?: boolean;
@@ -88,7 +92,8 @@ export class Controller {
     this.status = new StatusWriter(c.apis, c.log, mayWrite);
     this.events = new EventRecorder(c.apis, c.identity, c.log, mayWrite);
     this.finalizers = new Finalizers(c.apis, mayWrite);
-    this.store = new StatusWorkflowStore(this.status, c.namespace);
+    const kv = new ConfigMapKV({ core: c.apis.core, ...c.workflowConfigMap, labels: { 'app.kubernetes.io/part-of': 'orgplane', 'orgplane.io/watch-namespace': c.namespace } });
+    this.store = new ConfigMapWorkflowStore({ kv, status: this.status, namespace: c.namespace, mayWrite });
     this.scheduler = new ReconcileScheduler({
       debounceMs: c.debounceMs,
       maxDelayMs: c.maxDelayMs,
@@ -207,7 +212,7 @@ export class Controller {
     }
     const toDelete = deleting.filter((r) => deletionPolicyOf(r) !== 'Retain');
 
-    this.store.prime(resources);
+    await this.store.refresh();
     let outcome: ReconcileOutcome;
     try {
       outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal });

@@ -115,7 +115,7 @@ export class ResourceWatcher {
 
   /** The informers' cached objects (may lag the API server by a watch event). */
   cached(): AnyResource[] {
-    return this.watches.flatMap((w) => w.informer.list(this.opts.namespace) as unknown as AnyResource[]);
+    return this.watches.flatMap((w) => (w.informer.list(this.opts.namespace) as unknown as AnyResource[]).map((o) => ({ ...o, kind: w.kind }) as AnyResource));
   }
 
   /** One consistent read of every kind straight from the API server (one LIST per kind). */

@@ -14,10 +14,18 @@ import { HealthServer } from './health.js';
 import { createLogger } from './log.js';
 import { ControllerMetrics } from './metrics.js';
 import type { Reconciler } from './reconciler.js';
+import { startOrgWebhook, type RunningWebhook, type WebhookConfig } from './webhook.js';
+import { workflowConfigMapName } from './workflow-store.js';
 
 export interface RunControllerOptions {
-  /** The namespace whose resources form the org graph. */
+  /** The org namespace whose resources form the org graph (--watch-namespace). */
   namespace: string;
+  /** The controller's own namespace: Lease, workflow ConfigMap, webhook Secret (default POD_NAMESPACE, else `namespace`). */
+  controllerNamespace?: string;
+  /** ConfigMap (in controllerNamespace) holding workflow snapshots; default orgplane-workflows-<namespace>. */
+  workflowConfigMap?: string;
+  /** Serve the validating admission webhook (off when undefined). */
+  webhook?: WebhookConfig;
   kubeconfig?: string;
   apis?: KubeApis;
   /** AWS endpoint (an emulator), region and credentials; default: the SDK's chain. */
@@ -58,6 +66,8 @@ export interface ControllerHandle {
   clients?: AwsClients;
   /** Bound health/metrics port (undefined with port -1). */
   port?: number;
+  /** Bound webhook port (undefined without a webhook). */
+  webhookPort?: number;
   identity: string;
   /** Resolves with the reason when the controller stops on its own (leadership lost). */
   done: Promise<string>;
@@ -72,6 +82,7 @@ export async function runController(o: RunControllerOptions): Promise<Controller
   const log = o.log ?? createLogger(o.logLevel ?? 'info', { namespace: o.namespace, identity });
   const apis = o.apis ?? makeApis(loadKubeConfig(o.kubeconfig));
   const metrics = new ControllerMetrics(o.port !== -1);
+  const controllerNamespace = o.controllerNamespace ?? process.env.POD_NAMESPACE ?? o.namespace;
   let clients: AwsClients | undefined;
   let reconciler = o.reconciler;
   if (!reconciler) {
@@ -88,12 +99,13 @@ export async function runController(o: RunControllerOptions): Promise<Controller
   const controller = new Controller({
     apis,
     namespace: o.namespace,
+    workflowConfigMap: { namespace: controllerNamespace, name: o.workflowConfigMap ?? workflowConfigMapName(o.namespace) },
     identity,
     reconciler,
     observeOnly: o.observeOnly ?? false,
     leaderElection: {
       enabled: o.leaderElection ?? true,
-      namespace: o.leaseNamespace ?? process.env.POD_NAMESPACE ?? o.namespace,
+      namespace: o.leaseNamespace ?? controllerNamespace,
       name: o.leaseName ?? `orgplane-${o.namespace}`,
       leaseDurationSeconds,
       renewIntervalMs,
@@ -124,17 +136,23 @@ export async function runController(o: RunControllerOptions): Promise<Controller
     port = await server.start();
   }
   await controller.start();
+  let webhook: RunningWebhook | undefined;
+  if (o.webhook) {
+    const w = controller.watcher;
+    webhook = await startOrgWebhook(apis, o.webhook, { namespace: o.namespace, cached: () => w.cached(), synced: () => w.synced(), fresh: () => w.listFresh() }, log);
+  }
   log.info({ port, observeOnly: o.observeOnly ?? false, leaderElection: o.leaderElection ?? true }, 'controller started');
   let stopped = false;
   const stop = async (opts: { releaseLease?: boolean } = {}) => {
     if (stopped) return;
     stopped = true;
     await controller.stop(opts);
+    await webhook?.stop();
     await server?.stop();
     clients?.destroy();
     finish('stopped');
   };
-  return { controller, metrics, clients, port, identity, done, stop };
+  return { controller, metrics, clients, port, webhookPort: webhook?.port, identity, done, stop };
 }
 
 /** "500ms", "2s", "5m", "1h" or plain seconds -> milliseconds. */
@@ -149,7 +167,14 @@ export function parseDuration(v: string): number {
 export async function controllerMain(argv: string[]): Promise<void> {
   const cmd = new Command('orgplane controller')
     .description('Kubernetes controller: reconcile the orgplane.io resources of one namespace to the AWS Organization')
-    .option('-n, --namespace <ns>', 'namespace whose resources form the organization graph', process.env.WATCH_NAMESPACE ?? process.env.POD_NAMESPACE ?? 'default')
+    .option('--watch-namespace <ns>', 'the organization namespace: its orgplane resources form the organization graph (default WATCH_NAMESPACE, else POD_NAMESPACE)')
+    .option('-n, --namespace <ns>', 'deprecated alias of --watch-namespace')
+    .option('--controller-namespace <ns>', "the controller's own namespace: Lease, workflow ConfigMap, webhook Secret (default POD_NAMESPACE, else the watch namespace)", process.env.POD_NAMESPACE)
+    .option('--workflow-configmap <name>', 'ConfigMap in the controller namespace that keeps workflow snapshots (default orgplane-workflows-<watch namespace>)')
+    .option('--webhook-port <n>', 'serve the validating admission webhook (HTTPS, path /validate) on this port; off when unset', (v) => Number.parseInt(v, 10))
+    .option('--webhook-hosts <list>', 'comma-separated DNS names / IPv4 addresses of the webhook certificate', 'orgplane-webhook.orgplane-system.svc')
+    .option('--webhook-config <name>', 'ValidatingWebhookConfiguration whose caBundle the controller sets', 'orgplane-validation')
+    .option('--webhook-secret <name>', 'Secret in the controller namespace that keeps the webhook CA and certificate', 'orgplane-webhook-tls')
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--endpoint <url>', 'AWS endpoint (an emulator such as moto); default AWS_ENDPOINT_URL or real AWS')
     .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1')
@@ -177,12 +202,23 @@ export async function controllerMain(argv: string[]): Promise<void> {
     throw err;
   }
   const f = cmd.opts<{
-    namespace: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; identity?: string;
+    watchNamespace?: string; namespace?: string; controllerNamespace?: string; workflowConfigmap?: string;
+    webhookPort?: number; webhookHosts: string; webhookConfig: string; webhookSecret: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; identity?: string;
     leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
     debounce: string; resync: string; requeue: string; concurrency: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
   }>();
+  const namespace = f.watchNamespace ?? f.namespace ?? process.env.WATCH_NAMESPACE ?? process.env.POD_NAMESPACE ?? 'default';
+  const controllerNamespace = f.controllerNamespace ?? namespace;
   const handle = await runController({
-    namespace: f.namespace,
+    namespace,
+    controllerNamespace,
+    workflowConfigMap: f.workflowConfigmap,
+    webhook: f.webhookPort === undefined ? undefined : {
+      port: f.webhookPort,
+      hosts: f.webhookHosts.split(',').map((h) => h.trim()).filter(Boolean),
+      configName: f.webhookConfig,
+      certSecret: { namespace: controllerNamespace, name: f.webhookSecret },
+    },
     kubeconfig: f.kubeconfig,
     endpoint: f.endpoint,
     region: f.region,

@@ -2,16 +2,14 @@
 // the machine's kubectl the way a user would: apply the SecureCart example, wait for
 // convergence, read `kubectl get` / `kubectl describe`, move an account, delete with every
 // deletion policy, kill the controller mid-migration and mid-CreateAccount, run two replicas.
-import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { OrganizationsClient, ListAccountsCommand, ListParentsCommand, DescribeOrganizationalUnitCommand, ListRootsCommand, ListOrganizationalUnitsForParentCommand, type Account as AwsAccount } from '@aws-sdk/client-organizations';
 import { startMoto, createOrganization, TEST_CREDENTIALS, TEST_REGION, type MotoServer } from '../support/moto.js';
 import { startFaultProxy, type FaultProxy, type ForwardedRequest } from '../support/fault-proxy.js';
-import { KUBECTL, REPO, kubectlFor, startController, startTestenv, waitFor, type ControllerProcess, type Testenv } from './support/testenv.js';
+import { REPO, kubectlFor, startController, startTestenv, waitFor, type ControllerProcess, type Testenv } from './support/testenv.js';
 
 const NS = 'securecart';
 /** Per-test budget: a few reconciles of the whole graph against moto each. */
@@ -295,63 +293,7 @@ spec: { name: Twin, email: aws-twin@securecart.example.com, parent: shared-servi
     expect(new Set(emails).size).toBe(emails.length);
   }, T);
 
-  it('runs with only the RBAC of manifests/install (the ServiceAccount token, least privilege)', async () => {
-    // The restricted Pod Security profile of the namespace would warn about a non-compliant pod template.
-    const applied = await promisify(execFile)(KUBECTL, ['--kubeconfig', te.kubeconfig, 'apply', '-k', path.join(REPO, 'manifests/install')]);
-    expect(applied.stdout).toMatch(/deployment.apps\/orgplane-controller (created|configured|unchanged)/);
-    expect(applied.stderr).not.toMatch(/PodSecurity|violate/i);
-    // `auth can-i` answers on stdout and exits 1 for "no".
-    const can = async (verb: string, what: string, ns = 'orgplane') =>
-      (await promisify(execFile)(KUBECTL, ['--kubeconfig', te.kubeconfig, 'auth', 'can-i', verb, what, '-n', ns, '--as', 'system:serviceaccount:orgplane:orgplane-controller'])
-        .then((r) => r.stdout, (e: { stdout?: string }) => e.stdout ?? '')).trim();
-    expect(await can('patch', 'accounts.orgplane.io/status')).toBe('yes');
-    expect(await can('watch', 'servicecontrolpolicies.orgplane.io')).toBe('yes');
-    expect(await can('create', 'events')).toBe('yes');
-    expect(await can('update', 'leases.coordination.k8s.io/orgplane-controller')).toBe('yes');
-    expect(await can('update', 'leases.coordination.k8s.io/someone-else')).toMatch(/^no/);
-    expect(await can('delete', 'accounts.orgplane.io')).toMatch(/^no/);
-    expect(await can('update', 'accounts.orgplane.io')).toMatch(/^no/);
-    expect(await can('list', 'secrets')).toMatch(/^no/);
-    expect(await can('list', 'accounts.orgplane.io')).toBe('yes');
-    expect(await can('list', 'accounts.orgplane.io', NS)).toMatch(/^no/);
-
-    // A kubeconfig that authenticates as the ServiceAccount, like the pod's mounted token.
-    const token = (await kubectl(['create', 'token', 'orgplane-controller', '-n', 'orgplane', '--duration', '1h'])).trim();
-    const admin = parseAllDocuments(await kubectl(['config', 'view', '--raw', '--minify'])).map((d) => d.toJS())[0] as {
-      clusters: { name: string; cluster: Record<string, unknown> }[];
-    };
-    mkdirSync(LOGS, { recursive: true });
-    const saConfig = path.join(LOGS, 'sa-kubeconfig.yaml');
-    writeFileSync(saConfig, JSON.stringify({
-      apiVersion: 'v1', kind: 'Config', clusters: admin.clusters, 'current-context': 'sa',
-      contexts: [{ name: 'sa', context: { cluster: admin.clusters[0].name, user: 'sa', namespace: 'orgplane' } }],
-      users: [{ name: 'sa', user: { token } }],
-    }));
-    const sa = await startController({
-      name: 'rbac', kubeconfig: saConfig, namespace: 'orgplane', endpoint: proxyUrl, dir: LOGS,
-      extra: ['--lease-namespace', 'orgplane', '--lease-name', 'orgplane-controller'],
-    });
-    controllers.push(sa);
-    await kubectl(['apply', '-n', 'orgplane', '-f', '-'], `
-apiVersion: orgplane.io/v1alpha1
-kind: OrganizationalUnit
-metadata: { name: platform }
-spec: { name: PlatformOU, parent: root }
----
-apiVersion: orgplane.io/v1alpha1
-kind: Account
-metadata: { name: tooling }
-spec: { name: Tooling, email: aws-tooling@platform.example.com, parent: platform }
-`);
-    const tooling = await waitFor('the RBAC-limited controller to converge', async () => {
-      const o = JSON.parse(await kubectl(['get', 'account', 'tooling', '-n', 'orgplane', '-o', 'json'])) as Obj;
-      return converged(o) ? o : undefined;
-    }, 120_000).catch((e: Error) => { throw new Error(`${e.message}\n${sa.log().slice(-3000)}`); });
-    expect(await parentName(tooling.status!.id!)).toBe('PlatformOU');
-    expect(await kubectl(['describe', 'account', 'tooling', '-n', 'orgplane'])).toMatch(/Normal\s+CreatedAccount/);
-    expect(sa.log()).not.toMatch(/forbidden/i);
-    await sa.kill('SIGTERM');
-  }, T);
+  // The shipped install (orgplane-system, the ServiceAccount token, its RBAC) is test/e2e/cluster.test.ts.
 
   it('observe-only: reports pending changes in status and writes nothing to AWS', async () => {
     await leader.kill('SIGTERM');

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildCrds, crdFileName, renderCrdYaml, renderKustomization, toStructural } from '../../controller/api/crds.js';
-import { KIND_NAMES } from '../../controller/api/schemas.js';
+import { EMAIL_PATTERN, KIND_NAMES } from '../../controller/api/schemas.js';
+import { isValidEmail } from '../../controller/model/validate.js';
 import { Type } from '@sinclair/typebox';
 
 const CRD_DIR = join(import.meta.dirname, '../../crds');
@@ -85,6 +86,31 @@ describe('CRDs', () => {
 
   it('the written YAML parses back to the generated objects', () => {
     for (const c of crds) expect(parse(readFileSync(join(CRD_DIR, crdFileName(c)), 'utf8'))).toEqual(c);
+  });
+
+  it('carries the per-object CEL rules of schemas.ts (x-kubernetes-validations) where orgplane validate has them', () => {
+    const byKind = Object.fromEntries(crds.map((c) => [(c.spec as { names: { kind: string } }).names.kind, c]));
+    const specOf = (kind: string) =>
+      (byKind[kind].spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: Json } } } }[] }).versions[0].schema.openAPIV3Schema.properties.spec as Json & { properties: Record<string, Json> };
+    const rulesOf = (node: Json) => ((node['x-kubernetes-validations'] ?? []) as { rule: string; message?: string; messageExpression?: string; fieldPath?: string }[]);
+    const account = rulesOf(specOf('Account'));
+    expect(account.map((r) => r.fieldPath)).toEqual(['.email', '.email', '.id']);
+    expect(account[0].rule).toContain(EMAIL_PATTERN);
+    expect(account[1].rule).toBe('self.email == oldSelf.email');
+    for (const kind of ['OrganizationalUnit', 'Account', 'ServiceControlPolicy']) {
+      expect(rulesOf(specOf(kind)).map((r) => r.rule)).toContain('!has(oldSelf.id) || (has(self.id) && self.id == oldSelf.id)');
+    }
+    expect(rulesOf(specOf('Account').properties.tags)[0].rule).toBe("self.all(k, !k.startsWith('orgplane.io/'))");
+    expect(specOf('Account').properties.tags.maxProperties).toBe(50);
+    expect(rulesOf(specOf('CrossAccountRole').properties.targets)[0].message).toBe('must list at least one account or organizational unit');
+    expect(rulesOf(specOf('CrossAccountRole').properties.trust)[0].message).toBe('must name at least one account or principal ARN');
+  });
+
+  it('the CEL email pattern accepts and refuses what orgplane validate does', () => {
+    const re = new RegExp(EMAIL_PATTERN);
+    const emails = ['a@example.com', 'first.last+tag@sub.example.co.uk', "o'brien@example.org", 'app.example.com', 'first..last@example.com',
+      'ops@localhost', '.lead@example.com', 'x@-bad.example.com', 'x@example.com.', 'UPPER@EXAMPLE.COM', 'a@b.c'];
+    for (const e of emails) expect(re.test(e), e).toBe(isValidEmail(e));
   });
 
   it('refuses unions it cannot express structurally', () => {
