@@ -68,9 +68,11 @@ export function evaluate(chain: Chain, request: EvalRequest, opts: EvaluateOptio
   const req = normalizeRequest(request);
   const resourceChain = opts.resourceChain ?? chain;
   const scpExempt = scpExemption(chain.management, req.principal);
-  const rcpExempt = opts.resourceOutsideOrg
-    ? 'RCPs do not apply: the resource is outside the organization'
-    : rcpExemption({ management: resourceChain.management, principal: req.principal, action: req.action, rcpServices: opts.rcpServices ?? RCP_SERVICES });
+  const rcpExempt = !resourceChain.rcpEnabled
+    ? 'RCPs are not enabled in this organization'
+    : opts.resourceOutsideOrg
+      ? 'RCPs do not apply: the resource is outside the organization'
+      : rcpExemption({ management: resourceChain.management, principal: req.principal, action: req.action, rcpServices: opts.rcpServices ?? RCP_SERVICES });
   const scp = sideLevels('SCP', chain, req, scpExempt);
   const rcp = opts.resourceOutsideOrg ? [] : sideLevels('RCP', resourceChain, req, rcpExempt);
   const scpDecision = combine(scp.map((l) => l.decision));
@@ -82,7 +84,7 @@ export function evaluate(chain: Chain, request: EvalRequest, opts: EvaluateOptio
     resource: req.resource,
     principal: req.principal,
     scpExemption: scpExempt ?? (chain.scpEnabled ? undefined : 'SCPs are not enabled in this organization'),
-    rcpExemption: rcpExempt ?? (resourceChain.rcpEnabled ? undefined : 'RCPs are not enabled in this organization'),
+    rcpExemption: rcpExempt,
     scpDecision,
     rcpDecision,
     levels: [...scp, ...rcp],
