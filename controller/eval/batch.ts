@@ -9,7 +9,8 @@
 import type { AttachedPolicy, Decision, EvalRequest, NormalRequest, Statement, TargetInfo } from './types.js';
 import type { Chain } from './org.js';
 import { normalizeRequest } from './evaluate.js';
-import { statementActionMatches, statementPrincipalMatches, statementRequestMatches } from './statement.js';
+import { statementPrincipalMatches, statementRequestMatches } from './statement.js';
+import { globMatch, hasWildcard } from './wildcard.js';
 import { conditionsHold } from './conditions.js';
 import { RCP_SERVICES, isServiceLinkedRole, serviceOf } from './exemptions.js';
 
@@ -43,11 +44,20 @@ class Bitmaps {
 
   constructor(private readonly actions: string[], private readonly req: NormalRequest, private readonly anyResource: boolean) {}
 
+  private lowerActions?: string[];
+
+  /** Which actions the statement's Action / NotAction covers: one pass per pattern, compiled once. */
   private statementBits(s: Statement): Uint8Array {
     let bits = this.stmt.get(s);
     if (!bits) {
-      bits = new Uint8Array(this.actions.length);
-      for (let i = 0; i < this.actions.length; i++) bits[i] = statementActionMatches(s, this.actions[i]) ? 1 : 0;
+      this.lowerActions ??= this.actions.map((a) => a.toLowerCase());
+      const lower = this.lowerActions;
+      bits = new Uint8Array(lower.length);
+      for (const pattern of s.action ?? s.notAction ?? []) {
+        const m = actionMatcher(pattern);
+        for (let i = 0; i < lower.length; i++) if (!bits[i] && m(lower[i])) bits[i] = 1;
+      }
+      if (s.notAction) for (let i = 0; i < bits.length; i++) bits[i] ^= 1;
       this.stmt.set(s, bits);
     }
     return bits;
@@ -82,6 +92,19 @@ class Bitmaps {
     }
     return lv;
   }
+}
+
+/**
+ * A case-insensitive matcher for one Action pattern over lower-cased actions: exact names and
+ * "service:*" (most patterns) by string comparison, anything else through globMatch.
+ */
+function actionMatcher(pattern: string): (lowerAction: string) => boolean {
+  const p = pattern.toLowerCase();
+  if (p === '*') return () => true;
+  if (!hasWildcard(p)) return (a) => a === p;
+  const star = p.indexOf('*');
+  if (star === p.length - 1 && !p.includes('?')) { const prefix = p.slice(0, -1); return (a) => a.startsWith(prefix); }
+  return (a) => globMatch(p, a, true);
 }
 
 const levelKey = (kind: string, policies: AttachedPolicy[]) => `${kind}|${policies.map((p) => p.id).join(',')}`;

@@ -2,33 +2,8 @@
 // documentation page in its `source`, and the evaluator must reach it.
 import { describe, expect, it } from 'vitest';
 import { corpus } from '../fixtures/eval/index.js';
-import { FULL_AWS_ACCESS, type Doc, type EvalCase } from '../fixtures/eval/types.js';
+import { chainOf } from '../fixtures/eval/chain.js';
 import { evaluate } from '../../controller/eval/evaluate.js';
-import { mustParse, RCP_FULL_AWS_ACCESS } from '../../controller/eval/policy.js';
-import type { Chain, ChainLevel } from '../../controller/eval/org.js';
-import type { AttachedPolicy, TargetInfo } from '../../controller/eval/types.js';
-
-const attached = (docs: Doc[], level: number, kind: string): AttachedPolicy[] =>
-  docs.map((d, j) => ({ id: `p-${kind}-${level}-${j}`, name: `${kind}-${level}-${j}`, policy: mustParse(d) }));
-
-function target(i: number, n: number): TargetInfo {
-  if (i === 0) return { type: 'root', id: 'r-root', name: 'Root' };
-  if (i === n - 1) return { type: 'account', id: '111122223333', name: 'member' };
-  return { type: 'ou', id: `ou-${i}`, name: `OU${i}` };
-}
-
-/** Root -> OUs -> account from the case; a one-level case is the root above an account with FullAWSAccess. */
-function chainOf(c: EvalCase): Chain {
-  let scps = c.scps ?? [[FULL_AWS_ACCESS, { Version: '2012-10-17', Statement: [{ Effect: 'Deny', ...c.deny }] }], [FULL_AWS_ACCESS]];
-  if (scps.length === 1) scps = [...scps, [FULL_AWS_ACCESS]];
-  const rcpFull: AttachedPolicy = { id: 'p-RCPFullAWSAccess', name: 'RCPFullAWSAccess', policy: mustParse(RCP_FULL_AWS_ACCESS) };
-  const levels: ChainLevel[] = scps.map((docs, i) => ({
-    target: target(i, scps.length),
-    scps: attached(docs, i, 'scp'),
-    rcps: c.rcps ? [rcpFull, ...attached(c.rcps[i] ?? [], i, 'rcp')] : [],
-  }));
-  return { account: levels[levels.length - 1].target, management: !!c.management, scpEnabled: true, rcpEnabled: !!c.rcps, levels };
-}
 
 const all = Object.values(corpus).flat();
 

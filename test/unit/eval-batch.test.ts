@@ -1,0 +1,69 @@
+// evaluateBatch is evaluate() made fast for the plan's impact lines: it must give the same
+// decision for every (account, action) pair, on the whole corpus and on the reference org.
+import { describe, expect, it } from 'vitest';
+import { corpus } from '../fixtures/eval/index.js';
+import { chainOf } from '../fixtures/eval/chain.js';
+import { evaluate } from '../../controller/eval/evaluate.js';
+import { DECISIONS, evaluateBatch } from '../../controller/eval/batch.js';
+import { allChains, orgFromDesired } from '../../controller/eval/org.js';
+import { loadCatalog, expandAction, actionExists, unknownActionReason } from '../../controller/eval/catalog.js';
+import { loadManifests } from '../../controller/model/load.js';
+import { buildDesired } from '../../controller/model/build.js';
+
+describe('evaluateBatch agrees with evaluate', () => {
+  it('on every corpus case (same request, exact resource)', () => {
+    let compared = 0;
+    for (const c of Object.values(corpus).flat()) {
+      if (c.resourceOutsideOrg) continue; // the batch takes resources to be in the caller's account
+      const { action, ...request } = c.request;
+      const batch = evaluateBatch([chainOf(c)], [action], { request, anyResource: false });
+      expect(DECISIONS[batch.decisions[0][0]], c.name).toBe(evaluate(chainOf(c), c.request).decision);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(200);
+  });
+
+  it('on the reference organization, every account x 3,000 catalogue actions x 2 regions', async () => {
+    const catalog = await loadCatalog();
+    const built = buildDesired(loadManifests(['manifests/examples/reference']).resources, { namespace: 'default' });
+    const chains = allChains(orgFromDesired(built.desired));
+    const actions = [...expandAction(catalog, 'ec2:*'), ...expandAction(catalog, 'iam:*'), ...expandAction(catalog, 'cloudtrail:*'), ...catalog.actions.filter((_, i) => i % 20 === 0)].slice(0, 3000);
+    for (const region of ['eu-west-1', 'us-east-1']) {
+      const request = { context: { 'aws:RequestedRegion': region } };
+      const batch = evaluateBatch(chains, actions, { request, rcpServices: catalog.rcpServices });
+      chains.forEach((chain, i) => {
+        actions.forEach((action, j) => {
+          const single = evaluate(chain, { action, ...request }, { rcpServices: catalog.rcpServices }).decision;
+          if (DECISIONS[batch.decisions[i][j]] !== single) expect.fail(`${chain.account.name} ${action} ${region}: batch ${DECISIONS[batch.decisions[i][j]]}, evaluate ${single}`);
+        });
+      });
+      const prod = chains.findIndex((c) => c.account.name === 'ecommerce-prod');
+      const at = (a: string) => DECISIONS[batch.decisions[prod][actions.indexOf(a)]];
+      expect(at('ec2:RunInstances')).toBe(region === 'us-east-1' ? 'Allow' : 'ExplicitDeny');
+      expect(at('iam:CreateRole')).toBe('Allow');
+      expect(at('cloudtrail:StopLogging')).toBe('ExplicitDeny');
+    }
+  });
+
+  it('anyResource: a deny on specific ARNs counts as "denied on some resource"', () => {
+    const c = corpus.Resource.find((x) => x.name === 'exact bucket ARN');
+    if (!c) throw new Error('corpus case missing');
+    const some = evaluateBatch([chainOf(c)], ['s3:ListBucket', 'ec2:RunInstances']);
+    expect(Array.from(some.decisions[0], (d) => DECISIONS[d])).toEqual(['ExplicitDeny', 'Allow']);
+  });
+});
+
+describe('catalogue', () => {
+  it('expands wildcards and knows which actions exist', async () => {
+    const catalog = await loadCatalog();
+    expect(catalog.actions.length).toBeGreaterThan(15_000);
+    expect(expandAction(catalog, 'cloudtrail:Stop*')).toEqual(['cloudtrail:StopEventDataStoreIngestion', 'cloudtrail:StopImport', 'cloudtrail:StopLogging'].filter((a) => actionExists(catalog, a)));
+    expect(expandAction(catalog, 'CloudTrail:stoplogging')).toEqual(['cloudtrail:StopLogging']);
+    expect(actionExists(catalog, 'ec2:RunInstances')).toBe(true);
+    expect(actionExists(catalog, 'ec2:RunInstancez')).toBe(false);
+    expect(unknownActionReason(catalog, 'ec2:RunInstancez')).toBe('no ec2 action matches "ec2:RunInstancez"');
+    expect(unknownActionReason(catalog, 'nosuchservice:Get*')).toBe('unknown service "nosuchservice"');
+    expect(unknownActionReason(catalog, 'ec2:Describe*')).toBeUndefined();
+    expect(catalog.rcpServices.has('s3')).toBe(true);
+  });
+});
