@@ -9,6 +9,7 @@ import { buildDesired } from '../controller/model/build.js';
 import { allChains, orgFromDesired, type Chain } from '../controller/eval/org.js';
 import { evaluateBatch, ALLOW, type BatchResult } from '../controller/eval/batch.js';
 import { evaluate } from '../controller/eval/evaluate.js';
+import { computeImpact } from '../controller/eval/impact.js';
 import { loadCatalog } from '../controller/eval/catalog.js';
 import { generateSyntheticOrg, syntheticManifests } from '../test/support/synthetic-org.js';
 
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
   const [before, beforeMs] = time(() => evaluateBatch(beforeChains, actions, { request: REQUEST, rcpServices: catalog.rcpServices }));
   const [after, afterMs] = time(() => evaluateBatch(afterChains, actions, { request: REQUEST, rcpServices: catalog.rcpServices }));
   const [impact, diffMs] = time(() => diff(before, after));
+  // What the plan step will call: only accounts whose chain changed are evaluated, then summarised.
+  const [lines, impactMs] = time(() => computeImpact(beforeChains, afterChains, actions, { request: REQUEST, rcpServices: catalog.rcpServices }));
   // The one-request path, for comparison: evaluate() for every account on a sample of actions.
   const sample = actions.slice(0, 200);
   const [, singleMs] = time(() => { for (const c of beforeChains) for (const action of sample) evaluate(c, { action, ...REQUEST }); });
@@ -68,11 +71,13 @@ async function main(): Promise<void> {
     actions: actions.length, pairsPerSide: beforeChains.length * actions.length, uniqueChains,
     ms: {
       catalogLoad: Math.round(catalogMs), buildOrgs: Math.round(buildMs), batchBefore: Math.round(beforeMs), batchAfter: Math.round(afterMs),
-      diff: Math.round(diffMs), impactTotal: Math.round(buildMs + beforeMs + afterMs + diffMs),
+      diff: Math.round(diffMs), fullBeforeAfterDiff: Math.round(beforeMs + afterMs + diffMs),
+      computeImpact: Math.round(impactMs),
       singleEvaluatePerRequestUs: Number(((singleMs * 1000) / (beforeChains.length * sample.length)).toFixed(2)),
       singleEvaluateExtrapolatedFull: Math.round((singleMs / sample.length) * actions.length),
     },
     impact,
+    computeImpact: { accountsReported: lines.length, example: lines[0] ? { account: lines[0].account.name, newlyDenied: lines[0].newlyDenied.slice(0, 5), newlyAllowed: lines[0].newlyAllowed.slice(0, 5), counts: lines[0].counts } : null },
     rssMB: Math.round(process.memoryUsage().rss / 1e6),
   };
   console.log(JSON.stringify(result, null, 2));

@@ -111,17 +111,19 @@ const levelKey = (kind: string, policies: AttachedPolicy[]) => `${kind}|${polici
 
 /** Decisions of one side (SCP or RCP) of a chain; `applies[j] = 0` skips action j (exempt). */
 function sideDecisions(bm: Bitmaps, kind: 'SCP' | 'RCP', chain: Chain, n: number, applies?: Uint8Array): Uint8Array {
-  const out = new Uint8Array(n);
-  const levels = chain.levels.map((l) => {
+  // Plain typed-array passes (OR of the denies, AND of the allows) rather than a loop over levels
+  // per action: this is the inner loop of the impact computation.
+  const denied = new Uint8Array(n);
+  const allowedEverywhere = new Uint8Array(n).fill(1);
+  for (const l of chain.levels) {
     const policies = kind === 'SCP' ? l.scps : l.rcps;
-    return bm.levelBits(levelKey(kind, policies), policies);
-  });
+    const lv = bm.levelBits(levelKey(kind, policies), policies);
+    for (let j = 0; j < n; j++) { denied[j] |= lv.deny[j]; allowedEverywhere[j] &= lv.allow[j]; }
+  }
+  const out = new Uint8Array(n);
   for (let j = 0; j < n; j++) {
     if (applies && !applies[j]) continue;
-    let denied = false;
-    let allowedEverywhere = true;
-    for (const lv of levels) { denied ||= lv.deny[j] === 1; allowedEverywhere &&= lv.allow[j] === 1; }
-    out[j] = denied ? EXPLICIT_DENY : allowedEverywhere ? ALLOW : IMPLICIT_DENY;
+    out[j] = denied[j] ? EXPLICIT_DENY : allowedEverywhere[j] ? ALLOW : IMPLICIT_DENY;
   }
   return out;
 }

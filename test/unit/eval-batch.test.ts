@@ -9,6 +9,9 @@ import { allChains, orgFromDesired } from '../../controller/eval/org.js';
 import { loadCatalog, expandAction, actionExists, unknownActionReason } from '../../controller/eval/catalog.js';
 import { loadManifests } from '../../controller/model/load.js';
 import { buildDesired } from '../../controller/model/build.js';
+import { computeImpact } from '../../controller/eval/impact.js';
+import { lintPolicyActions } from '../../controller/eval/lint.js';
+import { mustParse } from '../../controller/eval/policy.js';
 
 describe('evaluateBatch agrees with evaluate', () => {
   it('on every corpus case (same request, exact resource)', () => {
@@ -65,5 +68,51 @@ describe('catalogue', () => {
     expect(unknownActionReason(catalog, 'nosuchservice:Get*')).toBe('unknown service "nosuchservice"');
     expect(unknownActionReason(catalog, 'ec2:Describe*')).toBeUndefined();
     expect(catalog.rcpServices.has('s3')).toBe(true);
+  });
+});
+
+describe('permission impact and action lint', () => {
+  const reference = () => buildDesired(loadManifests(['manifests/examples/reference']).resources, { namespace: 'default' }).desired;
+
+  it('detaching ProtectProductionData from dw-prod newly allows database deletion there, nowhere else', async () => {
+    const catalog = await loadCatalog();
+    const before = reference();
+    const after = reference();
+    after.policies['protect-production-data'].targets = [{ kind: 'account', ref: 'ecommerce-prod' }];
+    const request = { context: { 'aws:RequestedRegion': 'us-east-1' } };
+    const lines = computeImpact(allChains(orgFromDesired(before)), allChains(orgFromDesired(after)), catalog.actions, { request, rcpServices: catalog.rcpServices });
+    expect(lines.map((l) => l.account.name)).toEqual(['dw-prod']);
+    expect(lines[0].newlyAllowed).toEqual(['dynamodb:DeleteTable', 'rds:DeleteDBCluster', 'rds:DeleteDBInstance', 'redshift:DeleteCluster']);
+    expect(lines[0].newlyDenied).toEqual([]);
+  });
+
+  it('a deny of a whole service collapses back to "service:*"', async () => {
+    const catalog = await loadCatalog();
+    const before = reference();
+    const after = reference();
+    after.policies['protect-account'].content = JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Effect: 'Deny', Action: ['kms:*', 'cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail'], Resource: '*' },
+    ] });
+    const lines = computeImpact(allChains(orgFromDesired(before)), allChains(orgFromDesired(after)), catalog.actions, { request: { context: { 'aws:RequestedRegion': 'us-east-1' } } });
+    expect(lines).toHaveLength(10);
+    expect(lines[0].newlyDenied).toEqual(['kms:*']);
+    expect(lines[0].counts.denied).toBe(catalog.byService.get('kms')?.length);
+    // ProtectAccount no longer denies leaving the organization or stopping Config.
+    expect(lines[0].newlyAllowed).toEqual(['config:DeleteConfigurationRecorder', 'config:DeleteDeliveryChannel', 'config:StopConfigurationRecorder', 'organizations:LeaveOrganization']);
+  });
+
+  it('lint: an Action entry that names no action, and a statement that can never match', async () => {
+    const catalog = await loadCatalog();
+    const policy = mustParse({ Statement: [
+      { Sid: 'Typos', Effect: 'Deny', Action: ['cloudtrail:StopLoging', 'nosuch:Thing'], Resource: '*' },
+      { Sid: 'Fine', Effect: 'Deny', Action: ['ec2:Describe*', 's3:GetObjekt'], Resource: '*' },
+      { Effect: 'Deny', NotAction: ['iam:Nope'], Resource: '*' },
+    ] });
+    expect(lintPolicyActions(policy, catalog)).toEqual([
+      { field: 'Statement[0] (Typos).Action[0]', rule: 'unknown-action', message: 'no cloudtrail action matches "cloudtrail:StopLoging": this entry matches no action' },
+      { field: 'Statement[0] (Typos).Action[1]', rule: 'unknown-action', message: 'unknown service "nosuch": this entry matches no action' },
+      { field: 'Statement[0] (Typos).Action', rule: 'statement-never-matches', message: 'no entry of Action names an existing action: the statement can never match' },
+      { field: 'Statement[1] (Fine).Action[1]', rule: 'unknown-action', message: 'no s3 action matches "s3:GetObjekt": this entry matches no action' },
+    ]);
   });
 });
