@@ -17,6 +17,8 @@ const { values: args } = parseArgs({ options: { accounts: { type: 'string', defa
 const REQUEST = { context: { 'aws:RequestedRegion': 'us-east-1', 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/Deployer' } };
 
 const time = <T>(fn: () => T): [T, number] => { const t = performance.now(); const r = fn(); return [r, performance.now() - t]; };
+/** CPU time (user + system) of fn: on a shared machine wall time mostly measures the neighbours. */
+const cpu = <T>(fn: () => T): [T, number] => { const c = process.cpuUsage(); const r = fn(); const d = process.cpuUsage(c); return [r, (d.user + d.system) / 1000]; };
 const fullAccess: AnyResource = { apiVersion: API_VERSION, kind: 'ServiceControlPolicy', metadata: { name: 'full-aws-access' }, spec: { name: 'FullAWSAccess', id: 'p-FullAWSAccess', awsManaged: true, targets: { root: true } } };
 
 function chainsOf(resources: AnyResource[]): Chain[] {
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
   const [impact, diffMs] = time(() => diff(before, after));
   // What the plan step will call: only accounts whose chain changed are evaluated, then summarised.
   const [lines, impactMs] = time(() => computeImpact(beforeChains, afterChains, actions, { request: REQUEST, rcpServices: catalog.rcpServices }));
+  const [, impactCpuMs] = cpu(() => computeImpact(beforeChains, afterChains, actions, { request: REQUEST, rcpServices: catalog.rcpServices }));
   // The one-request path, for comparison: evaluate() for every account on a sample of actions.
   const sample = actions.slice(0, 200);
   const [, singleMs] = time(() => { for (const c of beforeChains) for (const action of sample) evaluate(c, { action, ...REQUEST }); });
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
       catalogLoad: Math.round(catalogMs), buildOrgs: Math.round(buildMs), batchBefore: Math.round(beforeMs), batchAfter: Math.round(afterMs),
       diff: Math.round(diffMs), fullBeforeAfterDiff: Math.round(beforeMs + afterMs + diffMs),
       computeImpact: Math.round(impactMs),
+      computeImpactCpu: Math.round(impactCpuMs),
       singleEvaluatePerRequestUs: Number(((singleMs * 1000) / (beforeChains.length * sample.length)).toFixed(2)),
       singleEvaluateExtrapolatedFull: Math.round((singleMs / sample.length) * actions.length),
     },

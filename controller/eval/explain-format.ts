@@ -73,7 +73,7 @@ export function explainJson(r: EvalResult, context: Record<string, string[]>): E
 const MARK: Record<string, string> = { Allow: '✓', ExplicitDeny: '✗', ImplicitDeny: '·' };
 
 function levelLine(l: LevelResult): string {
-  const label = l.target.type === 'root' ? `Root ${l.target.id}` : l.target.type === 'ou' ? `OU ${l.target.name} (${l.target.id})` : `Account ${l.target.name} (${l.target.id})`;
+  const label = l.target.type === 'root' ? `Root (${l.target.id})` : l.target.type === 'ou' ? `OU ${l.target.name} (${l.target.id})` : `Account ${l.target.name} (${l.target.id})`;
   const s = l.statement;
   const by = s ? `${s.effect} by ${s.policy} ${s.sid ? `[${s.sid}]` : `[statement ${s.index}]`}` : 'no statement allows it';
   return `  ${MARK[l.decision]} ${label.padEnd(40)} ${l.decision.padEnd(13)} ${by}   attached: ${l.policies.join(', ') || '(none)'}`;
