@@ -7,7 +7,7 @@ import { unknownActionReason, type Catalog } from './catalog.js';
 export interface LintFinding {
   /** "Statement[2].Action[0]" */
   field: string;
-  rule: 'unknown-action' | 'statement-never-matches';
+  rule: 'unknown-action' | 'statement-never-matches' | 'rcp-syntax';
   message: string;
 }
 
@@ -22,6 +22,28 @@ export function lintPolicyActions(policy: ParsedPolicy, catalog: Catalog): LintF
     });
     if (reasons.length && reasons.every((r) => r !== undefined)) {
       out.push({ field: `${where}.Action`, rule: 'statement-never-matches', message: 'no entry of Action names an existing action: the statement can never match' });
+    }
+  }
+  return out;
+}
+
+/**
+ * RCP-specific rules: only Deny statements (the Allow of RCPFullAWSAccess aside), Principal "*"
+ * and no NotPrincipal, and actions of services that support RCPs.
+ * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html
+ */
+export function rcpProblems(policy: ParsedPolicy, rcpServices: ReadonlySet<string>): LintFinding[] {
+  const out: LintFinding[] = [];
+  const bad = (field: string, message: string) => out.push({ field, rule: 'rcp-syntax', message });
+  for (const s of policy.statements) {
+    const where = `Statement[${s.index}]${s.sid ? ` (${s.sid})` : ''}`;
+    const fullAccess = s.effect === 'Allow' && s.action?.join() === '*' && s.resource?.join() === '*' && s.principal?.join() === '*' && s.conditions.length === 0;
+    if (s.effect === 'Allow' && !fullAccess) bad(`${where}.Effect`, 'RCPs support only Deny statements (besides RCPFullAWSAccess)');
+    if (s.principal?.join() !== '*') bad(`${where}.Principal`, 'RCP statements must have Principal "*"');
+    if (s.notPrincipal) bad(`${where}.NotPrincipal`, 'RCPs do not support NotPrincipal');
+    for (const [i, a] of (s.action ?? []).entries()) {
+      const svc = a.split(':')[0].toLowerCase();
+      if (a !== '*' && !svc.includes('*') && !rcpServices.has(svc)) bad(`${where}.Action[${i}]`, `${svc} does not support RCPs: the entry never applies`);
     }
   }
   return out;

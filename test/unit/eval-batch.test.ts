@@ -10,7 +10,7 @@ import { loadCatalog, expandAction, actionExists, unknownActionReason } from '..
 import { loadManifests } from '../../controller/model/load.js';
 import { buildDesired } from '../../controller/model/build.js';
 import { computeImpact } from '../../controller/eval/impact.js';
-import { lintPolicyActions } from '../../controller/eval/lint.js';
+import { lintPolicyActions, rcpProblems } from '../../controller/eval/lint.js';
 import { mustParse } from '../../controller/eval/policy.js';
 
 describe('evaluateBatch agrees with evaluate', () => {
@@ -113,6 +113,27 @@ describe('permission impact and action lint', () => {
       { field: 'Statement[0] (Typos).Action[1]', rule: 'unknown-action', message: 'unknown service "nosuch": this entry matches no action' },
       { field: 'Statement[0] (Typos).Action', rule: 'statement-never-matches', message: 'no entry of Action names an existing action: the statement can never match' },
       { field: 'Statement[1] (Fine).Action[1]', rule: 'unknown-action', message: 'no s3 action matches "s3:GetObjekt": this entry matches no action' },
+    ]);
+  });
+});
+
+describe('RCP syntax rules', () => {
+  it('accepts RCPFullAWSAccess and Deny statements with Principal "*"', async () => {
+    const catalog = await loadCatalog();
+    expect(rcpProblems(mustParse({ Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }), catalog.rcpServices)).toEqual([]);
+    expect(rcpProblems(mustParse({ Statement: [{ Effect: 'Deny', Principal: '*', Action: ['s3:*', 'kms:Decrypt'], Resource: '*' }] }), catalog.rcpServices)).toEqual([]);
+  });
+
+  it('reports Allow statements, other principals and services without RCP support', async () => {
+    const catalog = await loadCatalog();
+    const p = mustParse({ Statement: [
+      { Sid: 'A', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' },
+      { Sid: 'B', Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'ec2:RunInstances', Resource: '*' },
+    ] });
+    expect(rcpProblems(p, catalog.rcpServices).map((f) => [f.field, f.message])).toEqual([
+      ['Statement[0] (A).Effect', 'RCPs support only Deny statements (besides RCPFullAWSAccess)'],
+      ['Statement[1] (B).Principal', 'RCP statements must have Principal "*"'],
+      ['Statement[1] (B).Action[0]', 'ec2 does not support RCPs: the entry never applies'],
     ]);
   });
 });
