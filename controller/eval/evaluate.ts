@@ -27,13 +27,12 @@ export function normalizeContext(input: ContextInput | undefined): Map<string, s
 }
 
 export function normalizeRequest(req: EvalRequest): NormalRequest {
-  return {
-    action: req.action,
-    actionLower: req.action.toLowerCase(),
-    resource: req.resource ?? '*',
-    principal: req.principal,
-    context: normalizeContext(req.context),
-  };
+  const context = normalizeContext(req.context);
+  // AWS puts the caller's ARN and account in every request context.
+  if (req.principal && !context.has('aws:principalarn')) context.set('aws:principalarn', [req.principal]);
+  const account = req.principal?.split(':')[4];
+  if (account && /^\d{12}$/.test(account) && !context.has('aws:principalaccount')) context.set('aws:principalaccount', [account]);
+  return { action: req.action, actionLower: req.action.toLowerCase(), resource: req.resource ?? '*', principal: req.principal, context };
 }
 
 /** First matching Deny wins the level; otherwise the first matching Allow. */

@@ -87,3 +87,14 @@ describe('explain flags', () => {
     expect(j.levels.map((l) => [l.target.name, l.decision, l.statement?.sid ?? null])).toEqual([['Root', 'ExplicitDeny', 'DenyLeaveOrganization'], ['Runtime', 'Allow', null], ['Shared Sandbox', 'Allow', null]]);
   });
 });
+
+describe('request context from the principal', () => {
+  it('aws:PrincipalArn and aws:PrincipalAccount come from --principal, as AWS sets them', () => {
+    const chain = chainFor(orgFromDesired(reference()), 'dw-dev')!;
+    // DenyRootUser (Runtime OU) tests aws:PrincipalArn: the root user is denied without a --context.
+    const r = evaluate(chain, { action: 's3:ListBucket', principal: 'arn:aws:iam::222222222222:root', context: { 'aws:RequestedRegion': 'us-east-1' } });
+    expect(r.decision).toBe('ExplicitDeny');
+    expect(r.levels[1].statement?.sid).toBe('DenyRootUser');
+    expect(evaluate(chain, { action: 's3:ListBucket', principal: 'arn:aws:iam::222222222222:role/App', context: { 'aws:RequestedRegion': 'us-east-1' } }).decision).toBe('Allow');
+  });
+});
