@@ -3,7 +3,7 @@
 // manifests and --live from a real moto server the same manifests were applied to.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { useMoto } from '../support/moto.js';
@@ -103,6 +103,29 @@ describe('orgplane explain (manifests)', () => {
     expect(o.levels.map((l) => l.policies)).toEqual([['cost-center'], ['runtime-cost-center'], []]);
     const security = await orgplane(['explain', '-f', dir, '--account', 'security', '--effective-policy', 'TAG_POLICY', '-o', 'json']);
     expect((JSON.parse(security.stdout) as { effective: unknown }).effective).toEqual({ tags: { costcenter: { tag_key: 'CostCenter', tag_value: ['Development', 'Support'] } } });
+  });
+  it('reads ResourceControlPolicy manifests: a data perimeter on the Runtime OU denies outsiders', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'op-explain-'));
+    await cp(REF, dir, { recursive: true });
+    const org = (await readFile(path.join(dir, 'organization.yaml'), 'utf8')).replace('enabledPolicyTypes: [SERVICE_CONTROL_POLICY]', 'enabledPolicyTypes: [SERVICE_CONTROL_POLICY, RESOURCE_CONTROL_POLICY]');
+    await writeFile(path.join(dir, 'organization.yaml'), org);
+    await writeFile(path.join(dir, 'rcps.yaml'), [
+      'apiVersion: orgplane.io/v1alpha1\nkind: ResourceControlPolicy\nmetadata: {name: data-perimeter}\nspec:',
+      '  name: DataPerimeter\n  targets: {organizationalUnits: [runtime]}',
+      '  document: {Version: "2012-10-17", Statement: [{Sid: OrgIdentitiesOnly, Effect: Deny, Principal: "*", Action: ["s3:*", "sqs:*"], Resource: "*",',
+      '    Condition: {StringNotEqualsIfExists: {"aws:PrincipalOrgID": o-reference}, BoolIfExists: {"aws:PrincipalIsAWSService": "false"}}}]}',
+    ].join('\n'));
+    const run = (account: string, orgId: string) => orgplane(['explain', '-f', dir, '--account', account, '--action', 's3:GetObject', '--resource', 'arn:aws:s3:::data/k',
+      '--principal', 'arn:aws:iam::999999999999:role/Partner', '--context', `aws:PrincipalOrgID=${orgId}`, '-o', 'json']);
+    const outsider = await run('dw-prod', 'o-other');
+    expect(outsider.stderr).toBe('');
+    const o = json(outsider);
+    expect(o.decision).toBe('ExplicitDeny');
+    expect(o.levels.filter((l) => l.kind === 'RCP').map((l) => [l.target.name, l.decision, l.statement?.policy])).toEqual([
+      ['Root', 'Allow', 'RCPFullAWSAccess'], ['Runtime', 'ExplicitDeny', 'DataPerimeter'], ['Data Warehouse', 'Allow', 'RCPFullAWSAccess'], ['dw-prod', 'Allow', 'RCPFullAWSAccess'],
+    ]);
+    expect(json(await run('dw-prod', 'o-reference')).decision).toBe('Allow');
+    expect(json(await run('security', 'o-other')).decision).toBe('Allow');
   });
 });
 
