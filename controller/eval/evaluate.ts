@@ -13,6 +13,8 @@ export interface EvaluateOptions {
   resourceChain?: Chain;
   /** Resource outside the organization: no RCP applies. */
   resourceOutsideOrg?: boolean;
+  /** Principal of an account outside the organization: no SCP applies (it calls in from outside). */
+  principalOutsideOrg?: boolean;
   rcpServices?: ReadonlySet<string>;
 }
 
@@ -66,7 +68,7 @@ function sideLevels(kind: PolicyKind, chain: Chain, req: NormalRequest, exempt: 
 export function evaluate(chain: Chain, request: EvalRequest, opts: EvaluateOptions = {}): EvalResult {
   const req = normalizeRequest(request);
   const resourceChain = opts.resourceChain ?? chain;
-  const scpExempt = scpExemption(chain.management, req.principal);
+  const scpExempt = opts.principalOutsideOrg ? 'SCPs do not apply: the principal is outside the organization' : scpExemption(chain.management, req.principal);
   const rcpExempt = !resourceChain.rcpEnabled
     ? 'RCPs are not enabled in this organization'
     : opts.resourceOutsideOrg

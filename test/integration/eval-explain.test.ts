@@ -147,6 +147,9 @@ describe('orgplane explain --live (moto)', () => {
     expect(json(byId).decision).toBe('Allow');
     expect(json(await live('--account', 'ecommerce-prod', '--action', 'cloudtrail:StopLogging')).decision).toBe('ExplicitDeny');
     expect(json(await live('--account', 'ecommerce-prod', '--action', 'iam:PassRole', '--context', 'aws:RequestedRegion=eu-west-1')).decision).toBe('Allow');
+    // A principal from outside the organization is not subject to its SCPs (only to RCPs).
+    const outsider = await live('--account', 'ecommerce-prod', '--action', 'cloudtrail:StopLogging', '--principal', 'arn:aws:iam::999999999999:role/Partner');
+    expect(json(outsider)).toMatchObject({ decision: 'Allow', scp: { exemption: 'SCPs do not apply: the principal is outside the organization' } });
     const mgmt = await live('--account', 'management', '--action', 'cloudtrail:StopLogging');
     expect(json(mgmt).decision).toBe('Allow');
   }, 180_000);

@@ -98,3 +98,12 @@ describe('request context from the principal', () => {
     expect(evaluate(chain, { action: 's3:ListBucket', principal: 'arn:aws:iam::222222222222:role/App', context: { 'aws:RequestedRegion': 'us-east-1' } }).decision).toBe('Allow');
   });
 });
+
+describe('principal outside the organization', () => {
+  it('SCPs do not apply to a principal of an account outside the organization', () => {
+    const chain = chainFor(orgFromDesired(reference()), 'dw-dev')!;
+    const r = evaluate(chain, { action: 'cloudtrail:StopLogging', principal: 'arn:aws:iam::999999999999:role/Partner' }, { principalOutsideOrg: true });
+    expect(r.decision).toBe('Allow');
+    expect(r.scpExemption).toBe('SCPs do not apply: the principal is outside the organization');
+  });
+});
