@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { runValidate, runPlan, runApply, runImport, runStatus, type CommonOptions } from './commands.js';
 import { EXIT } from './exit.js';
 import { positiveInt } from './options.js';
+import { registerExplain } from './explain.js';
 
 // orgplane supports Node 20 on purpose (see package.json engines); the SDK's notice that its
 // future releases will need Node 22 is noise in every command's output.
@@ -69,6 +70,8 @@ common(program.command('import'), { files: false })
 common(program.command('status'))
   .description('print the organization tree: which OUs, accounts and SCPs are managed, drifted or unmanaged')
   .action(async (o: CommonOptions) => exit(await runStatus(o)));
+
+registerExplain(program, common, exit);
 
 program.command('controller')
   .description('run the Kubernetes controller (in a cluster: see manifests/install)')
