@@ -175,6 +175,12 @@ export class Controller {
       await this.runSteps(req, ac.signal);
       result = 'success';
     } catch (err) {
+      if (ac.signal.aborted && !(ac.signal.reason instanceof NotLeaderError)) {
+        // Stopped on purpose (SIGTERM): nothing is wrong and nothing is retried.
+        result = 'stopped';
+        log.info({ reason: errorMessage(ac.signal.reason) }, 'reconcile stopped before its end');
+        return;
+      }
       if (err instanceof NotLeaderError || !this.isLeader()) {
         result = 'lost-leadership';
         log.warn({ err: errorMessage(err) }, 'reconcile stopped: leadership lost');
@@ -196,7 +202,7 @@ export class Controller {
     const resources = await this.watcher.listFresh();
     const byKey = new Map(resources.map((r) => [keyOf(r), r]));
 
-    for (const r of resources) if (!r.metadata.deletionTimestamp) await this.finalizers.add(r);
+    for (const r of resources) if (!r.metadata.deletionTimestamp) { signal.throwIfAborted(); await this.finalizers.add(r); }
 
     const deleting = resources.filter((r) => r.metadata.deletionTimestamp && hasFinalizer(r));
     const live = resources.filter((r) => !r.metadata.deletionTimestamp);
@@ -212,7 +218,8 @@ export class Controller {
     try {
       outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal });
     } catch (err) {
-      if (err instanceof NotLeaderError || !this.isLeader()) throw err;
+      // A stop or a lost Lease is no AWS failure: report nothing, the next run reads afresh.
+      if (err instanceof NotLeaderError || !this.isLeader() || signal.aborted) throw err;
       this.lastAwsOk = false;
       const message = `reconcile failed: ${errorMessage(err)}`;
       for (const r of live) {
@@ -230,6 +237,7 @@ export class Controller {
 
     // Events first: a resource whose finalizer goes below disappears with its events' target.
     for (const e of outcome.events) {
+      signal.throwIfAborted();
       const obj = byKey.get(e.resource);
       if (obj) await this.emit(obj, e.type, e.reason, e.message);
       else log.debug({ event: e }, 'event for a resource that is not in the namespace');
@@ -238,6 +246,7 @@ export class Controller {
     const now = new Date().toISOString();
     let written = 0;
     for (const r of live) {
+      signal.throwIfAborted();
       let desired = outcome.statuses[keyOf(r)];
       if (!desired) continue;
       if (observeOnly) desired = observeOnlyStatus(desired, pendingFor(keyOf(r)));
@@ -282,7 +291,12 @@ export class Controller {
     await this.events.record({ kind: obj.kind, name, namespace: namespace ?? this.c.namespace, uid, resourceVersion }, { type, reason, message });
   }
 
-  async stop(opts: { releaseLease?: boolean } = {}): Promise<void> {
+  /**
+   * Cuts a running reconcile short (its AWS reads end at once, writes in flight finish), waits
+   * for it, then hands the Lease back so a follower takes over without waiting it out.
+   */
+  async stop(opts: { releaseLease?: boolean; reason?: Error } = {}): Promise<void> {
+    this.abort?.abort(opts.reason ?? new Error('the controller is stopping'));
     if (this.requeueTimer) clearTimeout(this.requeueTimer);
     await this.scheduler.stop();
     if (this.elector) await this.elector.stop({ release: opts.releaseLease ?? true });

@@ -196,6 +196,8 @@ export class LeaderElector {
         if (lease?.spec?.holderIdentity === this.o.identity) {
           const spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime(Date.now()) };
           await this.o.apis.coordination.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: { ...lease, spec } });
+          this.holder = '';
+          this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}` }, 'released the lease');
         }
       } catch (err) {
         this.o.log.warn({ err: errorMessage(err) }, 'could not release the lease');
