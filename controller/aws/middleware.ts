@@ -63,7 +63,7 @@ export function backoffDelay(attempt: number, opts: Pick<RetryOptions, 'baseDela
  * credentials (the access reads open one session per member account).
  */
 export function isReadOperation(op: string): boolean {
-  return /:(List|Describe|Get|Search)[A-Z]/.test(op) || op === 'STS:AssumeRole';
+  return /:(List|Describe|Get|Search|IsMember)[A-Z]/.test(op) || op === 'STS:AssumeRole';
 }
 
 export interface MiddlewareDeps {
