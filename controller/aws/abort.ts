@@ -5,11 +5,14 @@
 // stops at once (limiter wait, backoff sleep and the HTTP request), a write already started runs
 // to its end, because a write cut off mid-way leaves AWS in a state nobody planned.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 
 const scope = new AsyncLocalStorage<AbortSignal | undefined>();
 
 /** Runs fn with `signal` as the abort signal of every AWS call it makes (undefined: none). */
 export function withAbortSignal<T>(signal: AbortSignal | undefined, fn: () => T): T {
+  // Every call queued for its rate limit listens on the signal: hundreds at once is expected.
+  if (signal) setMaxListeners(0, signal);
   return scope.run(signal, fn);
 }
 

@@ -176,10 +176,11 @@ export class LeaderElector {
     }
   }
 
-  private lose(reason: string): void {
+  private lose(reason: string, expected = false): void {
     if (!this.leading) return;
     this.leading = false;
-    this.o.log.warn({ reason }, 'lost leadership');
+    // Stepping down on a stop is the plan, not a warning.
+    this.o.log[expected ? 'info' : 'warn']({ reason }, 'lost leadership');
     this.o.onStoppedLeading(reason);
   }
 
@@ -189,7 +190,7 @@ export class LeaderElector {
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
     const wasLeading = this.leading;
-    this.lose('shutting down');
+    this.lose('shutting down', true);
     if (opts.release && wasLeading) {
       try {
         const lease = await this.read();

@@ -91,6 +91,8 @@ describe.skipIf(skip !== undefined)(`stopping the controller${skip ? ` (skipped:
     console.log(`[e2e] SIGTERM mid-reconcile at 1 call/s: exited ${stop.code} after ${stop.ms} ms`);
     expect(stop.code).toBe(0);
     expect(stop.ms).toBeLessThan(STOP_BUDGET_MS);
+    // The process has exited: its log is complete once the pipe has drained.
+    await waitFor('the log of the stop', async () => /"msg":"stopped"/.test(slow.log()), 5_000, 100);
     expect(slow.log()).toMatch(/"msg":"reconcile stopped before its end"/);
     expect(slow.log()).toMatch(/"msg":"released the lease"/);
     expect(slow.log()).not.toMatch(/"msg":"reconciled"/);
@@ -102,7 +104,7 @@ describe.skipIf(skip !== undefined)(`stopping the controller${skip ? ` (skipped:
     const takeover = Date.now() - t0;
     console.log(`[e2e] the follower took the released Lease ${takeover} ms after the leader exited`);
     expect(takeover).toBeLessThan(5_000);
-    expect(follower.log()).toMatch(/"msg":"became leader"/);
+    await waitFor('the follower to log its takeover', async () => /"msg":"became leader"/.test(follower.log()), 5_000, 100);
 
     // The new leader is itself mid-reconcile at 1 call/s: it stops just as promptly.
     const fromFollower = reads;
@@ -112,9 +114,12 @@ describe.skipIf(skip !== undefined)(`stopping the controller${skip ? ` (skipped:
     expect(second.code).toBe(0);
     expect(second.ms).toBeLessThan(STOP_BUDGET_MS);
     expect((await lease()).holderIdentity ?? '').toBe('');
+    expect(follower.log()).toMatch(/"msg":"released the lease"/);
   }, T);
 
   it('lets a write in flight finish on SIGTERM, starts nothing after it, and the next leader goes on', async () => {
+    // Independent of the test above: nobody else may hold the Lease.
+    for (const c of controllers) if (c.child.exitCode === null && c.child.signalCode === null) await sigterm(c);
     // A chain of OUs: each create waits for its parent, so exactly one write is in flight.
     await kubectl(['apply', '-n', NS, '-f', '-'], `
 apiVersion: orgplane.io/v1alpha1
@@ -128,18 +133,17 @@ metadata: { name: stop-b }
 spec: { name: StopB, parent: stop-a }
 `);
     const writer = await start('writer');
-    let signalled = false;
+    let signalledAt = 0;
     // moto has created StopA; its answer is held back while the SIGTERM arrives.
     onForwarded = async (r) => {
-      if (r.key !== 'organizations:CreateOrganizationalUnit' || signalled) return;
-      signalled = true;
+      if (r.key !== 'organizations:CreateOrganizationalUnit' || signalledAt) return;
+      signalledAt = Date.now();
       writer.child.kill('SIGTERM');
       await new Promise((res) => setTimeout(res, 1000));
     };
-    const t0 = Date.now();
-    await waitFor('the CreateOrganizationalUnit to be in flight', async () => signalled, 120_000, 100);
+    await waitFor('the CreateOrganizationalUnit to be in flight', async () => signalledAt > 0, 120_000, 100);
     const code = await writer.exited;
-    const ms = Date.now() - t0;
+    const ms = Date.now() - signalledAt;
     onForwarded = undefined;
     console.log(`[e2e] SIGTERM during CreateOrganizationalUnit: exited ${code} after ${ms} ms (1000 ms of it the held answer)`);
     expect(code).toBe(0);
@@ -147,6 +151,7 @@ spec: { name: StopB, parent: stop-a }
     const a = await ouNamed(rootId, 'StopA');
     expect(a).toHaveLength(1);
     expect(await ouNamed(a[0].Id!, 'StopB')).toHaveLength(0);
+    await waitFor('the log of the stop', async () => /"msg":"stopped"/.test(writer.log()), 5_000, 100);
     expect(writer.log()).toMatch(/"msg":"reconcile stopped before its end"/);
     expect((await lease()).holderIdentity ?? '').toBe('');
 
