@@ -4,6 +4,7 @@
 // queued at 1 call/s, an aborted reconcile has to drop them at once, and a write that is still
 // allowed to finish must not wait behind their tokens (Bottleneck can only drop every queued
 // job at once, and a job it has queued keeps its place until it runs).
+import { setMaxListeners } from 'node:events';
 import { abortError } from './abort.js';
 
 /** A token bucket: `tps` sustained, up to `burst` at once; tps <= 0 or Infinity = unlimited. */
@@ -74,7 +75,11 @@ export class RateLimiter {
         start: () => { signal?.removeEventListener('abort', leave); resolve(); },
         fail: (err) => { signal?.removeEventListener('abort', leave); reject(err); },
       };
-      signal?.addEventListener('abort', leave, { once: true });
+      if (signal) {
+        // One listener per queued call: a reconcile's signal has hundreds, by design.
+        setMaxListeners(0, signal);
+        signal.addEventListener('abort', leave, { once: true });
+      }
       this.queue.push(waiter);
       this.pump();
     });
