@@ -15,7 +15,7 @@ import type { Readiness } from './health.js';
 import { ResourceWatcher } from './informers.js';
 import { LeaderElector } from './lease.js';
 import type { ControllerMetrics } from './metrics.js';
-import { ReconcileScheduler, type RunRequest } from './queue.js';
+import { ReconcileScheduler, type RunRequest, type RunResult } from './queue.js';
 import type { Reconciler, ReconcileOutcome } from './reconciler.js';
 import { NotLeaderError, StatusWriter } from './status-writer.js';
 import { StatusWorkflowStore } from './workflow-store.js';
@@ -78,7 +78,6 @@ export class Controller {
   private leading = false;
   private abort?: AbortController;
   private lastAwsOk?: boolean;
-  private requeueTimer?: NodeJS.Timeout;
   /** The last engine result (tests and debugging). */
   lastResult?: ReconcileOutcome;
   reconciles = 0;
@@ -157,34 +156,29 @@ export class Controller {
     return { ready: reasons.length === 0, reasons };
   }
 
-  private requeue(reason: string): void {
-    if (this.requeueTimer) return;
-    this.requeueTimer = setTimeout(() => { this.requeueTimer = undefined; if (this.isLeader()) this.scheduler.triggerNow(reason); }, this.c.requeueMs);
-    this.requeueTimer.unref?.();
-  }
-
-  /** One whole-graph reconcile (the scheduler never runs two at once). */
-  async reconcileOnce(req: RunRequest): Promise<void> {
-    if (!this.isLeader()) return;
+  /** One whole-graph reconcile (the scheduler never runs two at once); returns what happens next. */
+  async reconcileOnce(req: RunRequest): Promise<RunResult> {
+    if (!this.isLeader()) return {};
     const { log, metrics } = this.c;
     const ac = new AbortController();
     this.abort = ac;
     const timer = metrics.reconcileDuration.startTimer();
     let result = 'error';
     try {
-      await this.runSteps(req, ac.signal);
+      const next = await this.runSteps(req, ac.signal);
       result = 'success';
+      return next;
     } catch (err) {
       if (ac.signal.aborted && !(ac.signal.reason instanceof NotLeaderError)) {
         // Stopped on purpose (SIGTERM): nothing is wrong and nothing is retried.
         result = 'stopped';
         log.info({ reason: errorMessage(ac.signal.reason) }, 'reconcile stopped before its end');
-        return;
+        return {};
       }
       if (err instanceof NotLeaderError || !this.isLeader()) {
         result = 'lost-leadership';
         log.warn({ err: errorMessage(err) }, 'reconcile stopped: leadership lost');
-        return;
+        return {};
       }
       throw err;
     } finally {
@@ -196,7 +190,7 @@ export class Controller {
     }
   }
 
-  private async runSteps(req: RunRequest, signal: AbortSignal): Promise<void> {
+  private async runSteps(req: RunRequest, signal: AbortSignal): Promise<RunResult> {
     const { log, namespace, observeOnly, metrics } = this.c;
     const started = Date.now();
     const resources = await this.watcher.listFresh();
@@ -273,7 +267,9 @@ export class Controller {
       }
     }
     const openWorkflows = this.store.open();
-    if (waiting || openWorkflows.length > 0) this.requeue(`deletion or workflow in progress: ${[...openWorkflows, ...toDelete.map(keyOf)].slice(0, 5).join(', ')}`);
+    const next: RunResult = waiting || openWorkflows.length > 0
+      ? { requeueAfterMs: this.c.requeueMs, reason: `deletion or workflow in progress: ${[...openWorkflows, ...toDelete.map(keyOf)].slice(0, 5).join(', ')}` }
+      : {};
 
     const drift = Object.keys(plan.drift).length;
     metrics.drift.set(drift);
@@ -281,8 +277,9 @@ export class Controller {
     log.info({
       reasons: req.reasons.slice(0, 5), resync: req.resync, resources: resources.length, ops: plan.ops.length, pending: pending.ops.length,
       applied: outcome.applied.length, errors: outcome.errors.length, blocked: plan.blocked.length, drift,
-      statusWrites: written, deleting: toDelete.length, ms: Date.now() - started, observeOnly,
+      statusWrites: written, deleting: toDelete.length, ms: Date.now() - started, observeOnly, requeueAfterMs: next.requeueAfterMs,
     }, 'reconciled');
+    return next;
   }
 
   private async emit(obj: AnyResource, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
@@ -297,7 +294,6 @@ export class Controller {
    */
   async stop(opts: { releaseLease?: boolean; reason?: Error } = {}): Promise<void> {
     this.abort?.abort(opts.reason ?? new Error('the controller is stopping'));
-    if (this.requeueTimer) clearTimeout(this.requeueTimer);
     await this.scheduler.stop();
     if (this.elector) await this.elector.stop({ release: opts.releaseLease ?? true });
     this.leading = false;
