@@ -237,8 +237,8 @@ export async function runUntilStopped(handle: ControllerHandle, timeoutMs: numbe
   const graceful = 'signal' in cause;
   log.info({ cause }, graceful ? `received ${cause.signal}: stopping` : 'stopping: leadership lost');
   const hurry = (why: string) => { log.error({ ms: Date.now() - started }, `${why}: exiting now, the Lease expires on its own`); process.exit(1); };
+  // Not unref'd: it also keeps the process alive until the stop has really finished.
   const timer = setTimeout(() => hurry(`stop took longer than ${timeoutMs}ms`), timeoutMs);
-  timer.unref();
   process.once('SIGTERM', () => hurry('second SIGTERM'));
   process.once('SIGINT', () => hurry('second SIGINT'));
   await handle.stop({ releaseLease: graceful, reason: graceful ? new StopRequested(cause.signal) : undefined });
