@@ -2,6 +2,7 @@
 // The CLI and the Kubernetes controller both call `reconcile`; only aws/ does I/O on AWS.
 import type { AnyResource, WorkflowStatus } from './api/schemas.js';
 import { refKey } from './api/schemas.js';
+import { abortMessage, withAbortSignal } from './aws/abort.js';
 import type { AwsClients } from './aws/clients.js';
 import { readOrganization, readTags } from './aws/read-org.js';
 import { readAccess } from './aws/read-access.js';
@@ -44,7 +45,11 @@ export interface ReconcileOptions {
    * reports them InProgress and returns; the next run resumes them. Unset: wait to the end (CLI).
    */
   workflowWaitMs?: number;
-  /** Aborted when the caller must stop writing (the controller lost its Lease): no op starts after it. */
+  /**
+   * Aborted when the caller must stop (SIGTERM, Ctrl-C, the controller lost its Lease): every
+   * AWS read under this reconcile fails at once, no op starts after it, ops in flight finish
+   * and reconcile throws ReconcileAborted (or the read's AbortError).
+   */
   signal?: AbortSignal;
   /** A plan the caller already computed and a person confirmed (CLI apply): applied as shown. */
   prepared?: Prepared;
@@ -66,6 +71,14 @@ export interface ReconcileResult {
   statuses: Record<string, ComputedStatus>;
   events: EngineEvent[];
   ids: IdIndex;
+}
+
+/** A reconcile stopped by its signal during apply: what ran, and why it stopped. */
+export class ReconcileAborted extends Error {
+  override readonly name = 'ReconcileAborted';
+  constructor(message: string, readonly applied: OpResult[]) {
+    super(message);
+  }
 }
 
 /** Reads the organization and the extra detail this desired state needs, with as few calls as possible. */
@@ -153,7 +166,12 @@ export async function resumeInterrupted(opts: Pick<ReconcileOptions, 'clients' |
   });
 }
 
-export async function reconcile(resources: AnyResource[], opts: ReconcileOptions): Promise<ReconcileResult> {
+export function reconcile(resources: AnyResource[], opts: ReconcileOptions): Promise<ReconcileResult> {
+  // Every AWS call below, however deep, sees the signal (aws/abort.ts).
+  return opts.signal ? withAbortSignal(opts.signal, () => reconcileSteps(resources, opts)) : reconcileSteps(resources, opts);
+}
+
+async function reconcileSteps(resources: AnyResource[], opts: ReconcileOptions): Promise<ReconcileResult> {
   const now = opts.now ?? (() => new Date());
   const events: EngineEvent[] = [];
   const emit = (e: EngineEvent) => { events.push(e); opts.onEvent?.(e); };
@@ -178,8 +196,8 @@ export async function reconcile(resources: AnyResource[], opts: ReconcileOptions
       workflow: { waitBudgetMs: opts.workflowWaitMs },
       signal: opts.signal,
     });
-    // An aborted run (leadership lost) reports nothing more: the new leader reads afresh.
-    if (opts.signal?.aborted) throw new Error('reconcile aborted: stopped writing after losing leadership');
+    // A stopped run reads nothing more: the next run (or the new leader) reads afresh.
+    if (opts.signal?.aborted) throw new ReconcileAborted(`reconcile stopped: ${abortMessage(opts.signal)}`, applied.results);
     // Status reports what is true now, so read again and re-plan: what remains is pending.
     const after = await planAll(resources, opts.clients, opts.namespace);
     ({ desired, errors, actual } = after);

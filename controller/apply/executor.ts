@@ -3,6 +3,7 @@
 // Account lifecycle ops go through persisted workflows, access ops to access-writer, the rest
 // to org-writer (imported lazily so that this module has no load-time tie to them).
 import type { WorkflowStatus } from '../api/schemas.js';
+import { abortError, abortMessage, abortableSleep, currentAbortSignal, isAbortError, withAbortSignal } from '../aws/abort.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { AccessOp, IdRef, Op, OpOutcome, OrgOp, Plan } from '../plan/operations.js';
 import { sdkAccountApi, type AccountApi } from '../workflows/account-api.js';
@@ -38,7 +39,9 @@ export interface OpResult {
   retryable?: boolean;
   /**
    * For skipped ops: 'observe-only', 'DependencyFailed', 'AwaitingApproval', 'InProgress'
-   * (a workflow needs more time than this run waits), 'QuotaGuard'. For failures: the error code.
+   * (a workflow needs more time than this run waits), 'QuotaGuard', 'Aborted' (not started: the
+   * run was stopped), 'Interrupted' (its workflow stopped at a saved step when the run was
+   * stopped). For failures: the error code.
    */
   reason?: string;
 }
@@ -66,7 +69,11 @@ export interface ApplyDeps {
   concurrency?: number;
   /** Run nothing: every op is reported skipped with reason 'observe-only'. */
   observeOnly?: boolean;
-  /** Once aborted, no further op is started (ops in flight finish); the rest is skipped as 'Aborted'. */
+  /**
+   * Once aborted, no further op is started (ops in flight finish; their workflows stop at the
+   * next saved step); the rest is skipped as 'Aborted'. Default: the signal of the calling
+   * reconcile's scope (aws/abort.ts).
+   */
   signal?: AbortSignal;
   /** Account closures this run may start (default 1, the Organization quota default). */
   closuresAllowed?: number;
@@ -88,6 +95,27 @@ export interface ApplyDeps {
 
 type Runner = (op: Op, resolve: Resolve) => Promise<OpOutcome>;
 
+/**
+ * Workflow knobs for a run that may be stopped: a poll or retry sleep ends at once on the
+ * signal, and a workflow stops right after the step it is in has been saved. Either way it
+ * throws an AbortError and the stored snapshot is where the next run resumes.
+ */
+export function stoppableWorkflow(o: WorkflowOptions, signal: AbortSignal | undefined): WorkflowOptions {
+  if (!signal) return o;
+  const sleep = o.sleep ?? ((ms: number) => abortableSleep(ms, signal));
+  return {
+    ...o,
+    sleep: async (ms) => {
+      if (signal.aborted) throw abortError(signal);
+      await sleep(ms);
+    },
+    onStep: async (info) => {
+      await o.onStep?.(info);
+      if (info.stage === 'persisted' && signal.aborted) throw abortError(signal);
+    },
+  };
+}
+
 const approvalCheck = (d: { isApproved?: (k: string) => boolean; approvedMigrations?: ReadonlySet<string> }) =>
   (key: string): boolean => (d.approvedMigrations?.has(key) ?? false) || (d.isApproved?.(key) ?? false);
 
@@ -108,6 +136,7 @@ function defaultRunner(deps: ApplyDeps, account: (op: AccountOp, resolve: Resolv
 export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promise<ApplyResult> {
   const ops = plan.ops;
   const ids: Record<string, string> = { ...deps.ids };
+  const signal = deps.signal ?? currentAbortSignal();
   const emit = (e: ApplyEvent) => deps.onEvent?.(e);
 
   if (deps.observeOnly) {
@@ -138,7 +167,7 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
     takeClosure: () => (closuresLeft > 0 ? (closuresLeft--, true) : false),
     requireApproval: (m) => m.requireApproval === true || approvalRule === true || (typeof approvalRule === 'function' && approvalRule(m)),
     isApproved: approvalCheck(deps),
-    options: deps.workflow ?? {},
+    options: stoppableWorkflow(deps.workflow ?? {}, signal),
     onWorkflowEvent: (type, reason, message) => emit({ resource: op.resource, type, reason, message, op: op.id }),
   });
   const run = defaultRunner(deps, accountRunner);
@@ -200,13 +229,21 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
 
   const execute = async (op: Op): Promise<void> => {
     try {
-      const outcome = await run(op, resolve);
+      // Out of the run's abort scope: an op that has started runs whole, reads included, so a
+      // stop never leaves it half-applied (a created OU without its ownership tags).
+      const outcome = await withAbortSignal(undefined, () => run(op, resolve));
       // Only createdId fills refs (an UpdatePolicy's arn must not stand in for the policy id).
       if (outcome.createdId && op.resource) ids[op.resource] = outcome.createdId;
       settle({ opId: op.id, op, resource: op.resource, status: 'succeeded', outcome });
       emit({ resource: op.resource, type: 'Normal', reason: APPLIED_REASON[op.op], message: outcome.message ?? op.summary, op: op.id });
     } catch (e) {
       rootCause.set(op.id, op.id);
+      if (signal?.aborted && isAbortError(e)) {
+        const error = `interrupted (${abortMessage(signal)}): its workflow is saved and the next run resumes it`;
+        settle({ opId: op.id, op, resource: op.resource, status: 'skipped', reason: 'Interrupted', error });
+        emit({ resource: op.resource, type: 'Normal', reason: 'Interrupted', message: `${op.summary}: ${error}`, op: op.id });
+        return;
+      }
       if (e instanceof OpDeferred) {
         settle({ opId: op.id, op, resource: op.resource, status: 'skipped', reason: e.reason, error: e.message });
         emit({ resource: op.resource, type: e.reason === 'QuotaGuard' ? 'Warning' : 'Normal', reason: e.reason, message: e.message, op: op.id });
@@ -221,12 +258,12 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
   await new Promise<void>((done) => {
     const pump = () => {
       propagate();
-      // Aborted (the controller lost its Lease): start nothing more; what runs finishes.
-      if (deps.signal?.aborted) {
+      // Aborted (a stop, or the controller lost its Lease): start nothing more; what runs finishes.
+      if (signal?.aborted) {
         for (const id of [...pending]) {
           if (runningIds.has(id)) continue;
           const op = byId.get(id)!;
-          settle({ opId: id, op, resource: op.resource, status: 'skipped', reason: 'Aborted', error: 'not started: this run was aborted (leadership lost or shutting down)' });
+          settle({ opId: id, op, resource: op.resource, status: 'skipped', reason: 'Aborted', error: `not started: this run was stopped (${abortMessage(signal)})` });
         }
       }
       for (const op of ops) {
@@ -275,6 +312,8 @@ export interface ResumeWorkflowsDeps {
  * planning). In observe-only mode nothing runs; the unfinished workflows are listed as waiting.
  */
 export async function resumeWorkflows(deps: ResumeWorkflowsDeps): Promise<ResumeResult> {
+  const signal = currentAbortSignal();
+  if (signal?.aborted) return { resumed: [], ids: {}, workflows: {} };
   if (deps.observeOnly) {
     const stored = await deps.workflowStore.load();
     const { isFinished } = await import('../workflows/runner.js');
@@ -286,12 +325,14 @@ export async function resumeWorkflows(deps: ResumeWorkflowsDeps): Promise<Resume
       workflows: {},
     };
   }
-  return resumeStoredWorkflows({
+  // A workflow's steps run out of the abort scope: an aborted read inside a step would count
+  // as the step failing and end the workflow. Its sleeps and step boundaries stop it instead.
+  return withAbortSignal(undefined, () => resumeStoredWorkflows({
     api: deps.accountApi ?? sdkAccountApi(deps.clients.organizations),
     workflowStore: deps.workflowStore,
     isApproved: approvalCheck(deps),
     concurrency: deps.concurrency,
-    workflow: deps.workflow,
+    workflow: stoppableWorkflow(deps.workflow ?? {}, signal),
     onEvent: deps.onEvent,
-  });
+  }));
 }

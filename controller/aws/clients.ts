@@ -1,19 +1,21 @@
 // One place that builds every AWS SDK client orgplane uses, pointed at real AWS or at a local
 // emulator (--endpoint / AWS_ENDPOINT_URL), with the call counting every benchmark and test reads.
 // Rate limiting and retries are SDK middleware (aws/middleware.ts) on every client, so any code
-// holding an AwsClients gets them without thinking about it.
+// holding an AwsClients gets them without thinking about it; so is stopping: a call made inside
+// withAbortSignal (aws/abort.ts) is cut off when that signal fires, if it is a read.
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { TagCache, tagInvalidationPlugin } from './tag-cache.js';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Pluggable } from '@aws-sdk/types';
-import type Bottleneck from 'bottleneck';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpHandlerOptions, Pluggable, RequestHandler } from '@aws-sdk/types';
+import { currentAbortSignal } from './abort.js';
 import {
   DEFAULT_RATE_LIMITS, DEFAULT_RETRY, createLimiter, orgplanePlugin,
   type RateLimit, type RetryOptions, type ServiceName,
 } from './middleware.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 export interface AwsOptions {
   endpoint?: string;
@@ -87,7 +89,25 @@ interface ClientConfig {
   maxAttempts: number;
 }
 
-interface Usable { middlewareStack: { use(p: Pluggable<any, any>): void }; destroy(): void } // SDK boundary
+type SdkRequestHandler = RequestHandler<any, any, HttpHandlerOptions>; // SDK boundary
+interface Usable { middlewareStack: { use(p: Pluggable<any, any>): void }; destroy(): void; config: { requestHandler: SdkRequestHandler } } // SDK boundary
+
+/**
+ * Makes the client's HTTP handler abort a request when the abort signal of its call's scope
+ * fires. The SDK closes the options given to send() over its final handler, out of reach of any
+ * middleware, so the handler itself is the one place that sees both the request and a signal.
+ * The orgplane middleware sets that scope per call: the reconcile's signal for a read, none for
+ * a write. The client owns its handler instance alone, so wrapping its method affects nobody else.
+ */
+function abortOnScopeSignal(handler: SdkRequestHandler): void {
+  const handle = handler.handle.bind(handler);
+  handler.handle = (request, options = {}) => {
+    const scoped = currentAbortSignal();
+    if (!scoped) return handle(request, options);
+    const own = options.abortSignal;
+    return handle(request, { ...options, abortSignal: own instanceof AbortSignal ? AbortSignal.any([own, scoped]) : scoped });
+  };
+}
 
 export function createAwsClients(opts: CreateAwsClientsOptions = {}): AwsClients {
   const endpoint = opts.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined);
@@ -95,8 +115,8 @@ export function createAwsClients(opts: CreateAwsClientsOptions = {}): AwsClients
   const options: AwsOptions = { endpoint, region, credentials: opts.credentials };
   const retry: RetryOptions = { ...DEFAULT_RETRY, ...opts.retry };
   const calls = new CallLog();
-  const limiters = new Map<ServiceName, Bottleneck | undefined>();
-  const limiterFor = (service: ServiceName): Bottleneck | undefined => {
+  const limiters = new Map<ServiceName, RateLimiter | undefined>();
+  const limiterFor = (service: ServiceName): RateLimiter | undefined => {
     if (!limiters.has(service)) {
       limiters.set(service, createLimiter({ ...DEFAULT_RATE_LIMITS[service], ...opts.rateLimits?.[service] }));
     }
@@ -107,6 +127,7 @@ export function createAwsClients(opts: CreateAwsClientsOptions = {}): AwsClients
   const base: ClientConfig = { endpoint, region, credentials: opts.credentials, maxAttempts: 1 };
   function instrument<C extends Usable>(client: C, service: ServiceName): C {
     client.middlewareStack.use(orgplanePlugin({ service, calls, limiter: limiterFor(service), retry }));
+    abortOnScopeSignal(client.config.requestHandler);
     owned.push(client);
     return client;
   }
@@ -169,7 +190,7 @@ export function createAwsClients(opts: CreateAwsClientsOptions = {}): AwsClients
       for (const c of owned) c.destroy();
       owned.length = 0;
       accountCache.clear();
-      for (const l of limiters.values()) void l?.disconnect();
+      for (const l of limiters.values()) l?.close();
     },
   };
 }

@@ -1,13 +1,16 @@
 // The SDK middleware every orgplane AWS client carries: one place that counts calls, keeps to a
 // per-API client-side rate limit and retries with full-jitter exponential backoff. The SDK's own
 // retries are switched off (maxAttempts: 1) so each HTTP attempt passes here exactly once and is
-// counted once.
-import Bottleneck from 'bottleneck';
+// counted once. It is also where a reconcile's abort signal (aws/abort.ts) takes effect: a read
+// leaves the limiter queue, its backoff sleep and its HTTP request at once; a write runs on.
 import type { BuildHandler, BuildHandlerArguments, BuildHandlerOutput, BuildMiddleware, HandlerExecutionContext, MetadataBearer, Pluggable } from '@aws-sdk/types';
+import { abortError, abortableSleep, currentAbortSignal, withAbortSignal } from './abort.js';
 import type { CallLog } from './clients.js';
 import { errorCode, isRetryable, isRetryableNonIdempotent } from './errors.js';
+import type { RateLimit, RateLimiter } from './rate-limiter.js';
 
 export { isRetryable, isRetryableNonIdempotent, errorCode } from './errors.js';
+export { createLimiter, RateLimiter, type RateLimit } from './rate-limiter.js';
 
 /**
  * Calls that create something new on every request. A blind retry after a lost response could
@@ -29,14 +32,6 @@ export interface RetryOptions {
 }
 
 export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 20_000 };
-
-/** A token bucket: `tps` sustained, up to `burst` at once; tps <= 0 or Infinity = unlimited. */
-export interface RateLimit {
-  tps: number;
-  burst: number;
-  /** Requests in flight at once (default unlimited). */
-  maxConcurrent?: number;
-}
 
 /** Client-side limits per service, below the documented AWS quotas so that retries stay rare. */
 export const DEFAULT_RATE_LIMITS = {
@@ -63,57 +58,64 @@ export function backoffDelay(attempt: number, opts: Pick<RetryOptions, 'baseDela
   return Math.floor(random() * cap);
 }
 
-/** Bottleneck limiter for one rate limit, or undefined when it is unlimited. */
-export function createLimiter(limit: RateLimit): Bottleneck | undefined {
-  if (!(limit.tps > 0) || !Number.isFinite(limit.tps)) {
-    return limit.maxConcurrent ? new Bottleneck({ maxConcurrent: limit.maxConcurrent }) : undefined;
-  }
-  const burst = Math.max(1, Math.floor(limit.burst));
-  // Refill one token every 1000/tps ms (ticks no faster than 50 ms, with more tokens per tick).
-  // Bottleneck only refills on its heartbeat (250 ms by default), so it ticks at our interval.
-  const interval = Math.max(50, Math.floor(1000 / limit.tps));
-  const amount = Math.max(1, Math.round((limit.tps * interval) / 1000));
-  return new Bottleneck({
-    reservoir: burst,
-    reservoirIncreaseInterval: interval,
-    reservoirIncreaseAmount: amount,
-    reservoirIncreaseMaximum: burst,
-    heartbeatInterval: interval,
-    maxConcurrent: limit.maxConcurrent ?? null,
-  });
+/**
+ * Calls that change nothing, which an abort may cut at any point. AssumeRole only hands out
+ * credentials (the access reads open one session per member account).
+ */
+export function isReadOperation(op: string): boolean {
+  return /:(List|Describe|Get|Search|IsMember)[A-Z]/.test(op) || op === 'STS:AssumeRole';
 }
 
 export interface MiddlewareDeps {
   service: ServiceName;
   calls: CallLog;
-  limiter?: Bottleneck;
+  limiter?: RateLimiter;
   retry: RetryOptions;
-  sleep?: (ms: number) => Promise<void>;
+  /** The backoff sleep; it must reject when the signal fires (default abortableSleep). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
 }
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const operationName = (context: HandlerExecutionContext): string =>
   (context.commandName ?? 'Unknown').replace(/Command$/, '');
 
+/**
+ * What may abort this call: an abortSignal the caller passed to send(), and for a read the
+ * signal of the reconcile it runs in. A write ignores the reconcile's signal: once started it
+ * finishes, retries included, so that an op is never left half-applied.
+ */
+export function callSignal(op: string, context: HandlerExecutionContext): AbortSignal | undefined {
+  const explicit = context.__smithy_context?.abortSignal;
+  const signals = [
+    explicit instanceof AbortSignal ? explicit : undefined,
+    isReadOperation(op) ? currentAbortSignal() : undefined,
+  ].filter((s): s is AbortSignal => s !== undefined);
+  return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+}
+
 /** Counting + rate limiting + retry, as one build-step middleware (it wraps signing and sending). */
 export function orgplaneMiddleware(deps: MiddlewareDeps): BuildMiddleware<object, MetadataBearer> {
-  const sleep = deps.sleep ?? defaultSleep;
+  const sleep = deps.sleep ?? abortableSleep;
   return (next: BuildHandler<object, MetadataBearer>, context: HandlerExecutionContext) =>
     async (args: BuildHandlerArguments<object>): Promise<BuildHandlerOutput<MetadataBearer>> => {
       const op = `${deps.service}:${operationName(context)}`;
       const retryable = NON_IDEMPOTENT_OPERATIONS.has(op) ? isRetryableNonIdempotent : isRetryable;
+      const signal = callSignal(op, context);
       for (let attempt = 1; ; attempt++) {
+        if (signal?.aborted) throw abortError(signal);
+        let sent = false;
+        // The request handler (clients.ts) aborts the HTTP request on the signal in this scope.
+        const send = (): Promise<BuildHandlerOutput<MetadataBearer>> => { sent = true; return withAbortSignal(signal, () => next(args)); };
         try {
-          const send = (): Promise<BuildHandlerOutput<MetadataBearer>> => next(args);
-          const out = deps.limiter ? await deps.limiter.schedule(send) : await send();
+          const out = deps.limiter ? await deps.limiter.schedule(send, signal) : await send();
           deps.calls.record(op, 'ok');
           return out;
         } catch (err) {
+          // Left the limiter queue without a request: there is no AWS call to count or retry.
+          if (!sent) throw err;
           deps.calls.record(op, errorCode(err));
           if (attempt >= deps.retry.maxAttempts || !retryable(err)) throw err;
-          await sleep(backoffDelay(attempt, deps.retry, deps.random));
+          await sleep(backoffDelay(attempt, deps.retry, deps.random), signal);
         }
       }
     };

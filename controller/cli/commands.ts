@@ -16,6 +16,7 @@ import { importOrganization } from '../model/import.js';
 import { renderText, renderMarkdown, renderJson } from '../plan/render.js';
 import type { Plan } from '../plan/operations.js';
 import { planAll, reconcile, resumeInterrupted, indexIds, type EngineEvent } from '../engine.js';
+import { exitCodeFor, interruptOnSignals, interruptedSummary } from './interrupt.js';
 import { FileWorkflowStore } from '../workflows/store.js';
 import { renderTree } from '../status/tree.js';
 import { EXIT } from './exit.js';
@@ -162,16 +163,28 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
         return EXIT.ok;
       }
     }
-    const result = await reconcile(loaded.resources, {
-      clients,
-      namespace: o.namespace,
-      workflowStore,
-      apply: true,
-      concurrency: o.concurrency,
-      approvedMigrations,
-      prepared,
-      onEvent: (e) => out(eventLine(e, color)),
-    });
+    const interrupt = interruptOnSignals(err);
+    let result: Awaited<ReturnType<typeof reconcile>>;
+    try {
+      result = await reconcile(loaded.resources, {
+        clients,
+        namespace: o.namespace,
+        workflowStore,
+        apply: true,
+        concurrency: o.concurrency,
+        approvedMigrations,
+        prepared,
+        onEvent: (e) => out(eventLine(e, color)),
+        signal: interrupt.signal,
+      });
+    } catch (e) {
+      const sig = interrupt.received();
+      if (!sig) throw e;
+      err(interruptedSummary(e, o.state));
+      return exitCodeFor(sig);
+    } finally {
+      interrupt.dispose();
+    }
     const failed = result.applied.filter((r) => r.status === 'failed').length;
     const skipped = result.applied.filter((r) => r.status === 'skipped').length;
     const ok = result.applied.filter((r) => r.status === 'succeeded').length;

@@ -15,7 +15,7 @@ import type { Readiness } from './health.js';
 import { ResourceWatcher } from './informers.js';
 import { LeaderElector } from './lease.js';
 import type { ControllerMetrics } from './metrics.js';
-import { ReconcileScheduler, type RunRequest } from './queue.js';
+import { ReconcileScheduler, type RunRequest, type RunResult } from './queue.js';
 import type { Reconciler, ReconcileOutcome } from './reconciler.js';
 import { NotLeaderError, StatusWriter } from './status-writer.js';
 import { ConfigMapKV } from './runtime/configmap-kv.js';
@@ -82,7 +82,6 @@ export class Controller {
   private leading = false;
   private abort?: AbortController;
   private lastAwsOk?: boolean;
-  private requeueTimer?: NodeJS.Timeout;
   /** The last engine result (tests and debugging). */
   lastResult?: ReconcileOutcome;
   reconciles = 0;
@@ -162,28 +161,29 @@ export class Controller {
     return { ready: reasons.length === 0, reasons };
   }
 
-  private requeue(reason: string): void {
-    if (this.requeueTimer) return;
-    this.requeueTimer = setTimeout(() => { this.requeueTimer = undefined; if (this.isLeader()) this.scheduler.triggerNow(reason); }, this.c.requeueMs);
-    this.requeueTimer.unref?.();
-  }
-
-  /** One whole-graph reconcile (the scheduler never runs two at once). */
-  async reconcileOnce(req: RunRequest): Promise<void> {
-    if (!this.isLeader()) return;
+  /** One whole-graph reconcile (the scheduler never runs two at once); returns what happens next. */
+  async reconcileOnce(req: RunRequest): Promise<RunResult> {
+    if (!this.isLeader()) return {};
     const { log, metrics } = this.c;
     const ac = new AbortController();
     this.abort = ac;
     const timer = metrics.reconcileDuration.startTimer();
     let result = 'error';
     try {
-      await this.runSteps(req, ac.signal);
+      const next = await this.runSteps(req, ac.signal);
       result = 'success';
+      return next;
     } catch (err) {
+      if (ac.signal.aborted && !(ac.signal.reason instanceof NotLeaderError)) {
+        // Stopped on purpose (SIGTERM): nothing is wrong and nothing is retried.
+        result = 'stopped';
+        log.info({ reason: errorMessage(ac.signal.reason) }, 'reconcile stopped before its end');
+        return {};
+      }
       if (err instanceof NotLeaderError || !this.isLeader()) {
         result = 'lost-leadership';
         log.warn({ err: errorMessage(err) }, 'reconcile stopped: leadership lost');
-        return;
+        return {};
       }
       throw err;
     } finally {
@@ -195,13 +195,13 @@ export class Controller {
     }
   }
 
-  private async runSteps(req: RunRequest, signal: AbortSignal): Promise<void> {
+  private async runSteps(req: RunRequest, signal: AbortSignal): Promise<RunResult> {
     const { log, namespace, observeOnly, metrics } = this.c;
     const started = Date.now();
     const resources = await this.watcher.listFresh();
     const byKey = new Map(resources.map((r) => [keyOf(r), r]));
 
-    for (const r of resources) if (!r.metadata.deletionTimestamp) await this.finalizers.add(r);
+    for (const r of resources) if (!r.metadata.deletionTimestamp) { signal.throwIfAborted(); await this.finalizers.add(r); }
 
     const deleting = resources.filter((r) => r.metadata.deletionTimestamp && hasFinalizer(r));
     const live = resources.filter((r) => !r.metadata.deletionTimestamp);
@@ -217,7 +217,8 @@ export class Controller {
     try {
       outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal });
     } catch (err) {
-      if (err instanceof NotLeaderError || !this.isLeader()) throw err;
+      // A stop or a lost Lease is no AWS failure: report nothing, the next run reads afresh.
+      if (err instanceof NotLeaderError || !this.isLeader() || signal.aborted) throw err;
       this.lastAwsOk = false;
       const message = `reconcile failed: ${errorMessage(err)}`;
       for (const r of live) {
@@ -235,6 +236,7 @@ export class Controller {
 
     // Events first: a resource whose finalizer goes below disappears with its events' target.
     for (const e of outcome.events) {
+      signal.throwIfAborted();
       const obj = byKey.get(e.resource);
       if (obj) await this.emit(obj, e.type, e.reason, e.message);
       else log.debug({ event: e }, 'event for a resource that is not in the namespace');
@@ -243,6 +245,7 @@ export class Controller {
     const now = new Date().toISOString();
     let written = 0;
     for (const r of live) {
+      signal.throwIfAborted();
       let desired = outcome.statuses[keyOf(r)];
       if (!desired) continue;
       if (observeOnly) desired = observeOnlyStatus(desired, pendingFor(keyOf(r)));
@@ -269,7 +272,9 @@ export class Controller {
       }
     }
     const openWorkflows = this.store.open();
-    if (waiting || openWorkflows.length > 0) this.requeue(`deletion or workflow in progress: ${[...openWorkflows, ...toDelete.map(keyOf)].slice(0, 5).join(', ')}`);
+    const next: RunResult = waiting || openWorkflows.length > 0
+      ? { requeueAfterMs: this.c.requeueMs, reason: `deletion or workflow in progress: ${[...openWorkflows, ...toDelete.map(keyOf)].slice(0, 5).join(', ')}` }
+      : {};
 
     const drift = Object.keys(plan.drift).length;
     metrics.drift.set(drift);
@@ -277,8 +282,9 @@ export class Controller {
     log.info({
       reasons: req.reasons.slice(0, 5), resync: req.resync, resources: resources.length, ops: plan.ops.length, pending: pending.ops.length,
       applied: outcome.applied.length, errors: outcome.errors.length, blocked: plan.blocked.length, drift,
-      statusWrites: written, deleting: toDelete.length, ms: Date.now() - started, observeOnly,
+      statusWrites: written, deleting: toDelete.length, ms: Date.now() - started, observeOnly, requeueAfterMs: next.requeueAfterMs,
     }, 'reconciled');
+    return next;
   }
 
   private async emit(obj: AnyResource, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
@@ -287,8 +293,12 @@ export class Controller {
     await this.events.record({ kind: obj.kind, name, namespace: namespace ?? this.c.namespace, uid, resourceVersion }, { type, reason, message });
   }
 
-  async stop(opts: { releaseLease?: boolean } = {}): Promise<void> {
-    if (this.requeueTimer) clearTimeout(this.requeueTimer);
+  /**
+   * Cuts a running reconcile short (its AWS reads end at once, writes in flight finish), waits
+   * for it, then hands the Lease back so a follower takes over without waiting it out.
+   */
+  async stop(opts: { releaseLease?: boolean; reason?: Error } = {}): Promise<void> {
+    this.abort?.abort(opts.reason ?? new Error('the controller is stopping'));
     await this.scheduler.stop();
     if (this.elector) await this.elector.stop({ release: opts.releaseLease ?? true });
     this.leading = false;

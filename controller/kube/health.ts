@@ -59,7 +59,9 @@ export class HealthServer {
     const s = this.server;
     if (!s) return;
     this.server = undefined;
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+    // Keep-alive connections (probes, scrapers) would hold close() open for their idle timeout.
     s.closeAllConnections?.();
+    await closed;
   }
 }

@@ -176,10 +176,11 @@ export class LeaderElector {
     }
   }
 
-  private lose(reason: string): void {
+  private lose(reason: string, expected = false): void {
     if (!this.leading) return;
     this.leading = false;
-    this.o.log.warn({ reason }, 'lost leadership');
+    // Stepping down on a stop is the plan, not a warning.
+    this.o.log[expected ? 'info' : 'warn']({ reason }, 'lost leadership');
     this.o.onStoppedLeading(reason);
   }
 
@@ -189,13 +190,15 @@ export class LeaderElector {
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
     const wasLeading = this.leading;
-    this.lose('shutting down');
+    this.lose('shutting down', true);
     if (opts.release && wasLeading) {
       try {
         const lease = await this.read();
         if (lease?.spec?.holderIdentity === this.o.identity) {
           const spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new V1MicroTime(Date.now()) };
           await this.o.apis.coordination.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: { ...lease, spec } });
+          this.holder = '';
+          this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}` }, 'released the lease');
         }
       } catch (err) {
         this.o.log.warn({ err: errorMessage(err) }, 'could not release the lease');

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { Logger, LevelWithSilent } from 'pino';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { StopRequested } from '../aws/abort.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
 import { positiveInt } from '../cli/options.js';
 import { loadKubeConfig, makeApis, type KubeApis } from './client.js';
@@ -69,9 +70,11 @@ export interface ControllerHandle {
   /** Bound webhook port (undefined without a webhook). */
   webhookPort?: number;
   identity: string;
+  log: Logger;
   /** Resolves with the reason when the controller stops on its own (leadership lost). */
   done: Promise<string>;
-  stop(opts?: { releaseLease?: boolean }): Promise<void>;
+  /** Stops promptly: a running reconcile is aborted (reads end, writes in flight finish); `reason` says why. */
+  stop(opts?: { releaseLease?: boolean; reason?: Error }): Promise<void>;
 }
 
 /** Long enough that steady-state reconciles skip the per-object tag reads; short enough to see out-of-band tag edits. */
@@ -143,7 +146,7 @@ export async function runController(o: RunControllerOptions): Promise<Controller
   }
   log.info({ port, observeOnly: o.observeOnly ?? false, leaderElection: o.leaderElection ?? true }, 'controller started');
   let stopped = false;
-  const stop = async (opts: { releaseLease?: boolean } = {}) => {
+  const stop = async (opts: { releaseLease?: boolean; reason?: Error } = {}) => {
     if (stopped) return;
     stopped = true;
     await controller.stop(opts);
@@ -152,7 +155,7 @@ export async function runController(o: RunControllerOptions): Promise<Controller
     clients?.destroy();
     finish('stopped');
   };
-  return { controller, metrics, clients, port, webhookPort: webhook?.port, identity, done, stop };
+  return { controller, metrics, clients, port, webhookPort: webhook?.port, identity, log, done, stop };
 }
 
 /** "500ms", "2s", "5m", "1h" or plain seconds -> milliseconds. */
@@ -193,6 +196,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     .option('--tag-cache-ttl <d>', 'reuse Organizations tags across reconciles this long (tags orgplane writes are refreshed at once; 0 = read every time)', '30m')
     .option('--port <n>', 'health and metrics port (/healthz, /readyz, /metrics)', (v) => Number.parseInt(v, 10), 8080)
     .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.LOG_LEVEL ?? 'info')
+    .option('--shutdown-timeout <d>', 'on SIGTERM, exit anyway after this long (keep it below the pod\'s terminationGracePeriodSeconds)', '20s')
     .exitOverride();
   try {
     cmd.parse(argv, { from: 'user' });
@@ -206,6 +210,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     webhookPort?: number; webhookHosts: string; webhookConfig: string; webhookSecret: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; identity?: string;
     leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
     debounce: string; resync: string; requeue: string; concurrency: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
+    shutdownTimeout: string;
   }>();
   const namespace = f.watchNamespace ?? f.namespace ?? process.env.WATCH_NAMESPACE ?? process.env.POD_NAMESPACE ?? 'default';
   const controllerNamespace = f.controllerNamespace ?? namespace;
@@ -239,18 +244,43 @@ export async function controllerMain(argv: string[]): Promise<void> {
     logLevel: f.logLevel,
     exitOnLeadershipLoss: true,
   });
-  const shutdown = (signal: string) => {
-    void handle.stop({ releaseLease: true }).then(() => process.exit(0), () => process.exit(1));
-    void signal;
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  const reason = await handle.done;
-  if (reason !== 'stopped') {
-    // Leadership lost: exit so the pod restarts with clean state (client-go does the same).
-    await handle.stop({ releaseLease: false });
-    process.exit(1);
-  }
+  process.exit(await runUntilStopped(handle, parseDuration(f.shutdownTimeout)));
+}
+
+/** Why the process ends: a signal (a clean stop) or a lost Lease. */
+export type StopCause = { signal: NodeJS.Signals } | { lost: string };
+
+/** The first of SIGTERM, SIGINT, or the controller stopping on its own. */
+export function nextStopCause(done: Promise<string>): Promise<StopCause> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => resolve({ signal });
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    void done.then((reason) => resolve({ lost: reason }));
+  });
+}
+
+/**
+ * Waits for a stop cause and stops; returns the exit code. On a signal the running reconcile is
+ * aborted and the Lease released, so the follower takes over at once: exit 0. On a lost Lease:
+ * exit 1 so the pod restarts clean (client-go does the same). A second signal, or a stop that
+ * outlasts `timeoutMs` (a write that hangs), exits 1 at once; the Lease then simply expires.
+ */
+export async function runUntilStopped(handle: ControllerHandle, timeoutMs: number): Promise<number> {
+  const { log } = handle;
+  const cause = await nextStopCause(handle.done);
+  const started = Date.now();
+  const graceful = 'signal' in cause;
+  log.info({ cause }, graceful ? `received ${cause.signal}: stopping` : 'stopping: leadership lost');
+  const hurry = (why: string) => { log.error({ ms: Date.now() - started }, `${why}: exiting now, the Lease expires on its own`); process.exit(1); };
+  // Not unref'd: it also keeps the process alive until the stop has really finished.
+  const timer = setTimeout(() => hurry(`stop took longer than ${timeoutMs}ms`), timeoutMs);
+  process.once('SIGTERM', () => hurry('second SIGTERM'));
+  process.once('SIGINT', () => hurry('second SIGINT'));
+  await handle.stop({ releaseLease: graceful, reason: graceful ? new StopRequested(cause.signal) : undefined });
+  clearTimeout(timer);
+  log.info({ ms: Date.now() - started, leaseReleased: graceful }, 'stopped');
+  return graceful ? 0 : 1;
 }
 
 // `tsx controller/kube/main.ts [flags]` (or node dist/kube/main.js) runs the controller directly.

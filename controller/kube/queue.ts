@@ -11,6 +11,17 @@ export interface RunRequest {
   resync: boolean;
 }
 
+/**
+ * What a run says happens next, as a value (controller-runtime's Result): nothing, or one more
+ * run after a delay. The scheduler owns the timer, so a stop clears it with the others.
+ */
+export interface RunResult {
+  /** Run again this long after this run ends (a deletion or workflow still under way). */
+  requeueAfterMs?: number;
+  /** Why, as the next run's reason. */
+  reason?: string;
+}
+
 export interface SchedulerOptions {
   debounceMs: number;
   /** Longest a pending request waits while events keep arriving. */
@@ -18,7 +29,7 @@ export interface SchedulerOptions {
   /** Periodic drift resync; 0 = off. */
   resyncMs: number;
   retry: BackoffOptions;
-  run: (req: RunRequest) => Promise<void>;
+  run: (req: RunRequest) => Promise<RunResult | void>;
   onError?: (err: unknown, retryInMs: number) => void;
 }
 
@@ -29,6 +40,7 @@ export class ReconcileScheduler {
   private debounceTimer?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
+  private requeueTimer?: NodeJS.Timeout;
   private inFlight?: Promise<void>;
   private stopped = false;
   private readonly backoff: Backoff;
@@ -92,10 +104,11 @@ export class ReconcileScheduler {
     this.pending = [];
     this.pendingResync = false;
     let failed = false;
-    this.inFlight = (async () => {
+    const running = (async (): Promise<RunResult | void> => {
       try {
-        await this.opts.run(req);
+        const next = await this.opts.run(req);
         this.backoff.reset();
+        return next;
       } catch (err) {
         failed = true;
         const delay = this.backoff.next();
@@ -106,9 +119,11 @@ export class ReconcileScheduler {
         }
       }
     })();
-    await this.inFlight;
+    this.inFlight = running.then(() => undefined);
+    const next = await running;
     this.inFlight = undefined;
     this.runs++;
+    if (next?.requeueAfterMs !== undefined) this.requeueAfter(next.requeueAfterMs, next.reason ?? 'requeue');
     // Events that arrived during the run: debounce from now (a retry waits for its own timer).
     if (!this.stopped && this.pending.length > 0 && !(failed && this.retryTimer)) {
       this.firstPendingAt = Date.now();
@@ -116,12 +131,19 @@ export class ReconcileScheduler {
     }
   }
 
+  /** One more run after ms, unless one is already due by then (a requeue never delays another). */
+  private requeueAfter(ms: number, reason: string): void {
+    if (this.stopped || this.requeueTimer) return;
+    this.requeueTimer = setTimeout(() => { this.requeueTimer = undefined; this.enqueue(reason, false, 0); }, ms);
+    this.requeueTimer.unref?.();
+  }
+
   /** Stops the timers and waits for a running reconcile to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of [this.debounceTimer, this.retryTimer]) if (t) clearTimeout(t);
+    for (const t of [this.debounceTimer, this.retryTimer, this.requeueTimer]) if (t) clearTimeout(t);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
-    this.debounceTimer = this.retryTimer = this.resyncTimer = undefined;
+    this.debounceTimer = this.retryTimer = this.resyncTimer = this.requeueTimer = undefined;
     this.pending = [];
     await this.inFlight;
   }

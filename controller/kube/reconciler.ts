@@ -30,7 +30,7 @@ export interface ReconcileContext {
   /** false = plan only (a follower, or a dry run). */
   apply: boolean;
   workflowStore: WorkflowStore;
-  /** Aborted when leadership is lost: stop writing at the next step. */
+  /** Aborted on a stop (SIGTERM) or when leadership is lost: reads end at once, no op starts after it. */
   signal: AbortSignal;
 }
 

@@ -91,7 +91,6 @@ describe('createLimiter', () => {
   it('is off for tps 0 and paces a burst past the bucket', async () => {
     expect(createLimiter({ tps: 0, burst: 1 })).toBeUndefined();
     const limiter = createLimiter({ tps: 20, burst: 2 })!;
-    expect(await limiter.currentReservoir()).toBe(2);
     const start = Date.now();
     const done: number[] = [];
     await Promise.all(Array.from({ length: 6 }, () => limiter.schedule(async () => { done.push(Date.now() - start); })));
@@ -99,7 +98,7 @@ describe('createLimiter', () => {
     // behaviour under test; how much slower a loaded machine makes it is not (no upper bound).
     expect(done).toHaveLength(6);
     expect(Math.max(...done)).toBeGreaterThanOrEqual(180);
-    await limiter.disconnect();
+    limiter.close();
   });
 });
 
