@@ -15,7 +15,7 @@ import { formatValidationError, type ValidationError } from '../model/desired.js
 import { importOrganization } from '../model/import.js';
 import { renderText, renderMarkdown, renderJson } from '../plan/render.js';
 import type { Plan } from '../plan/operations.js';
-import { planAll, reconcile, resumeInterrupted, indexIds, type EngineEvent } from '../engine.js';
+import { planAll, prepare, reconcile, indexIds, type EngineEvent } from '../engine.js';
 import { FileWorkflowStore } from '../workflows/store.js';
 import { renderTree } from '../status/tree.js';
 import { EXIT } from './exit.js';
@@ -97,11 +97,12 @@ export async function runValidate(o: CommonOptions & { output: string }): Promis
   return all.length ? EXIT.error : EXIT.ok;
 }
 
-export async function runPlan(o: CommonOptions & { output: 'text' | 'json' | 'markdown' }): Promise<number> {
+export async function runPlan(o: CommonOptions & { output: 'text' | 'json' | 'markdown'; state: string }): Promise<number> {
   const loaded = load(o);
   if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   return withClients(o, async (clients) => {
-    const p = await planAll(loaded.resources, clients, o.namespace);
+    // The same plan apply would show: stored workflows appear as resume ops or cancellation warnings.
+    const p = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore: new FileWorkflowStore(o.state) });
     if (p.errors.length) printErrors(p.errors);
     if (o.output === 'json') out(renderJson(p.plan));
     else if (o.output === 'markdown') out(renderMarkdown(p.plan));
@@ -133,8 +134,8 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
   return withClients(o, async (clients) => {
     const workflowStore = new FileWorkflowStore(o.state);
     const approvedMigrations = new Set((o.approveMigration ?? []).map((n) => refKey('Account', n)));
-    if (!o.observeOnly) await resumeInterrupted({ clients, workflowStore, approvedMigrations, onEvent: (e) => out(eventLine(e, color)) });
-    const prepared = await planAll(loaded.resources, clients, o.namespace);
+    // Nothing runs before confirmation: stored workflows only enter the plan (as resume ops).
+    const prepared = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore });
     if (prepared.errors.length) {
       printErrors(prepared.errors);
       err('Nothing was applied: fix the errors above (orgplane applies a manifest set whole or not at all).');

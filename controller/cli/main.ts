@@ -10,6 +10,8 @@ import { positiveInt } from './options.js';
 // future releases will need Node 22 is noise in every command's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+const STATE_FILE = '.orgplane/workflows.json';
+
 const program = new Command();
 program
   .name('orgplane')
@@ -49,7 +51,8 @@ common(program.command('validate'))
 common(program.command('plan'))
   .description('read the organization and show what apply would change (exit 2 when there are changes)')
   .addOption(new Option('-o, --output <format>', 'plan format').choices(['text', 'json', 'markdown']).default('text'))
-  .action(async (o: CommonOptions & { output: 'text' | 'json' | 'markdown' }) => exit(await runPlan(o)));
+  .option('--state <file>', 'workflow state file: interrupted account workflows show as resume ops', STATE_FILE)
+  .action(async (o: CommonOptions & { output: 'text' | 'json' | 'markdown'; state: string }) => exit(await runPlan(o)));
 
 common(program.command('apply'))
   .description('plan, ask for confirmation, then apply in dependency order and print the resulting org tree')
@@ -57,7 +60,7 @@ common(program.command('apply'))
   .option('--observe-only', 'compute and report the plan, never write to AWS')
   .option('--approve-migration <account...>', 'Account resource names whose migration to another OU is approved')
   .option('--concurrency <n>', 'AWS writes in flight at once', positiveInt, 4)
-  .option('--state <file>', 'workflow state file (resumes interrupted account workflows)', '.orgplane/workflows.json')
+  .option('--state <file>', 'workflow state file: interrupted account workflows resume as ops of the plan', STATE_FILE)
   .action(async (o: CommonOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }) => exit(await runApply(o)));
 
 common(program.command('import'), { files: false })
