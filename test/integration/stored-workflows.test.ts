@@ -6,7 +6,8 @@ import { CreateAccountCommand, DescribeAccountCommand, ListParentsCommand } from
 import { useMoto } from '../support/moto.js';
 import { apply, clientsFor, edit, example, orgClient } from '../support/engine.js';
 import { reconcile } from '../../controller/engine.js';
-import type { AnyResource, WorkflowStatus } from '../../controller/api/schemas.js';
+import type { AnyResource } from '../../controller/api/schemas.js';
+import { forgedClose } from '../support/workflows.js';
 import { MemoryWorkflowStore, type WorkflowStore } from '../../controller/workflows/store.js';
 import type { AwsClients } from '../../controller/aws/clients.js';
 
@@ -96,15 +97,3 @@ describe('stored workflows run only as part of the plan', () => {
     expect((await org.send(new DescribeAccountCommand({ AccountId: outsider }))).Account!.State).toBe('ACTIVE');
   }, 60_000);
 });
-
-/** What anyone who may write the store could put there: a close workflow about to call CloseAccount. */
-export function forgedClose(resource: string, accountId: string): WorkflowStatus {
-  const context = {
-    resource, accountId, name: 'victim', closuresAllowed: 1, startedAt: Date.now(), deadline: Date.now() + 3_600_000,
-    pollBaseMs: 10, pollMaxMs: 10, pollAttempts: 0,
-  };
-  return {
-    kind: 'close', phase: 'Closing', startedAt: new Date().toISOString(), message: `closing account ${accountId}`,
-    snapshot: JSON.stringify({ machine: 'account-close', version: 1, value: 'closing', context, status: 'active' }),
-  };
-}
