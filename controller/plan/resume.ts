@@ -94,13 +94,16 @@ function decide(key: string, wf: WorkflowStatus, ops: readonly Op[]): Decision {
   if (str(snap.context.resource) !== key) return cancel(`its snapshot is about ${str(snap.context.resource) ?? 'no resource'}, not ${key}`);
   const mine = ops.filter((o): o is WorkflowOp => isWorkflowOp(o) && o.resource === key);
   const same = mine.filter((o) => o.op === OP_OF[kind]);
-  if (same.length === 0) {
-    const other = mine[0];
-    return cancel(other ? `the plan asks for ${other.op} of ${key}, not a ${kind} workflow` : `the plan has no ${OP_OF[kind]} for ${key}`);
-  }
+  if (same.length === 0) return cancel(notPlanned(key, kind, snap, mine[0]));
   const match = same.find((o) => mismatch(o, snap.context) === undefined);
   if (!match) return cancel(mismatch(same[0], snap.context) ?? 'it does not match the plan');
   return { resume: resumeOp(match, kind, wf) };
+}
+
+function notPlanned(key: string, kind: StoredKind, snap: StoredSnapshot, other: WorkflowOp | undefined): string {
+  // A create marker whose account the planner already sees (by email) is simply done with.
+  if (kind === 'create') return `the plan no longer creates ${str(snap.context.email) ?? key}${other ? ` (it has ${other.op} of ${key}: the account exists)` : ''}`;
+  return other ? `the plan asks for ${other.op} of ${key}, not a ${kind} workflow` : `the plan has no ${OP_OF[kind]} for ${key}`;
 }
 
 function resumeOp(op: WorkflowOp, kind: StoredKind, wf: WorkflowStatus): ResumeOp {
