@@ -71,7 +71,7 @@ export interface ApplyDeps {
   onEvent?: (e: ApplyEvent) => void;
   /** Replace the writers (tests; or a caller with its own). */
   runners?: OpRunners;
-  /** Ids known before the run (e.g. accounts adopted by resumeWorkflows) for {ref} resolution. */
+  /** Ids known before the run (e.g. from an earlier run) for {ref} resolution. */
   ids?: Record<string, string>;
   /** Gate account moves on approval: all of them (true) or those the function picks. MoveAccount.requireApproval also gates. */
   requireApproval?: boolean | ((op: Extract<Op, { op: 'MoveAccount' }>) => boolean);
