@@ -268,8 +268,10 @@ export async function cancelWorkflows(
   cancelled: readonly CancelledWorkflow[], store: WorkflowStore, opts: { write: boolean; onEvent?: (e: ApplyEvent) => void },
 ): Promise<void> {
   for (const c of cancelled) {
-    if (opts.write) await store.save(c.resource, undefined);
-    const what = opts.write ? 'cancelled, not run' : 'not resumed (nothing written)';
+    let what = opts.write ? 'cancelled, not run' : 'not resumed (nothing written)';
+    // A store that cannot forget it (e.g. its object is gone) must not stop the reconcile: the
+    // workflow is not run either way, and the next plan cancels it again.
+    if (opts.write) await store.save(c.resource, undefined).catch((e: unknown) => { what = `not run (forgetting it failed: ${e instanceof Error ? e.message : String(e)})`; });
     opts.onEvent?.({ resource: c.resource, type: 'Warning', reason: WORKFLOW_CANCELLED_REASON, message: `stored ${c.kind} workflow (phase ${c.phase}) ${what}: ${c.reason}` });
   }
 }

@@ -94,8 +94,16 @@ export function verifySavedPlan(
   if (manifests.hash !== saved.manifests.hash) problems.push(`manifests changed: ${describeDifferences(saved.manifests, manifests).join('; ')}`);
   const org = organizationFingerprint(now.actual);
   if (org.hash !== saved.organization.hash) problems.push(`organization changed since the plan: ${describeDifferences(saved.organization, org).join('; ')}`);
-  if (problems.length === 0) problems.push(...opDifferences(saved.plan.ops, now.plan.ops));
+  if (problems.length === 0) problems.push(...opDifferences(saved.plan.ops, now.plan.ops), ...warningDifferences(saved.plan.warnings, now.plan.warnings));
   return problems;
+}
+
+/** Warnings carry the stored workflows a plan cancels: a different set means the state file changed. */
+function warningDifferences(saved: readonly string[], now: readonly string[]): string[] {
+  const added = now.filter((w) => !saved.includes(w));
+  const gone = saved.filter((w) => !now.includes(w));
+  if (added.length + gone.length === 0) return [];
+  return [`the plan's warnings differ (did the workflow state file change?): ${[...added.map((w) => `now: ${w}`), ...gone.map((w) => `no longer: ${w}`)].join('; ')}`];
 }
 
 /**

@@ -6,6 +6,8 @@ import type { Op, WorkflowOp } from '../../controller/plan/operations.js';
 import { resumeStillValid, snapshotHash, withStoredWorkflows } from '../../controller/plan/resume.js';
 import { riskOf, actionOf } from '../../controller/plan/op-table.js';
 import { forgedClose, planOf } from '../support/workflows.js';
+import { cancelWorkflows } from '../../controller/apply/executor.js';
+import { MemoryWorkflowStore, type WorkflowStore } from '../../controller/workflows/store.js';
 
 const stored = (kind: string, machine: string, value: string, context: Record<string, unknown>, phase = 'Running', status = 'active'): WorkflowStatus => ({
   kind, phase, snapshot: JSON.stringify({ machine, version: 1, value, context, status }),
@@ -83,5 +85,24 @@ describe('resumeStillValid (checked again when the op runs)', () => {
     expect(resumeStillValid(op, wf)).toBeUndefined();
     expect(resumeStillValid(op, migrate({ toId: 'ou-c' }))).toBe('the stored migrate workflow of Account/dev changed since the plan was made');
     expect(resumeStillValid(op, undefined)).toBe('no stored migrate workflow of Account/dev any more');
+  });
+});
+
+describe('cancelWorkflows', () => {
+  const cancelled = [{ resource: 'Account/ghost', kind: 'close', phase: 'Closing', reason: 'the plan has no CloseAccount for Account/ghost' }];
+
+  it('forgets the workflow and reports it', async () => {
+    const store = new MemoryWorkflowStore({ 'Account/ghost': forgedClose('Account/ghost', '333333333333') });
+    const events: string[] = [];
+    await cancelWorkflows(cancelled, store, { write: true, onEvent: (e) => events.push(`${e.resource} ${e.type} ${e.reason}: ${e.message}`) });
+    expect(await store.load()).toEqual({});
+    expect(events).toEqual(['Account/ghost Warning WorkflowCancelled: stored close workflow (phase Closing) cancelled, not run: the plan has no CloseAccount for Account/ghost']);
+  });
+
+  it('a store that cannot forget it does not stop the reconcile, and says so', async () => {
+    const store: WorkflowStore = { load: async () => ({}), save: async () => { throw new Error('accounts.orgplane.io "ghost" not found'); } };
+    const events: string[] = [];
+    await cancelWorkflows(cancelled, store, { write: true, onEvent: (e) => events.push(e.message) });
+    expect(events).toEqual(['stored close workflow (phase Closing) not run (forgetting it failed: accounts.orgplane.io "ghost" not found): the plan has no CloseAccount for Account/ghost']);
   });
 });

@@ -81,4 +81,11 @@ describe('saved plan file', () => {
     expect(verifySavedPlan(s, { resources, actual: actual(), namespace: 'default', plan: planOf([other]) })[0])
       .toMatch(/^the saved ops are not the ops of a plan made from the same inputs: op-1 \(rename OU A to Apps\) differs/);
   });
+
+  it('refuses when the stored workflows it cancels changed (its warnings differ)', () => {
+    const s = saved();
+    const now = { ...planOf([op]), warnings: ['stored migrate workflow of Account/x (phase Moving) is not resumed: the plan has no MoveAccount for Account/x; apply cancels it'] };
+    expect(verifySavedPlan(s, { resources, actual: actual(), namespace: 'default', plan: now }))
+      .toEqual([`the plan's warnings differ (did the workflow state file change?): now: ${now.warnings[0]}`]);
+  });
 });
