@@ -115,11 +115,11 @@ export async function runPlan(o: PlanOptions): Promise<number> {
     if (o.output === 'json') out(renderJson(p.plan));
     else if (o.output === 'markdown') out(renderMarkdown(p.plan));
     else out(renderText(p.plan, { color: useColor(o) }));
-    if (p.errors.length || mustAct(p.plan).length) {
-      if (o.out) err(`Plan not saved to ${o.out}: it cannot be applied as it is.`);
-      return EXIT.error;
-    }
-    if (o.out) await writeSavedPlan(o.out, savePlan(p.plan, { resources: loaded.resources, actual: p.actual, namespace: o.namespace }));
+    // Save exactly what apply would accept: apply refuses invalid or spec-blocked manifest sets.
+    const appliable = p.errors.length === 0 && specBlocked(p.plan).length === 0;
+    if (o.out && appliable) await writeSavedPlan(o.out, savePlan(p.plan, { resources: loaded.resources, actual: p.actual, namespace: o.namespace }));
+    else if (o.out) err(`Plan not saved to ${o.out}: apply would refuse it (see the errors above).`);
+    if (p.errors.length || mustAct(p.plan).length) return EXIT.error;
     return p.plan.ops.length ? EXIT.changes : EXIT.ok;
   });
 }

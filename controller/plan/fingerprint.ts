@@ -74,8 +74,9 @@ export function organizationFingerprint(actual: ActualOrg): Fingerprint {
   for (const a of Object.values(accounts)) objects[`account/${a.id}`] = print(`account ${a.id} (${a.name})`, a);
   for (const p of Object.values(policies)) objects[`policy/${p.id}`] = print(`SCP ${p.name} (${p.id})`, p);
   if (access) {
-    const { permissionSets, roles, ...rest } = access;
-    objects['identity-center'] = print('Identity Center', rest);
+    // Which accounts' roles could not be read matters to the plan; the error text (request ids) does not.
+    const { permissionSets, roles, roleReadErrors, ...rest } = access;
+    objects['identity-center'] = print('Identity Center', { ...rest, roleReadErrors: Object.keys(roleReadErrors).sort() });
     for (const ps of Object.values(permissionSets)) objects[`permission-set/${ps.arn}`] = print(`permission set ${ps.name}`, ps);
     for (const [k, role] of Object.entries(roles)) objects[`role/${k}`] = print(`role ${role.roleName} in account ${role.accountId}`, role);
   }
