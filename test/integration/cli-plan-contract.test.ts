@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CreateAccountCommand, DescribeAccountCommand, DescribePolicyCommand, ListAccountsCommand, ListOrganizationalUnitsForParentCommand,
-  ListParentsCommand, ListPoliciesCommand, ListRootsCommand, UpdatePolicyCommand, type OrganizationsClient,
+  ListParentsCommand, ListPoliciesCommand, ListRootsCommand, MoveAccountCommand, UpdatePolicyCommand, type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { useMoto } from '../support/moto.js';
 import { orgClient } from '../support/engine.js';
@@ -184,6 +184,16 @@ describe('saved plans: plan --out, apply --plan', () => {
     expect(writesOf(r)).toBe(0);
     expect(await policyContent(org, id.policyId)).toBe(outOfBand);
     expect(await parentOf(org, id.accountId)).toBe(id.a);
+
+    // An account moved out of band is named with where it went.
+    const rootId = (await org.send(new ListRootsCommand({}))).Roots![0].Id!;
+    await org.send(new MoveAccountCommand({ AccountId: id.accountId, SourceParentId: id.a, DestinationParentId: rootId }));
+    const moved = await orgplane(['apply', '-f', next, '--plan', planFile, '--state', state, '-v'], moto.endpoint);
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toContain(`account ${id.accountId} (Acc): moved from ${id.a} to ${rootId}`);
+    expect(writesOf(moved)).toBe(0);
+    expect(await parentOf(org, id.accountId)).toBe(rootId);
+    expect(await policyContent(org, id.policyId)).toBe(outOfBand);
   }, 120_000);
 
   it('refuses a plan whose manifests changed, or whose file was edited, before any write', async () => {
