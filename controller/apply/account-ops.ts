@@ -137,6 +137,16 @@ export async function runAccountOp(op: AccountOp, ctx: AccountRunContext): Promi
 }
 
 /**
+ * A resumed create puts the account where the plan now says (the parent may have changed since
+ * the marker was written): only the email has to match, since that is what makes it the same account.
+ */
+function placedAsPlanned(wf: WorkflowStatus, parentId: string): WorkflowStatus {
+  const snap = JSON.parse(wf.snapshot ?? '{}') as { context?: Record<string, unknown> };
+  if (!snap.context || snap.context.parentId === parentId) return wf;
+  return { ...wf, snapshot: JSON.stringify({ ...snap, context: { ...snap.context, parentId } }) };
+}
+
+/**
  * Runs a ResumeWorkflow op: the stored snapshot must be the one the plan showed and still match
  * the op it resumes. A migration's approval gate is decided now, from the current plan's
  * requirement and the current approvals; whatever the snapshot recorded about approval is ignored.
@@ -146,6 +156,7 @@ async function resumePlanned(op: ResumeOp, ctx: AccountRunContext): Promise<OpOu
   const invalid = resumeStillValid(op, wf);
   if (invalid || !wf) throw new OpError(`not resumed: ${invalid ?? 'no stored workflow'}; plan again`, 'WorkflowChanged', false);
   let deps = runDeps(ctx);
+  if (op.resumes.op === 'CreateAccount') return toOutcome(await resumeWorkflow(WORKFLOWS.create, op.resource, placedAsPlanned(wf, ctx.resolve(op.resumes.parent)), deps));
   if (op.resumes.op === 'MoveAccount') {
     const mayMove = !ctx.requireApproval(op.resumes) || ctx.isApproved(op.resource);
     // A snapshot stopped in `moving` passed its gate in an earlier run; the move still needs today's approval.

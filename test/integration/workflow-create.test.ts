@@ -160,4 +160,22 @@ describe('account-create workflow (moto)', () => {
       'Organizations:ListAccounts': 1, 'Organizations:ListCreateAccountStatus': 1, 'Organizations:CreateAccount': 1,
     });
   });
+
+  it('a resumed marker places the account where the plan says now, not where the marker said', async () => {
+    const c = connect();
+    const { rootId, ouId } = await setupOu(c.organizations, 'workloads');
+    const storePath = await tmpStorePath();
+    const [marker] = initialTransition(accountCreateMachine, {
+      resource: 'Account/payments', name: 'payments', email: 'payments@example.com', parentId: rootId,
+      roleName: 'OrganizationAccountAccessRole', tags, startedAt: Date.now(),
+    });
+    await new FileWorkflowStore(storePath).save('Account/payments', {
+      kind: 'create', phase: 'Creating', snapshot: serializeSnapshot(accountCreateWorkflow, marker), startedAt: new Date().toISOString(),
+    });
+    const resumed = await applyWithStore([createOp(ouId)], { clients: c, workflowStore: new FileWorkflowStore(storePath) });
+    expect(resumed.plan.ops[0].op).toBe('ResumeWorkflow');
+    expect(resumed.results[0].status).toBe('succeeded');
+    const [acct] = await accountsWithEmail(c.organizations, 'payments@example.com');
+    expect((await c.organizations.send(new ListParentsCommand({ ChildId: acct.Id! }))).Parents?.[0].Id).toBe(ouId);
+  });
 });
