@@ -150,7 +150,8 @@ export function indexIds(desired: DesiredOrg, actual: ActualOrg, namespace: stri
  */
 export async function prepare(resources: AnyResource[], opts: Pick<ReconcileOptions, 'clients' | 'namespace' | 'workflowStore'>): Promise<Prepared> {
   const planned = await planAll(resources, opts.clients, opts.namespace);
-  const { plan, cancelled } = withStoredWorkflows(planned.plan, await opts.workflowStore.load());
+  const held = new Set([...planned.invalid, ...planned.plan.blocked.map((b) => b.resource)]);
+  const { plan, cancelled } = withStoredWorkflows(planned.plan, await opts.workflowStore.load(), held);
   return { ...planned, plan, cancelled };
 }
 

@@ -114,19 +114,26 @@ function resumeOp(op: WorkflowOp, kind: StoredKind, wf: WorkflowStatus): ResumeO
   };
 }
 
-/** Puts the stored workflows into the plan: resume ops where it still asks for them, cancellations elsewhere. */
-export function withStoredWorkflows(plan: Plan, stored: Readonly<Record<string, WorkflowStatus>>): WorkflowPlan {
+/**
+ * Puts the stored workflows into the plan: resume ops where it still asks for them, cancellations
+ * elsewhere. A workflow of a resource the plan leaves out this time (`held`: invalid spec, paused,
+ * blocked) is neither: it is kept for a later plan, since cancelling a create marker there could
+ * lead to a second CreateAccount once the spec is fixed.
+ */
+export function withStoredWorkflows(plan: Plan, stored: Readonly<Record<string, WorkflowStatus>>, held: ReadonlySet<string> = new Set()): WorkflowPlan {
   const ops = [...plan.ops];
   const cancelled: CancelledWorkflow[] = [];
+  const kept: string[] = [];
   for (const key of Object.keys(stored).sort()) {
     const wf = stored[key];
     // Finished workflows stay in the store as status history; an unreadable one is reported.
     if (!wf.snapshot || readStoredSnapshot(wf)?.done) continue;
+    if (held.has(key)) { kept.push(`stored ${wf.kind} workflow of ${key} (phase ${wf.phase}) is kept, not resumed: ${key} is left out of this plan`); continue; }
     const d = decide(key, wf, ops);
     if ('cancel' in d) { cancelled.push(d.cancel); continue; }
     ops[ops.findIndex((o) => o.id === d.resume.id)] = d.resume;
   }
-  const warnings = [...plan.warnings, ...cancelled.map(cancelWarning)];
+  const warnings = [...plan.warnings, ...kept, ...cancelled.map(cancelWarning)];
   return { plan: { ...plan, ops, warnings }, cancelled };
 }
 

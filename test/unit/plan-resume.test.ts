@@ -70,6 +70,13 @@ describe('withStoredWorkflows', () => {
     expect(r.cancelled[0].reason).toBe('the plan closes account 222222222222, the stored workflow was closing 333333333333');
   });
 
+  it('keeps, neither resumes nor cancels, the workflow of a resource the plan leaves out (invalid, paused)', () => {
+    const wf = stored('create', 'account-create', 'creating', { resource: 'Account/new', email: 'new@example.com' }, 'Creating');
+    const r = withStoredWorkflows(planOf([]), { 'Account/new': wf }, new Set(['Account/new']));
+    expect(r.cancelled).toEqual([]);
+    expect(r.plan.warnings).toEqual(['stored create workflow of Account/new (phase Creating) is kept, not resumed: Account/new is left out of this plan']);
+  });
+
   it('leaves finished workflows alone (status history)', () => {
     const done = stored('migrate', 'account-migrate', 'done', { resource: 'Account/dev' }, 'Succeeded', 'done');
     const r = withStoredWorkflows(planOf([move]), { 'Account/dev': done });
