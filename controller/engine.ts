@@ -14,7 +14,8 @@ import { matchedIds } from './plan/match.js';
 import { planOrg } from './plan/diff.js';
 import { planAccess } from './plan/access.js';
 import type { Plan } from './plan/operations.js';
-import { applyPlan, resumeWorkflows, type ApplyResult, type OpResult } from './apply/executor.js';
+import { applyPlan, cancelWorkflows, type ApplyResult, type OpResult } from './apply/executor.js';
+import { withStoredWorkflows, type CancelledWorkflow } from './plan/resume.js';
 import type { WorkflowStore } from './workflows/store.js';
 import { accessStatus } from './status/access.js';
 import { computeStatuses, type ComputedStatus, type IdIndex } from './status/compute.js';
@@ -51,11 +52,12 @@ export interface ReconcileOptions {
    * and reconcile throws ReconcileAborted (or the read's AbortError).
    */
   signal?: AbortSignal;
-  /** A plan the caller already computed and a person confirmed (CLI apply): applied as shown. */
+  /** A plan the caller already computed (with `prepare`) and a person confirmed (CLI apply): applied as shown. */
   prepared?: Prepared;
 }
 
-export type Prepared = Awaited<ReturnType<typeof planAll>>;
+/** A plan with the stored workflows put in it: resume ops, and the workflows it cancels. */
+export type Prepared = Awaited<ReturnType<typeof planAll>> & { cancelled: CancelledWorkflow[] };
 
 export interface ReconcileResult {
   desired: DesiredOrg;
@@ -156,14 +158,14 @@ export function indexIds(desired: DesiredOrg, actual: ActualOrg, namespace: stri
 }
 
 /**
- * Runs to their end the account workflows a killed process left half-way, so the next plan never
- * asks for a second CreateAccount of an account that is already on its way.
+ * Plans, then puts the stored account workflows into the plan: a workflow resumes only as an op of
+ * a plan that still asks for its outcome; the rest are listed as cancelled (plan/resume.ts).
  */
-export async function resumeInterrupted(opts: Pick<ReconcileOptions, 'clients' | 'workflowStore' | 'onEvent' | 'approvedMigrations' | 'workflowWaitMs'>): Promise<void> {
-  await resumeWorkflows({
-    clients: opts.clients, workflowStore: opts.workflowStore, onEvent: opts.onEvent, approvedMigrations: opts.approvedMigrations,
-    workflow: { waitBudgetMs: opts.workflowWaitMs },
-  });
+export async function prepare(resources: AnyResource[], opts: Pick<ReconcileOptions, 'clients' | 'namespace' | 'workflowStore'>): Promise<Prepared> {
+  const planned = await planAll(resources, opts.clients, opts.namespace);
+  const held = new Set([...planned.invalid, ...planned.plan.blocked.map((b) => b.resource)]);
+  const { plan, cancelled } = withStoredWorkflows(planned.plan, await opts.workflowStore.load(), held);
+  return { ...planned, plan, cancelled };
 }
 
 export function reconcile(resources: AnyResource[], opts: ReconcileOptions): Promise<ReconcileResult> {
@@ -177,9 +179,11 @@ async function reconcileSteps(resources: AnyResource[], opts: ReconcileOptions):
   const emit = (e: EngineEvent) => { events.push(e); opts.onEvent?.(e); };
   const writing = opts.apply && !opts.observeOnly;
 
-  if (writing && !opts.prepared) await resumeInterrupted({ ...opts, onEvent: emit });
-
-  let { desired, errors, actual, plan } = opts.prepared ?? await planAll(resources, opts.clients, opts.namespace);
+  const prepared = opts.prepared ?? await prepare(resources, opts);
+  let { desired, errors, actual } = prepared;
+  const plan = prepared.plan;
+  // Stored workflows the plan does not ask for are forgotten (when writing) and reported; never run.
+  await cancelWorkflows(prepared.cancelled, opts.workflowStore, { write: writing, onEvent: emit });
   for (const e of errors) emit({ resource: e.resource, type: 'Warning', reason: 'InvalidSpec', message: `${e.field}: ${e.message}` });
   for (const b of plan.blocked) emit({ resource: b.resource, type: 'Warning', reason: b.reason, message: b.message });
 
@@ -199,7 +203,7 @@ async function reconcileSteps(resources: AnyResource[], opts: ReconcileOptions):
     // A stopped run reads nothing more: the next run (or the new leader) reads afresh.
     if (opts.signal?.aborted) throw new ReconcileAborted(`reconcile stopped: ${abortMessage(opts.signal)}`, applied.results);
     // Status reports what is true now, so read again and re-plan: what remains is pending.
-    const after = await planAll(resources, opts.clients, opts.namespace);
+    const after = await prepare(resources, opts);
     ({ desired, errors, actual } = after);
     pending = after.plan;
   }

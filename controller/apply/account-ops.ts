@@ -2,20 +2,21 @@
 // persisted xstate workflows. This module turns an op into a started or resumed workflow and a
 // workflow's end into an op outcome; it also resumes whatever a previous run left unfinished.
 import type { WorkflowStatus } from '../api/schemas.js';
-import type { IdRef, Op, OpOutcome } from '../plan/operations.js';
+import type { IdRef, Op, OpOutcome, ResumeOp } from '../plan/operations.js';
+import { readStoredSnapshot, resumeStillValid } from '../plan/resume.js';
 import type { AccountApi } from '../workflows/account-api.js';
 import { accountCloseWorkflow, type CloseInput } from '../workflows/account-close.js';
 import { accountCreateWorkflow, type CreateInput } from '../workflows/account-create.js';
 import { accountMigrateWorkflow, describeScpChange, type MigrateInput } from '../workflows/account-migrate.js';
 import {
-  isFinished, parseSnapshot, resumeWorkflow, startWorkflow,
+  isFinished, resumeWorkflow, startWorkflow,
   type AnyWorkflow, type RunDeps, type StepInfo, type WorkflowRunResult,
 } from '../workflows/runner.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { WorkflowKind } from '../workflows/types.js';
 import { OpDeferred, OpError } from './errors.js';
 
-export type AccountOp = Extract<Op, { op: 'CreateAccount' | 'MoveAccount' | 'CloseAccount' | 'RemoveAccount' }>;
+export type AccountOp = Extract<Op, { op: 'CreateAccount' | 'MoveAccount' | 'CloseAccount' | 'RemoveAccount' | 'ResumeWorkflow' }>;
 
 export const WORKFLOWS: Record<WorkflowKind, AnyWorkflow> = {
   create: accountCreateWorkflow,
@@ -82,30 +83,28 @@ export function toOutcome(r: WorkflowRunResult): OpOutcome {
   }
 }
 
-/** A stored, unfinished workflow of this resource, with its kind and context. */
-function unfinished(stored: Record<string, WorkflowStatus>, key: string): { wf: WorkflowStatus; context: Record<string, unknown> } | undefined {
-  const wf = stored[key];
-  if (!wf?.snapshot || isFinished(wf)) return undefined;
-  return { wf, context: parseSnapshot(wf.snapshot).context };
+/**
+ * A stored workflow runs only as the ResumeWorkflow op of a plan that still asks for it
+ * (plan/resume.ts). A fresh op that finds one open was planned without looking at the store:
+ * starting over could create an account twice, resuming could do what nobody reviewed.
+ */
+function refuseIfOpen(stored: Record<string, WorkflowStatus>, op: AccountOp): void {
+  const wf = stored[op.resource];
+  if (!wf?.snapshot || isFinished(wf)) return;
+  throw new OpError(
+    `${op.resource} has an unfinished ${wf.kind} workflow (phase ${wf.phase}) that this plan does not resume; plan again to review it`,
+    'WorkflowInProgress', true,
+  );
 }
 
 export async function runAccountOp(op: AccountOp, ctx: AccountRunContext): Promise<OpOutcome> {
   const deps = runDeps(ctx);
   const now = (ctx.options.now ?? Date.now)();
-  const open = unfinished(ctx.stored, op.resource);
-  const kind: WorkflowKind | undefined = op.op === 'CreateAccount' ? 'create' : op.op === 'MoveAccount' ? 'migrate' : op.op === 'CloseAccount' ? 'close' : undefined;
-
-  if (open && open.wf.kind !== kind) {
-    throw new OpError(
-      `${op.resource} still has an unfinished ${open.wf.kind} workflow (phase ${open.wf.phase}); ${op.op} waits until it ends`,
-      'WorkflowInProgress', true,
-    );
-  }
+  if (op.op === 'ResumeWorkflow') return resumePlanned(op, ctx);
+  refuseIfOpen(ctx.stored, op);
 
   switch (op.op) {
     case 'CreateAccount': {
-      // An unfinished create is resumed whatever the op says now: its marker may mean an account exists.
-      if (open) return toOutcome(await resumeWorkflow(accountCreateWorkflow, op.resource, open.wf, deps));
       const input: CreateInput = {
         resource: op.resource, name: op.name, email: op.email, parentId: ctx.resolve(op.parent), roleName: op.roleName,
         iamUserAccessToBilling: op.iamUserAccessToBilling, tags: op.tags, startedAt: now,
@@ -115,10 +114,6 @@ export async function runAccountOp(op: AccountOp, ctx: AccountRunContext): Promi
     }
     case 'MoveAccount': {
       const toId = ctx.resolve(op.to);
-      if (open && open.context.accountId === op.accountId && open.context.toId === toId) {
-        return toOutcome(await resumeWorkflow(accountMigrateWorkflow, op.resource, open.wf, deps));
-      }
-      // A stored migration to another destination is superseded by this op (the spec changed).
       const input: MigrateInput = {
         resource: op.resource, accountId: op.accountId, fromId: op.fromId, toId, gained: op.gained, lost: op.lost,
         requireApproval: ctx.requireApproval(op), startedAt: now,
@@ -127,9 +122,6 @@ export async function runAccountOp(op: AccountOp, ctx: AccountRunContext): Promi
       return toOutcome(await startWorkflow(accountMigrateWorkflow, input, deps));
     }
     case 'CloseAccount': {
-      if (open && open.context.accountId === op.accountId) {
-        return toOutcome(await resumeWorkflow(accountCloseWorkflow, op.resource, open.wf, deps));
-      }
       const input: CloseInput = {
         resource: op.resource, accountId: op.accountId, name: op.name, closuresAllowed: ctx.takeClosure() ? 1 : 0, startedAt: now,
         pollBaseMs: ctx.options.pollBaseMs, pollMaxMs: ctx.options.pollMaxMs,
@@ -144,77 +136,34 @@ export async function runAccountOp(op: AccountOp, ctx: AccountRunContext): Promi
   }
 }
 
-export interface ResumedWorkflow {
-  resource: string;
-  kind: string;
-  status: WorkflowRunResult['status'] | 'error';
-  phase: string;
-  message: string;
-  /** The account the workflow is about (created/adopted for create). */
-  accountId?: string;
-  retryable?: boolean;
-}
-
-export interface ResumeResult {
-  resumed: ResumedWorkflow[];
-  /** Resource key -> account id, for workflows that finished now. */
-  ids: Record<string, string>;
-  /** Latest stored status of every workflow touched. */
-  workflows: Record<string, WorkflowStatus | undefined>;
-}
-
-export interface ResumeDeps {
-  api: AccountApi;
-  workflowStore: WorkflowStore;
-  isApproved?: (resourceKey: string) => boolean;
-  concurrency?: number;
-  workflow?: WorkflowOptions;
-  onEvent?: (e: { resource: string; type: 'Normal' | 'Warning'; reason: string; message: string }) => void;
+/**
+ * A resumed create puts the account where the plan now says (the parent may have changed since
+ * the marker was written): only the email has to match, since that is what makes it the same account.
+ */
+function placedAsPlanned(wf: WorkflowStatus, parentId: string): WorkflowStatus {
+  const snap = JSON.parse(wf.snapshot ?? '{}') as { context?: Record<string, unknown> };
+  if (!snap.context || snap.context.parentId === parentId) return wf;
+  return { ...wf, snapshot: JSON.stringify({ ...snap, context: { ...snap.context, parentId } }) };
 }
 
 /**
- * Runs every stored, unfinished workflow to its end (or until it must wait), before the engine
- * reads the organization and plans: a CreateAccount interrupted by a crash is adopted here,
- * so the next plan sees the account instead of creating it again.
+ * Runs a ResumeWorkflow op: the stored snapshot must be the one the plan showed and still match
+ * the op it resumes. A migration's approval gate is decided now, from the current plan's
+ * requirement and the current approvals; whatever the snapshot recorded about approval is ignored.
  */
-export async function resumeStoredWorkflows(deps: ResumeDeps): Promise<ResumeResult> {
-  const stored = await deps.workflowStore.load();
-  const workflows: Record<string, WorkflowStatus | undefined> = {};
-  const store: WorkflowStore = {
-    load: () => deps.workflowStore.load(),
-    save: async (k, wf) => { await deps.workflowStore.save(k, wf); workflows[k] = wf; },
-  };
-  const run = runDeps({ api: deps.api, store, isApproved: deps.isApproved ?? (() => false), options: deps.workflow ?? {} });
-  const todo = Object.entries(stored).filter(([, wf]) => wf.snapshot && !isFinished(wf));
-  const resumed: ResumedWorkflow[] = [];
-  const ids: Record<string, string> = {};
-
-  const one = async ([key, wf]: [string, WorkflowStatus]): Promise<void> => {
-    const def = workflowFor(wf.kind);
-    if (!def) {
-      resumed.push({ resource: key, kind: wf.kind, status: 'error', phase: wf.phase, message: `unknown workflow kind ${wf.kind}` });
-      return;
+async function resumePlanned(op: ResumeOp, ctx: AccountRunContext): Promise<OpOutcome> {
+  const wf = ctx.stored[op.resource];
+  const invalid = resumeStillValid(op, wf);
+  if (invalid || !wf) throw new OpError(`not resumed: ${invalid ?? 'no stored workflow'}; plan again`, 'WorkflowChanged', false);
+  let deps = runDeps(ctx);
+  if (op.resumes.op === 'CreateAccount') return toOutcome(await resumeWorkflow(WORKFLOWS.create, op.resource, placedAsPlanned(wf, ctx.resolve(op.resumes.parent)), deps));
+  if (op.resumes.op === 'MoveAccount') {
+    const mayMove = !ctx.requireApproval(op.resumes) || ctx.isApproved(op.resource);
+    // A snapshot stopped in `moving` passed its gate in an earlier run; the move still needs today's approval.
+    if (!mayMove && readStoredSnapshot(wf)?.state === 'moving') {
+      throw new OpDeferred(`move of account ${op.resumes.accountId} awaits approval (${describeScpChange(op.resumes.gained, op.resumes.lost)})`, 'AwaitingApproval');
     }
-    try {
-      const r = await resumeWorkflow(def, key, wf, run);
-      const accountId = (r.context as { accountId?: string }).accountId;
-      if (r.status === 'done' && accountId) ids[key] = accountId;
-      resumed.push({ resource: key, kind: wf.kind, status: r.status, phase: r.workflow.phase, message: r.workflow.message ?? '', accountId, retryable: r.retryable });
-      const type = r.status === 'done' || r.status === 'waiting' ? 'Normal' : 'Warning';
-      const reason = r.status === 'done' ? 'WorkflowResumed' : r.status === 'waiting' ? (r.workflow.phase === 'AwaitingApproval' ? 'AwaitingApproval' : 'InProgress') : 'WorkflowFailed';
-      deps.onEvent?.({ resource: key, type, reason, message: `${wf.kind} workflow: ${r.workflow.message ?? r.status}` });
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      resumed.push({ resource: key, kind: wf.kind, status: 'error', phase: wf.phase, message });
-      deps.onEvent?.({ resource: key, type: 'Warning', reason: 'WorkflowFailed', message: `${wf.kind} workflow: ${message}` });
-    }
-  };
-
-  const limit = Math.max(1, deps.concurrency ?? 4);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, todo.length) }, async () => {
-    while (next < todo.length) await one(todo[next++]);
-  }));
-  resumed.sort((a, b) => a.resource.localeCompare(b.resource));
-  return { resumed, ids, workflows };
+    deps = { ...deps, io: { ...deps.io, isApproved: () => mayMove } };
+  }
+  return toOutcome(await resumeWorkflow(WORKFLOWS[op.workflow], op.resource, wf, deps));
 }

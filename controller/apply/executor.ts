@@ -8,14 +8,12 @@ import type { AwsClients } from '../aws/clients.js';
 import type { AccessOp, IdRef, Op, OpOutcome, OrgOp, Plan } from '../plan/operations.js';
 import { sdkAccountApi, type AccountApi } from '../workflows/account-api.js';
 import type { WorkflowStore } from '../workflows/store.js';
-import {
-  resumeStoredWorkflows, runAccountOp,
-  type AccountOp, type ResumeResult, type WorkflowOptions,
-} from './account-ops.js';
+import type { CancelledWorkflow } from '../plan/resume.js';
+import { runAccountOp, type AccountOp, type WorkflowOptions } from './account-ops.js';
 import { classifyError, OpDeferred } from './errors.js';
 import { ACCESS_OPS, ACCOUNT_OPS, APPLIED_REASON, DEPENDENCY_FAILED_REASON, FAILED_REASON } from './reasons.js';
 
-export type { AccountOp, ResumeResult, ResumedWorkflow, WorkflowOptions } from './account-ops.js';
+export type { AccountOp, WorkflowOptions } from './account-ops.js';
 export { classifyError, OpDeferred, OpError } from './errors.js';
 
 export interface ApplyEvent {
@@ -80,7 +78,7 @@ export interface ApplyDeps {
   onEvent?: (e: ApplyEvent) => void;
   /** Replace the writers (tests; or a caller with its own). */
   runners?: OpRunners;
-  /** Ids known before the run (e.g. accounts adopted by resumeWorkflows) for {ref} resolution. */
+  /** Ids known before the run (e.g. from an earlier run) for {ref} resolution. */
   ids?: Record<string, string>;
   /** Gate account moves on approval: all of them (true) or those the function picks. MoveAccount.requireApproval also gates. */
   requireApproval?: boolean | ((op: Extract<Op, { op: 'MoveAccount' }>) => boolean);
@@ -295,44 +293,22 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
   return { results: ops.map((o) => results.get(o.id)!), ids, workflows };
 }
 
-export interface ResumeWorkflowsDeps {
-  clients: AwsClients;
-  workflowStore: WorkflowStore;
-  observeOnly?: boolean;
-  concurrency?: number;
-  isApproved?: (resourceKey: string) => boolean;
-  approvedMigrations?: ReadonlySet<string>;
-  onEvent?: (e: ApplyEvent) => void;
-  accountApi?: AccountApi;
-  workflow?: WorkflowOptions;
-}
+/** Event reason of a stored workflow the plan does not ask for. */
+export const WORKFLOW_CANCELLED_REASON = 'WorkflowCancelled';
 
 /**
- * Resume every unfinished workflow in the store (call before reading the organization and
- * planning). In observe-only mode nothing runs; the unfinished workflows are listed as waiting.
+ * Forgets stored workflows the plan does not ask for (plan/resume.ts decided which), so that no
+ * later run resumes them either; each is reported as a Warning event. Nothing is sent to AWS.
+ * With `write` false (plan, observe-only) they are only reported.
  */
-export async function resumeWorkflows(deps: ResumeWorkflowsDeps): Promise<ResumeResult> {
-  const signal = currentAbortSignal();
-  if (signal?.aborted) return { resumed: [], ids: {}, workflows: {} };
-  if (deps.observeOnly) {
-    const stored = await deps.workflowStore.load();
-    const { isFinished } = await import('../workflows/runner.js');
-    return {
-      resumed: Object.entries(stored).filter(([, wf]) => !isFinished(wf)).map(([resource, wf]) => ({
-        resource, kind: wf.kind, status: 'waiting' as const, phase: wf.phase, message: `observe-only: not resumed (${wf.message ?? wf.phase})`,
-      })),
-      ids: {},
-      workflows: {},
-    };
+export async function cancelWorkflows(
+  cancelled: readonly CancelledWorkflow[], store: WorkflowStore, opts: { write: boolean; onEvent?: (e: ApplyEvent) => void },
+): Promise<void> {
+  for (const c of cancelled) {
+    let what = opts.write ? 'cancelled, not run' : 'not resumed (nothing written)';
+    // A store that cannot forget it (e.g. its object is gone) must not stop the reconcile: the
+    // workflow is not run either way, and the next plan cancels it again.
+    if (opts.write) await store.save(c.resource, undefined).catch((e: unknown) => { what = `not run (forgetting it failed: ${e instanceof Error ? e.message : String(e)})`; });
+    opts.onEvent?.({ resource: c.resource, type: 'Warning', reason: WORKFLOW_CANCELLED_REASON, message: `stored ${c.kind} workflow (phase ${c.phase}) ${what}: ${c.reason}` });
   }
-  // A workflow's steps run out of the abort scope: an aborted read inside a step would count
-  // as the step failing and end the workflow. Its sleeps and step boundaries stop it instead.
-  return withAbortSignal(undefined, () => resumeStoredWorkflows({
-    api: deps.accountApi ?? sdkAccountApi(deps.clients.organizations),
-    workflowStore: deps.workflowStore,
-    isApproved: approvalCheck(deps),
-    concurrency: deps.concurrency,
-    workflow: stoppableWorkflow(deps.workflow ?? {}, signal),
-    onEvent: deps.onEvent,
-  }));
 }

@@ -30,13 +30,14 @@ export const APPLIED_REASON: Record<OpName, string> = {
   DeleteAccountAssignment: 'DeletedAccountAssignment',
   PutRole: 'AppliedRole',
   DeleteRole: 'DeletedRole',
+  ResumeWorkflow: 'ResumedWorkflow',
 };
 
 export const FAILED_REASON = 'ApplyFailed';
 export const DEPENDENCY_FAILED_REASON = 'DependencyFailed';
 
 /** Ops that run as account workflows (or, RemoveAccount, as one step) rather than org/access writers. */
-export const ACCOUNT_OPS = new Set<OpName>(['CreateAccount', 'MoveAccount', 'CloseAccount', 'RemoveAccount']);
+export const ACCOUNT_OPS = new Set<OpName>(['CreateAccount', 'MoveAccount', 'CloseAccount', 'RemoveAccount', 'ResumeWorkflow']);
 
 export const ACCESS_OPS = new Set<OpName>([
   'CreatePermissionSet', 'UpdatePermissionSet', 'DeletePermissionSet', 'ProvisionPermissionSet',

@@ -1,6 +1,6 @@
 // The CLI commands: each loads manifests, runs the engine, prints for a person (or a machine)
 // and returns an exit code. File and terminal I/O live here; the engine does the rest.
-import { mkdir, writeFile, access } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
@@ -15,7 +15,8 @@ import { formatValidationError, type ValidationError } from '../model/desired.js
 import { importOrganization } from '../model/import.js';
 import { renderText, renderMarkdown, renderJson } from '../plan/render.js';
 import type { Plan } from '../plan/operations.js';
-import { planAll, reconcile, resumeInterrupted, indexIds, type EngineEvent } from '../engine.js';
+import { parseSavedPlan, savePlan, serializeSavedPlan, verifySavedPlan, type SavedPlan } from '../plan/saved.js';
+import { planAll, prepare, reconcile, indexIds, type EngineEvent } from '../engine.js';
 import { exitCodeFor, interruptOnSignals, interruptedSummary } from './interrupt.js';
 import { FileWorkflowStore } from '../workflows/store.js';
 import { renderTree } from '../status/tree.js';
@@ -98,18 +99,47 @@ export async function runValidate(o: CommonOptions & { output: string }): Promis
   return all.length ? EXIT.error : EXIT.ok;
 }
 
-export async function runPlan(o: CommonOptions & { output: 'text' | 'json' | 'markdown' }): Promise<number> {
+export interface PlanOptions extends CommonOptions {
+  output: 'text' | 'json' | 'markdown';
+  state: string;
+  /** Write the plan here for `apply --plan` (only a plan that can be applied as a whole). */
+  out?: string;
+}
+
+export async function runPlan(o: PlanOptions): Promise<number> {
   const loaded = load(o);
   if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   return withClients(o, async (clients) => {
-    const p = await planAll(loaded.resources, clients, o.namespace);
+    // The same plan apply would show: stored workflows appear as resume ops or cancellation warnings.
+    const p = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore: new FileWorkflowStore(o.state) });
     if (p.errors.length) printErrors(p.errors);
     if (o.output === 'json') out(renderJson(p.plan));
     else if (o.output === 'markdown') out(renderMarkdown(p.plan));
     else out(renderText(p.plan, { color: useColor(o) }));
+    // Save exactly what apply would accept: apply refuses invalid or spec-blocked manifest sets.
+    const appliable = p.errors.length === 0 && specBlocked(p.plan).length === 0;
+    if (o.out && appliable) await writeSavedPlan(o.out, savePlan(p.plan, { resources: loaded.resources, actual: p.actual, namespace: o.namespace }));
+    else if (o.out) err(`Plan not saved to ${o.out}: apply would refuse it (see the errors above).`);
     if (p.errors.length || mustAct(p.plan).length) return EXIT.error;
     return p.plan.ops.length ? EXIT.changes : EXIT.ok;
   });
+}
+
+async function writeSavedPlan(file: string, saved: SavedPlan): Promise<void> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await writeFile(file, serializeSavedPlan(saved));
+  err(`Saved the plan to ${file}: orgplane apply -f ... --plan ${file} applies exactly these ${saved.plan.ops.length} changes, if nothing changed meanwhile.`);
+}
+
+/** Reads and validates a plan file before any AWS call; undefined after printing why it is unusable. */
+async function readSavedPlan(file: string): Promise<SavedPlan | undefined> {
+  try {
+    return parseSavedPlan(await readFile(file, 'utf8'), file);
+  } catch (e) {
+    err(`orgplane: ${e instanceof Error ? e.message : String(e)}`);
+    err('Nothing was applied.');
+    return undefined;
+  }
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -127,42 +157,48 @@ function eventLine(e: EngineEvent, color: boolean): string {
   return `${paint}${mark}${color ? '\x1b[0m' : ''} ${e.resource || 'Organization'}: ${e.reason}: ${e.message}`;
 }
 
-export async function runApply(o: CommonOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }): Promise<number> {
+export interface ApplyOptions extends CommonOptions {
+  autoApprove?: boolean;
+  observeOnly?: boolean;
+  approveMigration?: string[];
+  concurrency: number;
+  state: string;
+  /** A file `orgplane plan --out` wrote: applied as is (it is the approval), or refused. */
+  plan?: string;
+}
+
+export async function runApply(o: ApplyOptions): Promise<number> {
   const loaded = load(o);
   if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
+  const saved = o.plan ? await readSavedPlan(o.plan) : undefined;
+  if (o.plan && !saved) return EXIT.error;
   const color = useColor(o);
   return withClients(o, async (clients) => {
     const workflowStore = new FileWorkflowStore(o.state);
-    const approvedMigrations = new Set((o.approveMigration ?? []).map((n) => refKey('Account', n)));
-    if (!o.observeOnly) await resumeInterrupted({ clients, workflowStore, approvedMigrations, onEvent: (e) => out(eventLine(e, color)) });
-    const prepared = await planAll(loaded.resources, clients, o.namespace);
+    // Nothing runs before confirmation: stored workflows only enter the plan (as resume ops).
+    const prepared = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore });
     if (prepared.errors.length) {
       printErrors(prepared.errors);
       err('Nothing was applied: fix the errors above (orgplane applies a manifest set whole or not at all).');
       return EXIT.error;
     }
+    if (saved && o.plan && !savedPlanHolds(saved, o.plan, { ...prepared, resources: loaded.resources, namespace: o.namespace })) return EXIT.error;
     out(renderText(prepared.plan, { color }));
     if (specBlocked(prepared.plan).length) {
       err('Nothing was applied: the blocked resources above cannot be applied as written (orgplane applies a manifest set whole or not at all).');
       return EXIT.error;
     }
-    if (prepared.plan.ops.length === 0 || o.observeOnly) {
+    // Cancelling stored workflows the plan does not ask for is a change too (to the state file), confirmed like ops.
+    const nothingToDo = prepared.plan.ops.length === 0 && prepared.cancelled.length === 0;
+    if (nothingToDo || o.observeOnly) {
       if (o.observeOnly && prepared.plan.ops.length) out('Observe-only: nothing was written.');
       out('');
       out(renderTree(prepared.actual, treeMarks(prepared, o.namespace), { color }));
       if (mustAct(prepared.plan).length) return EXIT.error;
       return prepared.plan.ops.length ? EXIT.changes : EXIT.ok;
     }
-    if (!o.autoApprove) {
-      if (!process.stdin.isTTY) {
-        err('apply needs confirmation: stdin is not a terminal, pass --auto-approve to apply without asking');
-        return EXIT.error;
-      }
-      if (!(await confirm(`\nApply these ${prepared.plan.ops.length} changes? Only 'yes' will be accepted: `))) {
-        out('Apply cancelled.');
-        return EXIT.ok;
-      }
-    }
+    if (saved) out(`\nApplying the saved plan ${o.plan}: the manifests and the organization are as it read them.`);
+    else if (!(await confirmed(o, prepared))) return process.stdin.isTTY ? EXIT.ok : EXIT.error;
     const interrupt = interruptOnSignals(err);
     let result: Awaited<ReturnType<typeof reconcile>>;
     try {
@@ -172,7 +208,7 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
         workflowStore,
         apply: true,
         concurrency: o.concurrency,
-        approvedMigrations,
+        approvedMigrations: new Set((o.approveMigration ?? []).map((n) => refKey('Account', n))),
         prepared,
         onEvent: (e) => out(eventLine(e, color)),
         signal: interrupt.signal,
@@ -185,20 +221,47 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
     } finally {
       interrupt.dispose();
     }
-    const failed = result.applied.filter((r) => r.status === 'failed').length;
-    const skipped = result.applied.filter((r) => r.status === 'skipped').length;
-    const ok = result.applied.filter((r) => r.status === 'succeeded').length;
-    out('');
-    out(`Apply ${failed ? 'finished with errors' : 'complete'}: ${ok} succeeded, ${failed} failed, ${skipped} skipped.`);
-    if (result.pending.ops.length) {
-      out('Still pending (the next apply retries these):');
-      out(renderText(result.pending, { color }));
-    }
-    out('');
-    out(renderTree(result.actual, treeMarks({ ...result, plan: result.pending }, o.namespace), { color }));
-    if (failed || mustAct(result.pending).length) return EXIT.error;
-    return result.pending.ops.length ? EXIT.changes : EXIT.ok;
+    return reportApplied(result, o.namespace, color);
   });
+}
+
+/** A saved plan applies only to the inputs it was made from; otherwise say what differs, write nothing. */
+function savedPlanHolds(saved: SavedPlan, file: string, now: Parameters<typeof verifySavedPlan>[1]): boolean {
+  const problems = verifySavedPlan(saved, now);
+  if (problems.length === 0) return true;
+  err(`Refusing to apply ${file}:`);
+  for (const p of problems) err(`  ${p}`);
+  err('Nothing was applied: plan again (orgplane plan --out) and review the new plan.');
+  return false;
+}
+
+/** Asks a person (unless --auto-approve); without a terminal there is nobody to ask. */
+async function confirmed(o: ApplyOptions, p: { plan: Plan; cancelled: readonly unknown[] }): Promise<boolean> {
+  if (o.autoApprove) return true;
+  if (!process.stdin.isTTY) {
+    err('apply needs confirmation: stdin is not a terminal, pass --auto-approve to apply without asking (or --plan FILE to apply a saved plan)');
+    return false;
+  }
+  const cancels = p.cancelled.length ? ` and cancel ${p.cancelled.length} stored workflow(s)` : '';
+  if (await confirm(`\nApply these ${p.plan.ops.length} changes${cancels}? Only 'yes' will be accepted: `)) return true;
+  out('Apply cancelled.');
+  return false;
+}
+
+function reportApplied(result: Awaited<ReturnType<typeof reconcile>>, namespace: string, color: boolean): number {
+  const failed = result.applied.filter((r) => r.status === 'failed').length;
+  const skipped = result.applied.filter((r) => r.status === 'skipped').length;
+  const ok = result.applied.filter((r) => r.status === 'succeeded').length;
+  out('');
+  out(`Apply ${failed ? 'finished with errors' : 'complete'}: ${ok} succeeded, ${failed} failed, ${skipped} skipped.`);
+  if (result.pending.ops.length) {
+    out('Still pending (the next apply retries these):');
+    out(renderText(result.pending, { color }));
+  }
+  out('');
+  out(renderTree(result.actual, treeMarks({ ...result, plan: result.pending }, namespace), { color }));
+  if (failed || mustAct(result.pending).length) return EXIT.error;
+  return result.pending.ops.length ? EXIT.changes : EXIT.ok;
 }
 
 function treeMarks(p: { desired: Parameters<typeof indexIds>[0]; actual: Parameters<typeof indexIds>[1]; plan: { drift: Record<string, string[]> } }, namespace: string) {

@@ -2,7 +2,7 @@
 // `orgplane`: the same engine as the controller, with no cluster. Exit codes CI can use:
 // 0 = nothing to change (or applied cleanly), 2 = changes pending (plan), 1 = error.
 import { Command, Option } from 'commander';
-import { runValidate, runPlan, runApply, runImport, runStatus, type CommonOptions } from './commands.js';
+import { runValidate, runPlan, runApply, runImport, runStatus, type ApplyOptions, type CommonOptions, type PlanOptions } from './commands.js';
 import { EXIT } from './exit.js';
 import { positiveInt } from './options.js';
 import { registerExplain } from './explain.js';
@@ -10,6 +10,8 @@ import { registerExplain } from './explain.js';
 // orgplane supports Node 20 on purpose (see package.json engines); the SDK's notice that its
 // future releases will need Node 22 is noise in every command's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const STATE_FILE = '.orgplane/workflows.json';
 
 const program = new Command();
 program
@@ -29,6 +31,7 @@ Examples:
   orgplane validate -f manifests/examples/securecart
   orgplane plan -f manifests/ --output markdown > plan.md
   orgplane apply -f manifests/ --auto-approve
+  orgplane plan -f manifests/ --out plan.json && orgplane apply -f manifests/ --plan plan.json
   orgplane import -o imported/ && orgplane plan -f imported/
   orgplane status -f manifests/`);
 
@@ -50,7 +53,9 @@ common(program.command('validate'))
 common(program.command('plan'))
   .description('read the organization and show what apply would change (exit 2 when there are changes)')
   .addOption(new Option('-o, --output <format>', 'plan format').choices(['text', 'json', 'markdown']).default('text'))
-  .action(async (o: CommonOptions & { output: 'text' | 'json' | 'markdown' }) => exit(await runPlan(o)));
+  .option('--state <file>', 'workflow state file: interrupted account workflows show as resume ops', STATE_FILE)
+  .option('--out <file>', 'also save the plan (versioned JSON with fingerprints of the manifests and the organization) for apply --plan')
+  .action(async (o: PlanOptions) => exit(await runPlan(o)));
 
 common(program.command('apply'))
   .description('plan, ask for confirmation, then apply in dependency order and print the resulting org tree')
@@ -58,8 +63,9 @@ common(program.command('apply'))
   .option('--observe-only', 'compute and report the plan, never write to AWS')
   .option('--approve-migration <account...>', 'Account resource names whose migration to another OU is approved')
   .option('--concurrency <n>', 'AWS writes in flight at once', positiveInt, 4)
-  .option('--state <file>', 'workflow state file (resumes interrupted account workflows)', '.orgplane/workflows.json')
-  .action(async (o: CommonOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }) => exit(await runApply(o)));
+  .option('--state <file>', 'workflow state file: interrupted account workflows resume as ops of the plan', STATE_FILE)
+  .option('--plan <file>', 'apply exactly a plan saved by plan --out, without asking (the file is the approval); refused, with nothing written, if the manifests or the organization changed since')
+  .action(async (o: ApplyOptions) => exit(await runApply(o)));
 
 common(program.command('import'), { files: false })
   .description('write manifests that describe the existing organization; they re-plan to zero changes')

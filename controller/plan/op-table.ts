@@ -73,6 +73,8 @@ export const OPS = {
   DeleteAccountAssignment: { action: 'update', risk: 'destructive', writer: 'identity-center', eventReason: 'DeletedAccountAssignment' },
   PutRole: { action: (op) => (op.create ? 'create' : 'update'), risk: 'routine', writer: 'iam', eventReason: 'AppliedRole' },
   DeleteRole: { action: 'delete', risk: 'destructive', writer: 'iam', eventReason: 'DeletedRole' },
+  // Resuming carries the risk of what it resumes (a closure stays destructive).
+  ResumeWorkflow: { action: 'resume', risk: (op, ctx) => riskOf(op.resumes, ctx), writer: 'account-workflow', eventReason: 'ResumedWorkflow' },
 } satisfies { [K in OpName]: OpSpec<K> };
 
 function specOf<K extends OpName>(op: Extract<Op, { op: K }>): OpSpec<K> {

@@ -72,6 +72,25 @@ export type OrgOp =
   | (OpBase & { op: 'RegisterDelegatedAdmin'; account: IdRef; servicePrincipal: string })
   | (OpBase & { op: 'DeregisterDelegatedAdmin'; accountId: string; servicePrincipal: string });
 
+/** Account ops that run as persisted workflows, the ones a ResumeWorkflow op can stand in for. */
+export type WorkflowOp = Extract<OrgOp, { op: 'CreateAccount' | 'MoveAccount' | 'CloseAccount' }>;
+
+/**
+ * An account workflow a previous run left unfinished, resumed because this plan still asks for
+ * its outcome (plan/resume.ts). The planner never makes one: it replaces the fresh op it resumes
+ * after ordering (same id, deps and resource), so it is not an OrgOp.
+ */
+export interface ResumeOp extends OpBase {
+  op: 'ResumeWorkflow';
+  workflow: 'create' | 'migrate' | 'close';
+  /** Phase the stored workflow is in ("AwaitingApproval", "Creating", ...). */
+  phase: string;
+  /** Hash of the stored snapshot the plan was made with: a snapshot changed since is not run. */
+  snapshotHash: string;
+  /** The fresh op this plan would otherwise run; the resumed workflow must still match it. */
+  resumes: WorkflowOp;
+}
+
 /** Identity Center and IAM operations (permission sets, assignments, cross-account roles). */
 export type AccessOp =
   | (OpBase & { op: 'CreatePermissionSet'; instanceArn: string; name: string; spec: PermissionSetBody; tags: Tags })
@@ -116,7 +135,7 @@ export interface RoleBody {
   tags: Tags;
 }
 
-export type Op = OrgOp | AccessOp;
+export type Op = OrgOp | AccessOp | ResumeOp;
 export type OpName = Op['op'];
 
 /** A resource the planner left out of this run, and why (invalid spec, paused, circuit breaker). */

@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ListAccountsCommand, ListParentsCommand, ListRootsCommand, ListTagsForResourceCommand, ListOrganizationalUnitsForParentCommand } from '@aws-sdk/client-organizations';
 import { useMoto, TEST_CREDENTIALS, TEST_REGION, freePort } from '../support/moto.js';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
-import { applyPlan, resumeWorkflows } from '../../controller/apply/executor.js';
+import { applyPlan, cancelWorkflows } from '../../controller/apply/executor.js';
+import { withStoredWorkflows } from '../../controller/plan/resume.js';
+import { applyWithStore, planOf } from '../support/workflows.js';
 import { MemoryWorkflowStore } from '../../controller/workflows/store.js';
 import { parseSnapshot } from '../../controller/workflows/runner.js';
 import type { Op } from '../../controller/plan/operations.js';
@@ -57,21 +59,32 @@ describe('applyPlan (moto)', () => {
     expect(stored.phase).toBe('Adopting');
     expect(parseSnapshot(stored.snapshot!)).toMatchObject({ value: 'findingByEmail', context: { createAttempts: 1 } });
 
-    const resumed = await resumeWorkflows({ clients: good, workflowStore: store });
-    expect(resumed.resumed[0]).toMatchObject({ status: 'done', phase: 'Succeeded' });
+    // The next plan still creates payments@example.com: the stored workflow is resumed as an op of it.
+    const resumed = await applyWithStore([op], { clients: good, workflowStore: store });
+    expect(resumed.plan.ops[0]).toMatchObject({ op: 'ResumeWorkflow', workflow: 'create', phase: 'Adopting', resumes: op });
+    expect(resumed.results[0].status).toBe('succeeded');
+    expect((await store.load())['Account/payments'].phase).toBe('Succeeded');
     const accts = (await good.organizations.send(new ListAccountsCommand({}))).Accounts!.filter((a) => a.Email === 'payments@example.com');
     expect(accts).toHaveLength(1);
     expect(resumed.ids).toEqual({ 'Account/payments': accts[0].Id });
   });
 
-  it('observe-only resumes nothing and lists what is unfinished', async () => {
+  it('a stored workflow no plan op asks for is reported, not run; observe-only does not even forget it', async () => {
     const c = connect();
-    const store = new MemoryWorkflowStore({
-      'Account/x': { kind: 'migrate', phase: 'AwaitingApproval', message: 'awaits approval', snapshot: JSON.stringify({ machine: 'account-migrate', version: 1, value: 'awaitingApproval', context: {}, status: 'active' }) },
+    const stored = {
+      'Account/x': { kind: 'migrate', phase: 'AwaitingApproval', message: 'awaits approval', snapshot: JSON.stringify({ machine: 'account-migrate', version: 1, value: 'awaitingApproval', context: { resource: 'Account/x' }, status: 'active' }) },
       'Account/y': { kind: 'create', phase: 'Succeeded', snapshot: JSON.stringify({ machine: 'account-create', version: 1, value: 'done', context: {}, status: 'done' }) },
-    });
-    const r = await resumeWorkflows({ clients: c, workflowStore: store, observeOnly: true });
-    expect(r.resumed).toEqual([{ resource: 'Account/x', kind: 'migrate', status: 'waiting', phase: 'AwaitingApproval', message: 'observe-only: not resumed (awaits approval)' }]);
+    };
+    const store = new MemoryWorkflowStore(stored);
+    const { plan, cancelled } = withStoredWorkflows(planOf([]), await store.load());
+    expect(plan.ops).toEqual([]);
+    expect(cancelled).toEqual([{ resource: 'Account/x', kind: 'migrate', phase: 'AwaitingApproval', reason: 'the plan has no MoveAccount for Account/x' }]);
+    expect(plan.warnings).toEqual(['stored migrate workflow of Account/x (phase AwaitingApproval) is not resumed: the plan has no MoveAccount for Account/x; apply cancels it']);
+    const events: string[] = [];
+    await cancelWorkflows(cancelled, store, { write: false, onEvent: (e) => events.push(`${e.reason} ${e.message}`) });
+    expect(events).toEqual(['WorkflowCancelled stored migrate workflow (phase AwaitingApproval) not resumed (nothing written): the plan has no MoveAccount for Account/x']);
+    expect(await store.load()).toEqual(stored);
+    await applyPlan(plan, { clients: c, workflowStore: store });
     expect(c.calls.total).toBe(0);
   });
 });

@@ -10,7 +10,8 @@ import {
 import { initialTransition } from 'xstate';
 import { useMoto, TEST_CREDENTIALS, TEST_REGION } from '../support/moto.js';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
-import { applyPlan, resumeWorkflows, type ApplyEvent } from '../../controller/apply/executor.js';
+import { applyPlan, type ApplyEvent } from '../../controller/apply/executor.js';
+import { applyWithStore } from '../support/workflows.js';
 import { FileWorkflowStore } from '../../controller/workflows/store.js';
 import { accountCreateMachine, accountCreateWorkflow } from '../../controller/workflows/account-create.js';
 import { serializeSnapshot, parseSnapshot, type StepInfo } from '../../controller/workflows/runner.js';
@@ -96,21 +97,21 @@ describe('account-create workflow (moto)', () => {
     c.destroy();
     const c2 = connect();
     const events: ApplyEvent[] = [];
-    const resumed = await resumeWorkflows({ clients: c2, workflowStore: new FileWorkflowStore(storePath), onEvent: (e) => events.push(e) });
+    // The next plan still creates payments@example.com (moto lists the account, but this op list
+    // stands for a plan made before it was visible): the marker resumes on the adopt-by-email path.
+    const resumed = await applyWithStore([createOp(ouId)], { clients: c2, workflowStore: new FileWorkflowStore(storePath), onEvent: (e) => events.push(e) });
     const accts = await accountsWithEmail(c2.organizations, 'payments@example.com');
     expect(accts).toHaveLength(1);
     const id = accts[0].Id!;
-    expect(resumed.resumed).toEqual([{
-      resource: 'Account/payments', kind: 'create', status: 'done', phase: 'Succeeded', accountId: id, retryable: undefined,
-      message: `adopted existing account ${id} under ${ouId}`,
-    }]);
+    expect(resumed.plan.ops.map((o) => o.summary)).toEqual(['resume create workflow (Creating): create account payments']);
+    expect(resumed.results[0]).toMatchObject({ status: 'succeeded', outcome: { createdId: id, message: `adopted existing account ${id} (payments@example.com)` } });
     expect(resumed.ids).toEqual({ 'Account/payments': id });
     expect(c2.calls.byOperation.get('Organizations:CreateAccount')).toBeUndefined();
     expect((await c2.organizations.send(new ListParentsCommand({ ChildId: id }))).Parents?.[0].Id).toBe(ouId);
     expect(await tagsOf(c2.organizations, id)).toEqual(tags);
-    expect(events).toEqual([{ resource: 'Account/payments', type: 'Normal', reason: 'WorkflowResumed', message: `create workflow: adopted existing account ${id} under ${ouId}` }]);
-    // nothing left to resume
-    expect((await resumeWorkflows({ clients: c2, workflowStore: new FileWorkflowStore(storePath) })).resumed).toEqual([]);
+    expect(events).toEqual([{ resource: 'Account/payments', type: 'Normal', reason: 'ResumedWorkflow', message: `adopted existing account ${id} (payments@example.com)`, op: 'op-1' }]);
+    // nothing left to resume: a plan without the op cancels nothing (the workflow is finished)
+    expect((await applyWithStore([], { clients: c2, workflowStore: new FileWorkflowStore(storePath) })).cancelled).toEqual([]);
   });
 
   it('crash after the request id was persisted: the next run continues from it without a second CreateAccount', async () => {
@@ -129,7 +130,8 @@ describe('account-create workflow (moto)', () => {
     // The next plan still wants the account (actual read before resume would not matter): the
     // executor resumes the stored workflow instead of starting a new one.
     c.calls.reset();
-    const again = await applyPlan({ ops: [createOp(ouId)] }, { clients: c, workflowStore: new FileWorkflowStore(storePath) });
+    const again = await applyWithStore([createOp(ouId)], { clients: c, workflowStore: new FileWorkflowStore(storePath) });
+    expect(again.plan.ops[0].op).toBe('ResumeWorkflow');
     expect(again.results[0].status).toBe('succeeded');
     expect(c.calls.byOperation.get('Organizations:CreateAccount')).toBeUndefined();
     const accts = await accountsWithEmail(c.organizations, 'payments@example.com');
@@ -148,14 +150,32 @@ describe('account-create workflow (moto)', () => {
     await new FileWorkflowStore(storePath).save('Account/payments', {
       kind: 'create', phase: 'Creating', snapshot: serializeSnapshot(accountCreateWorkflow, marker), startedAt: new Date().toISOString(),
     });
-    const resumed = await resumeWorkflows({ clients: c, workflowStore: new FileWorkflowStore(storePath) });
+    const resumed = await applyWithStore([createOp(ouId)], { clients: c, workflowStore: new FileWorkflowStore(storePath) });
     const calls = c.calls.toJSON();
-    expect(resumed.resumed[0]).toMatchObject({ status: 'done', phase: 'Succeeded' });
+    expect(resumed.results[0]).toMatchObject({ status: 'succeeded' });
     const accts = await accountsWithEmail(c.organizations, 'payments@example.com');
     expect(accts).toHaveLength(1);
-    expect(resumed.resumed[0].message).toBe(`created account ${accts[0].Id} under ${ouId}`);
+    expect(resumed.results[0].outcome?.message).toBe(`created account ${accts[0].Id} (payments@example.com)`);
     expect(calls).toMatchObject({
       'Organizations:ListAccounts': 1, 'Organizations:ListCreateAccountStatus': 1, 'Organizations:CreateAccount': 1,
     });
+  });
+
+  it('a resumed marker places the account where the plan says now, not where the marker said', async () => {
+    const c = connect();
+    const { rootId, ouId } = await setupOu(c.organizations, 'workloads');
+    const storePath = await tmpStorePath();
+    const [marker] = initialTransition(accountCreateMachine, {
+      resource: 'Account/payments', name: 'payments', email: 'payments@example.com', parentId: rootId,
+      roleName: 'OrganizationAccountAccessRole', tags, startedAt: Date.now(),
+    });
+    await new FileWorkflowStore(storePath).save('Account/payments', {
+      kind: 'create', phase: 'Creating', snapshot: serializeSnapshot(accountCreateWorkflow, marker), startedAt: new Date().toISOString(),
+    });
+    const resumed = await applyWithStore([createOp(ouId)], { clients: c, workflowStore: new FileWorkflowStore(storePath) });
+    expect(resumed.plan.ops[0].op).toBe('ResumeWorkflow');
+    expect(resumed.results[0].status).toBe('succeeded');
+    const [acct] = await accountsWithEmail(c.organizations, 'payments@example.com');
+    expect((await c.organizations.send(new ListParentsCommand({ ChildId: acct.Id! }))).Parents?.[0].Id).toBe(ouId);
   });
 });

@@ -6,7 +6,8 @@ import {
 } from '@aws-sdk/client-organizations';
 import { useMoto, TEST_CREDENTIALS, TEST_REGION } from '../support/moto.js';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
-import { applyPlan, resumeWorkflows, type ApplyEvent } from '../../controller/apply/executor.js';
+import { applyPlan, type ApplyEvent } from '../../controller/apply/executor.js';
+import { applyWithStore } from '../support/workflows.js';
 import { MemoryWorkflowStore } from '../../controller/workflows/store.js';
 import { parseSnapshot } from '../../controller/workflows/runner.js';
 import type { Op } from '../../controller/plan/operations.js';
@@ -83,11 +84,38 @@ describe('account-migrate workflow (moto)', () => {
     expect(await parentOf(c.organizations, w.accountId)).toBe(w.a);
     expect((await store.load())['Account/payments']).toMatchObject({ phase: 'AwaitingApproval', message: waitMsg });
 
-    // not approved yet: still waiting
-    expect((await resumeWorkflows({ clients: c, workflowStore: store })).resumed[0]).toMatchObject({ status: 'waiting', phase: 'AwaitingApproval' });
-    const done = await resumeWorkflows({ clients: c, workflowStore: store, approvedMigrations: new Set(['Account/payments']) });
-    expect(done.resumed[0]).toMatchObject({ status: 'done', phase: 'Succeeded', accountId: w.accountId });
+    // not approved yet: the plan resumes the stored workflow, which still waits
+    const waiting = await applyWithStore([moveOp(w, { requireApproval: true })], { clients: c, workflowStore: store });
+    expect(waiting.plan.ops[0]).toMatchObject({ op: 'ResumeWorkflow', phase: 'AwaitingApproval' });
+    expect(waiting.results[0]).toMatchObject({ status: 'skipped', reason: 'AwaitingApproval' });
+    expect(await parentOf(c.organizations, w.accountId)).toBe(w.a);
+    const done = await applyWithStore([moveOp(w, { requireApproval: true })], { clients: c, workflowStore: store, approvedMigrations: new Set(['Account/payments']) });
+    expect(done.results[0]).toMatchObject({ status: 'succeeded', outcome: { createdId: w.accountId } });
+    expect((await store.load())['Account/payments'].phase).toBe('Succeeded');
     expect(await parentOf(c.organizations, w.accountId)).toBe(w.b);
+  });
+
+  it('approval is decided by the current op, not the snapshot: a waiting move whose op no longer needs approval moves', async () => {
+    const c = connect();
+    const w = await world(c.organizations);
+    const store = new MemoryWorkflowStore();
+    await applyPlan({ ops: [moveOp(w, { requireApproval: true })] }, { clients: c, workflowStore: store });
+    expect((await store.load())['Account/payments'].phase).toBe('AwaitingApproval');
+    const r = await applyWithStore([moveOp(w)], { clients: c, workflowStore: store });
+    expect(r.results[0].status).toBe('succeeded');
+    expect(await parentOf(c.organizations, w.accountId)).toBe(w.b);
+  });
+
+  it('a fresh op never runs over an unfinished stored workflow it was not planned with', async () => {
+    const c = connect();
+    const w = await world(c.organizations);
+    const store = new MemoryWorkflowStore();
+    await applyPlan({ ops: [moveOp(w, { requireApproval: true })] }, { clients: c, workflowStore: store });
+    c.calls.reset();
+    const r = await applyPlan({ ops: [moveOp(w)] }, { clients: c, workflowStore: store, approvedMigrations: new Set(['Account/payments']) });
+    expect(r.results[0]).toMatchObject({ status: 'failed', reason: 'WorkflowInProgress' });
+    expect(c.calls.writes()).toBe(0);
+    expect(await parentOf(c.organizations, w.accountId)).toBe(w.a);
   });
 });
 
