@@ -1,8 +1,8 @@
-// CustomResourceDefinitions for the six kinds, generated from the TypeBox schemas so that the
+// CustomResourceDefinitions for the six org kinds and Approval, generated from the TypeBox schemas so that the
 // cluster and the CLI accept the same shapes. scripts/gen-crds.ts writes them to crds/, and
 // test/unit/crds.test.ts fails when the files drift from this generator.
 import { stringify } from 'yaml';
-import { GROUP, KINDS, VERSION, type Kind } from './schemas.js';
+import { APPROVAL_KIND, APPROVAL_PLURAL, ApprovalSpec, ApprovalStatus, GROUP, KINDS, VERSION, type Kind } from './schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -123,9 +123,31 @@ function convert(s: Json): Json {
   return out;
 }
 
+/**
+ * Approvals: what they let through, for which resource, their state and who granted them.
+ * APPROVES and EXPIRES are written by the controller (it resolves ttl and renders the operation).
+ */
+export const APPROVAL_INFO: KindInfo = {
+  plural: APPROVAL_PLURAL,
+  shortNames: ['appr', 'apprs'],
+  columns: [
+    { name: 'Resource', type: 'string', jsonPath: '.spec.resource' },
+    { name: 'Approves', type: 'string', jsonPath: '.status.approves', description: 'The exact change: Migration FROM -> TO, or OrgWide FINGERPRINT' },
+    { name: 'State', type: 'string', jsonPath: '.status.state', description: 'Pending, Consumed, Expired or Stale' },
+    { name: 'Granted-By', type: 'string', jsonPath: '.spec.grantedBy' },
+    { name: 'Expires', type: 'string', jsonPath: '.status.expiresAt' },
+    age,
+    { name: 'Generation', type: 'integer', jsonPath: '.spec.generation', priority: 1 },
+    { name: 'Consumed-By', type: 'string', jsonPath: '.status.consumedBy.op', priority: 1 },
+    { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+  ],
+};
+
 export function buildCrd(kind: Kind): Json {
-  const info = KIND_INFO[kind];
-  const k = KINDS[kind];
+  return crdFor(kind, KIND_INFO[kind], KINDS[kind]);
+}
+
+function crdFor(kind: string, info: KindInfo, k: { spec: unknown; status: unknown }): Json {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -160,7 +182,9 @@ export function buildCrd(kind: Kind): Json {
   };
 }
 
-export const buildCrds = (): Json[] => (Object.keys(KINDS) as Kind[]).map(buildCrd);
+export const buildApprovalCrd = (): Json => crdFor(APPROVAL_KIND, APPROVAL_INFO, { spec: ApprovalSpec, status: ApprovalStatus });
+
+export const buildCrds = (): Json[] => [...(Object.keys(KINDS) as Kind[]).map(buildCrd), buildApprovalCrd()];
 
 export const crdFileName = (crd: Json): string => `${(crd.metadata as { name: string }).name}.yaml`;
 

@@ -342,3 +342,82 @@ export const refKey = (kind: Kind, name: string): string => `${kind}/${name}`;
 
 export const ANNOTATION_PAUSED = 'orgplane.io/paused';
 export const FINALIZER = 'orgplane.io/finalizer';
+
+// ---- Approval -------------------------------------------------------------------------------
+// Not part of the org graph (not in KINDS): an Approval names one exact change a person with
+// orgplane-approver lets through. RBAC separates who writes specs from who approves them.
+
+export const APPROVAL_KIND = 'Approval';
+export const APPROVAL_PLURAL = 'approvals';
+/** The longest an Approval lasts, whatever expiresAt or ttl say. */
+export const APPROVAL_MAX_TTL = '168h';
+export const APPROVAL_DEFAULT_TTL = '24h';
+export const APPROVAL_STATES = ['Pending', 'Consumed', 'Expired', 'Stale'] as const;
+export type ApprovalState = (typeof APPROVAL_STATES)[number];
+
+const TARGET_KINDS = 'Organization|OrganizationalUnit|Account|ServiceControlPolicy|PermissionSet|CrossAccountRole';
+
+export const ApprovalOperation = Type.Object({
+  kind: Type.Union([Type.Literal('Migration'), Type.Literal('OrgWide')], { description: 'Migration: an account move from -> to. OrgWide: one org-wide operation of the plan, by fingerprint' }),
+  from: Opt(Str({ minLength: 1, maxLength: 253, description: 'Migration: the OU the account leaves (OrganizationalUnit metadata.name, "root", or an AWS id)' })),
+  to: Opt(Str({ minLength: 1, maxLength: 253, description: 'Migration: the OU the account goes to (OrganizationalUnit metadata.name, "root", or an AWS id)' })),
+  fingerprint: Opt(Str({ minLength: 1, maxLength: 1024, description: 'OrgWide: the operation fingerprint the plan shows, e.g. DisablePolicyType:Organization/org:SERVICE_CONTROL_POLICY' })),
+}, rules({
+  rule: "self.kind == 'Migration' ? (has(self.from) && has(self.to) && !has(self.fingerprint)) : (has(self.fingerprint) && !has(self.from) && !has(self.to))",
+  message: 'a Migration names from and to (and no fingerprint); an OrgWide operation names a fingerprint (and no from/to)',
+}));
+export type ApprovalOperation = Static<typeof ApprovalOperation>;
+
+export const ApprovalSpec = Type.Object({
+  resource: Str({ maxLength: 300, pattern: `^(${TARGET_KINDS})/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`, description: 'Kind/name of the resource whose change is approved, e.g. Account/dev' }),
+  generation: Opt(Type.Integer({ minimum: 1, description: 'metadata.generation of the resource the approval was granted for' })),
+  specHash: Opt(Str({ pattern: '^sha256:[0-9a-f]{64}$', description: 'Or: sha256 of the canonical JSON of the resource spec it was granted for' })),
+  operation: ApprovalOperation,
+  grantedBy: Str({ minLength: 1, maxLength: 512, description: 'The Kubernetes user creating the Approval (kubectl auth whoami); the admission webhook refuses any other value' }),
+  expiresAt: Opt(Str({ format: 'date-time', description: `When the approval lapses (at most ${APPROVAL_MAX_TTL} after creation)` })),
+  ttl: Opt(Str({ maxLength: 16, pattern: '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$', description: `Or: how long it lasts from creation, e.g. 30m, 24h (default ${APPROVAL_DEFAULT_TTL}, at most ${APPROVAL_MAX_TTL})` })),
+  reason: Opt(Str({ maxLength: 1024, description: 'Why it was approved (free text, for the record)' })),
+}, rules(
+  {
+    rule: 'self == oldSelf',
+    message: 'is immutable: an Approval names one exact change; delete it and create another',
+    reason: 'FieldValueForbidden',
+  },
+  { rule: 'has(self.generation) != has(self.specHash)', message: 'names exactly one of generation or specHash' },
+  { rule: '!(has(self.expiresAt) && has(self.ttl))', message: 'sets at most one of expiresAt or ttl' },
+  {
+    rule: `!has(self.ttl) || (size(self.ttl) > 0 && duration(self.ttl) <= duration('${APPROVAL_MAX_TTL}'))`,
+    message: `ttl must be a duration of at most ${APPROVAL_MAX_TTL}`,
+    fieldPath: '.ttl',
+  },
+  {
+    rule: "self.operation.kind != 'Migration' || self.resource.startsWith('Account/')",
+    message: 'a Migration approves the move of an Account',
+    fieldPath: '.resource',
+  },
+));
+export type ApprovalSpec = Static<typeof ApprovalSpec>;
+
+export const ApprovalStatus = Type.Object({
+  state: Opt(Type.Union(APPROVAL_STATES.map((s) => Type.Literal(s)))),
+  message: Opt(Str()),
+  approves: Opt(Str({ description: 'What it lets through, in one line ("Migration sandbox -> workloads")' })),
+  expiresAt: Opt(Str({ description: 'When it lapses (expiresAt or creation + ttl, capped)' })),
+  consumedAt: Opt(Str()),
+  consumedBy: Opt(Type.Object({
+    op: Str({ description: 'Plan op id that made the change' }),
+    summary: Str({ description: 'What the op did' }),
+    event: Opt(Str({ description: 'Reason of the Event recorded on the Approval' })),
+  })),
+  lastTransitionTime: Opt(Str()),
+});
+export type ApprovalStatus = Static<typeof ApprovalStatus>;
+
+/** An Approval as read from the API server. */
+export interface ApprovalObject {
+  apiVersion: typeof API_VERSION;
+  kind: typeof APPROVAL_KIND;
+  metadata: ObjectMeta;
+  spec: ApprovalSpec;
+  status?: ApprovalStatus;
+}

@@ -34,8 +34,8 @@ describe('CRDs', () => {
     for (const [file, text] of expected) expect(readFileSync(join(CRD_DIR, file), 'utf8'), file).toBe(text);
   });
 
-  it('one namespaced CRD per kind, v1alpha1 served and stored, with a status subresource', () => {
-    expect(crds.map((c) => (c.spec as Json & { names: { kind: string } }).names.kind)).toEqual(KIND_NAMES);
+  it('one namespaced CRD per kind (and Approval), v1alpha1 served and stored, with a status subresource', () => {
+    expect(crds.map((c) => (c.spec as Json & { names: { kind: string } }).names.kind)).toEqual([...KIND_NAMES, 'Approval']);
     for (const c of crds) {
       const spec = c.spec as { group: string; scope: string; names: Json; versions: Json[] };
       expect(spec.group).toBe('orgplane.io');
@@ -82,6 +82,18 @@ describe('CRDs', () => {
     expect(cols('PermissionSet')).toEqual(['ARN=.status.arn', 'ACCOUNTS=.status.assignedAccounts', 'READY=.status.conditions[?(@.type=="Ready")].status', 'AGE=.metadata.creationTimestamp']);
     expect(cols('CrossAccountRole')).toEqual(['ROLE=.spec.roleName', 'READY=.status.ready', 'SYNCED=.status.conditions[?(@.type=="Synced")].status', 'AGE=.metadata.creationTimestamp']);
     expect(cols('Organization')).toEqual(['ID=.status.id', 'ROOT=.status.rootId', 'PENDING=.status.pendingChanges', 'READY=.status.conditions[?(@.type=="Ready")].status', 'AGE=.metadata.creationTimestamp']);
+    expect(cols('Approval')).toEqual(['RESOURCE=.spec.resource', 'APPROVES=.status.approves', 'STATE=.status.state', 'GRANTED-BY=.spec.grantedBy', 'EXPIRES=.status.expiresAt', 'AGE=.metadata.creationTimestamp']);
+  });
+
+  it('an Approval spec is immutable and names exactly one change (CEL)', () => {
+    const approval = crds.find((x) => (x.spec as { names: { kind: string } }).names.kind === 'Approval') as Json;
+    const spec = (approval.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: Json & { properties: Record<string, Json>; required: string[] } } } } }[] }).versions[0].schema.openAPIV3Schema.properties.spec;
+    const ruleList = (spec['x-kubernetes-validations'] as { rule: string }[]).map((r) => r.rule);
+    expect(ruleList).toContain('self == oldSelf');
+    expect(ruleList).toContain('has(self.generation) != has(self.specHash)');
+    expect(ruleList.some((r) => r.includes("duration('168h')"))).toBe(true);
+    expect(spec.required).toEqual(['resource', 'operation', 'grantedBy']);
+    expect(spec.properties.operation.properties).toMatchObject({ kind: { type: 'string', enum: ['Migration', 'OrgWide'] } });
   });
 
   it('the written YAML parses back to the generated objects', () => {
