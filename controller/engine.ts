@@ -13,7 +13,7 @@ import { validateAccess } from './model/validate-access.js';
 import { matchedIds } from './plan/match.js';
 import { planOrg } from './plan/diff.js';
 import { planAccess } from './plan/access.js';
-import type { Plan } from './plan/operations.js';
+import type { Op, Plan } from './plan/operations.js';
 import { applyPlan, cancelWorkflows, type ApplyResult, type OpResult } from './apply/executor.js';
 import { withStoredWorkflows, type CancelledWorkflow } from './plan/resume.js';
 import type { WorkflowStore } from './workflows/store.js';
@@ -39,6 +39,8 @@ export interface ReconcileOptions {
   concurrency?: number;
   /** Accounts whose pending migration a person approved. */
   approvedMigrations?: ReadonlySet<string>;
+  /** Whether this exact move is approved (the controller's Approvals: resource, generation, from -> to). */
+  approveMigration?: (op: Extract<Op, { op: 'MoveAccount' }>) => boolean;
   onEvent?: (e: EngineEvent) => void;
   now?: () => Date;
   /**
@@ -196,6 +198,7 @@ async function reconcileSteps(resources: AnyResource[], opts: ReconcileOptions):
       concurrency: opts.concurrency,
       closuresAllowed: desired.quotas.maxAccountClosuresPerRun,
       approvedMigrations: opts.approvedMigrations,
+      approveMove: opts.approveMigration,
       onEvent: emit,
       workflow: { waitBudgetMs: opts.workflowWaitMs },
       signal: opts.signal,

@@ -86,6 +86,8 @@ export interface ApplyDeps {
   isApproved?: (resourceKey: string) => boolean;
   /** Resource keys whose migration is approved (same as isApproved; either one approving is enough). */
   approvedMigrations?: ReadonlySet<string>;
+  /** Whether this exact move (from -> to) is approved: the controller's Approvals name one move, not an account. */
+  approveMove?: (op: Extract<Op, { op: 'MoveAccount' }>) => boolean;
   /** Organizations calls of the account workflows (default: the SDK through clients.organizations). */
   accountApi?: AccountApi;
   workflow?: WorkflowOptions;
@@ -114,8 +116,16 @@ export function stoppableWorkflow(o: WorkflowOptions, signal: AbortSignal | unde
   };
 }
 
-const approvalCheck = (d: { isApproved?: (k: string) => boolean; approvedMigrations?: ReadonlySet<string> }) =>
-  (key: string): boolean => (d.approvedMigrations?.has(key) ?? false) || (d.isApproved?.(key) ?? false);
+/** The move an account op makes (a fresh MoveAccount, or the one a resumed migration still has to make). */
+const moveOf = (op: AccountOp): Extract<Op, { op: 'MoveAccount' }> | undefined =>
+  op.op === 'MoveAccount' ? op : op.op === 'ResumeWorkflow' && op.resumes.op === 'MoveAccount' ? op.resumes : undefined;
+
+const approvalCheck = (d: Pick<ApplyDeps, 'isApproved' | 'approvedMigrations' | 'approveMove'>, op: AccountOp) =>
+  (key: string): boolean => {
+    if ((d.approvedMigrations?.has(key) ?? false) || (d.isApproved?.(key) ?? false)) return true;
+    const move = moveOf(op);
+    return move !== undefined && key === move.resource && (d.approveMove?.(move) ?? false);
+  };
 
 function defaultRunner(deps: ApplyDeps, account: (op: AccountOp, resolve: Resolve) => Promise<OpOutcome>): Runner {
   return async (op, resolve) => {
@@ -164,7 +174,7 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
     resolve,
     takeClosure: () => (closuresLeft > 0 ? (closuresLeft--, true) : false),
     requireApproval: (m) => m.requireApproval === true || approvalRule === true || (typeof approvalRule === 'function' && approvalRule(m)),
-    isApproved: approvalCheck(deps),
+    isApproved: approvalCheck(deps, op),
     options: stoppableWorkflow(deps.workflow ?? {}, signal),
     onWorkflowEvent: (type, reason, message) => emit({ resource: op.resource, type, reason, message, op: op.id }),
   });

@@ -20,6 +20,8 @@ import type { Reconciler, ReconcileOutcome } from './reconciler.js';
 import { NotLeaderError, StatusWriter } from './status-writer.js';
 import { ConfigMapKV } from './runtime/configmap-kv.js';
 import { ConfigMapWorkflowStore } from './workflow-store.js';
+import { ApprovalKeeper } from './approvals/keeper.js';
+import { ApprovalWatcher } from './approvals/watch.js';
 
 export interface LeaderElectionConfig {
   enabled: boolean;
@@ -50,6 +52,8 @@ export interface ControllerConfig {
   awsCalls?: CallLog;
   /** Called when leadership is lost (the CLI exits so the pod restarts clean). */
   onLeadershipLost?: (reason: string) => void;
+  /** Approvals are not separated from authoring: the approve-migration annotation also approves a move. */
+  allowSelfApproval?: boolean;
 }
 
 const keyOf = (r: AnyResource): string => refKey(r.kind, r.metadata.name);
@@ -79,6 +83,8 @@ export class Controller {
   readonly events: EventRecorder;
   readonly finalizers: Finalizers;
   readonly store: ConfigMapWorkflowStore;
+  readonly approvals: ApprovalKeeper;
+  readonly approvalWatch: ApprovalWatcher;
   private leading = false;
   private abort?: AbortController;
   private lastAwsOk?: boolean;
@@ -93,6 +99,12 @@ export class Controller {
     this.finalizers = new Finalizers(c.apis, mayWrite);
     const kv = new ConfigMapKV({ core: c.apis.core, ...c.workflowConfigMap, labels: { 'app.kubernetes.io/part-of': 'orgplane', 'orgplane.io/watch-namespace': c.namespace } });
     this.store = new ConfigMapWorkflowStore({ kv, status: this.status, namespace: c.namespace, mayWrite });
+    this.approvals = new ApprovalKeeper({ apis: c.apis, namespace: c.namespace, log: c.log, events: this.events, mayWrite, allowSelfApproval: c.allowSelfApproval ?? false });
+    const onChange = (reason: string) => {
+      if (this.isLeader()) this.scheduler.trigger(reason);
+      c.metrics.queueDepth.set(this.scheduler.depth());
+    };
+    this.approvalWatch = new ApprovalWatcher({ apis: c.apis, namespace: c.namespace, log: c.log, onChange });
     this.scheduler = new ReconcileScheduler({
       debounceMs: c.debounceMs,
       maxDelayMs: c.maxDelayMs,
@@ -105,10 +117,7 @@ export class Controller {
       apis: c.apis,
       namespace: c.namespace,
       log: c.log,
-      onChange: (reason) => {
-        if (this.isLeader()) this.scheduler.trigger(reason);
-        c.metrics.queueDepth.set(this.scheduler.depth());
-      },
+      onChange,
       onRestart: (kind) => c.metrics.informerRestarts.inc({ kind }),
     });
     if (c.leaderElection.enabled) {
@@ -134,6 +143,7 @@ export class Controller {
 
   async start(): Promise<void> {
     await this.watcher.start();
+    await this.approvalWatch.start();
     this.scheduler.start();
     if (this.elector) this.elector.start();
     else this.startLeading();
@@ -156,7 +166,7 @@ export class Controller {
 
   readiness(): Readiness {
     const reasons: string[] = [];
-    if (!this.watcher.synced()) reasons.push('informers have not synced');
+    if (!this.watcher.synced() || !this.approvalWatch.synced()) reasons.push('informers have not synced');
     if (this.isLeader() && this.lastAwsOk !== true) reasons.push(this.lastAwsOk === false ? 'the last AWS read failed' : 'no reconcile has finished yet');
     return { ready: reasons.length === 0, reasons };
   }
@@ -213,9 +223,11 @@ export class Controller {
     const toDelete = deleting.filter((r) => deletionPolicyOf(r) !== 'Retain');
 
     await this.store.refresh();
+    const approvalList = await this.approvals.list();
+    const gate = this.approvals.gate(live, approvalList);
     let outcome: ReconcileOutcome;
     try {
-      outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal });
+      outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal, approvals: gate });
     } catch (err) {
       // A stop or a lost Lease is no AWS failure: report nothing, the next run reads afresh.
       if (err instanceof NotLeaderError || !this.isLeader() || signal.aborted) throw err;
@@ -230,6 +242,8 @@ export class Controller {
     if (!this.isLeader()) throw new NotLeaderError('results of a reconcile');
     this.lastAwsOk = true;
     this.lastResult = outcome;
+    // Before statuses are written: they carry the Approval a waiting move needs.
+    await this.approvals.settle(outcome, live, approvalList, gate);
     const { plan } = outcome;
     const pending = outcome.pending ?? plan;
     const pendingFor = (key: string) => pending.ops.filter((o) => o.resource === key).length;
@@ -303,5 +317,6 @@ export class Controller {
     if (this.elector) await this.elector.stop({ release: opts.releaseLease ?? true });
     this.leading = false;
     await this.watcher.stop();
+    await this.approvalWatch.stop();
   }
 }

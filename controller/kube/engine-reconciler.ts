@@ -1,20 +1,10 @@
 // Binds the controller to the engine (controller/engine.ts) with the AWS clients it runs with.
-import type { AnyResource } from '../api/schemas.js';
-import { refKey } from '../api/schemas.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Reconciler } from './reconciler.js';
 
-/** On an Account: a person approved its pending move to another OU (any value but "false"). */
-export const ANNOTATION_APPROVE_MIGRATION = 'orgplane.io/approve-migration';
-
-export function approvedMigrations(resources: readonly AnyResource[]): Set<string> {
-  const out = new Set<string>();
-  for (const r of resources) {
-    const v = r.metadata.annotations?.[ANNOTATION_APPROVE_MIGRATION];
-    if (r.kind === 'Account' && v !== undefined && v !== 'false') out.add(refKey('Account', r.metadata.name));
-  }
-  return out;
-}
+// Moves are approved by Approval resources (approvals/gate.ts), and by the approve-migration
+// annotation only when the controller runs with --allow-self-approval.
+export { ANNOTATION_APPROVE_MIGRATION } from './approvals/gate.js';
 
 /** How long one controller reconcile waits on account workflows. */
 export const WORKFLOW_WAIT_MS = 60_000;
@@ -30,7 +20,7 @@ export function engineReconciler(clients: AwsClients, opts: { concurrency?: numb
       apply: ctx.apply,
       observeOnly: ctx.observeOnly,
       concurrency: opts.concurrency,
-      approvedMigrations: approvedMigrations(resources),
+      approveMigration: ctx.approvals?.migration,
       // One reconcile at a time: never sit out a slow CreateAccount or closure inside it; the
       // workflow reports InProgress and the controller requeues to resume it.
       workflowWaitMs: WORKFLOW_WAIT_MS,

@@ -30,6 +30,8 @@ export function changeFingerprint(obj: KubernetesObject): string {
     m.generation ?? null,
     m.deletionTimestamp ?? null,
     m.annotations?.[ANNOTATION_PAUSED] ?? null,
+    // Approves a move only under --allow-self-approval; then annotating should not wait for a resync.
+    m.annotations?.['orgplane.io/approve-migration'] ?? null,
   ]);
 }
 

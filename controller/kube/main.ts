@@ -59,6 +59,8 @@ export interface RunControllerOptions {
   logLevel?: LevelWithSilent;
   /** Stop the controller when leadership is lost (the CLI does, so the pod restarts clean). */
   exitOnLeadershipLoss?: boolean;
+  /** Approvals are not separated: the orgplane.io/approve-migration annotation also approves a move (then is cleared). */
+  allowSelfApproval?: boolean;
 }
 
 export interface ControllerHandle {
@@ -122,6 +124,7 @@ export async function runController(o: RunControllerOptions): Promise<Controller
     metrics,
     awsCalls: clients?.calls,
     onLeadershipLost: (reason) => { if (o.exitOnLeadershipLoss) finish(`leadership lost: ${reason}`); },
+    allowSelfApproval: o.allowSelfApproval,
   });
   let server: HealthServer | undefined;
   let port: number | undefined;
@@ -182,6 +185,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     .option('--endpoint <url>', 'AWS endpoint (an emulator such as moto); default AWS_ENDPOINT_URL or real AWS')
     .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1')
     .option('--observe-only', 'plan and report in status, never write to AWS')
+    .option('--allow-self-approval', 'approvals are not separated from authoring: the orgplane.io/approve-migration annotation on an Account also approves its move (and is removed once the move is done); default: only Approval resources approve')
     .option('--identity <id>', 'leader election identity (default: pod name + pid)')
     .option('--no-leader-election', 'reconcile without a Lease (one replica only)')
     .option('--lease-namespace <ns>', 'namespace of the leader Lease (default: POD_NAMESPACE or --namespace)')
@@ -207,7 +211,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
   }
   const f = cmd.opts<{
     watchNamespace?: string; namespace?: string; controllerNamespace?: string; workflowConfigmap?: string;
-    webhookPort?: number; webhookHosts: string; webhookConfig: string; webhookSecret: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; identity?: string;
+    webhookPort?: number; webhookHosts: string; webhookConfig: string; webhookSecret: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; allowSelfApproval?: boolean; identity?: string;
     leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
     debounce: string; resync: string; requeue: string; concurrency: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
     shutdownTimeout: string;
@@ -228,6 +232,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     endpoint: f.endpoint,
     region: f.region,
     observeOnly: f.observeOnly,
+    allowSelfApproval: f.allowSelfApproval ?? false,
     identity: f.identity,
     leaderElection: f.leaderElection,
     leaseNamespace: f.leaseNamespace,

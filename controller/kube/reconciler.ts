@@ -8,6 +8,7 @@ import type { Plan } from '../plan/operations.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { StatusFields } from './conditions.js';
 import type { EngineEvent } from '../engine.js';
+import type { ApprovalGate } from './approvals/gate.js';
 
 export type { EngineEvent };
 
@@ -30,6 +31,8 @@ export interface ReconcileContext {
   /** false = plan only (a follower, or a dry run). */
   apply: boolean;
   workflowStore: WorkflowStore;
+  /** Answers whether a move (or org-wide op) is approved, and records which Approval let it through. */
+  approvals?: ApprovalGate;
   /** Aborted on a stop (SIGTERM) or when leadership is lost: reads end at once, no op starts after it. */
   signal: AbortSignal;
 }

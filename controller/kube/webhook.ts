@@ -14,6 +14,7 @@ import type { KubeApis } from './client.js';
 import { errorMessage } from './client.js';
 import { AdmissionServer, type AdmissionDecision, type AdmissionHandler, type AdmissionRequest } from './runtime/admission.js';
 import { ensureServingCert, injectCaBundle, type CertSecretRef } from './runtime/webhook-cert.js';
+import { admitApproval, isApprovalRequest } from './approvals/admission.js';
 
 /** Rules that depend on the order resources arrive in: reported as warnings, never refused. */
 export const ORDER_DEPENDENT_RULES: ReadonlySet<string> = new Set(['unknown-reference', 'dependency-invalid']);
@@ -93,6 +94,8 @@ export interface OrgAdmissionOptions {
  */
 export function orgAdmissionHandler(o: OrgAdmissionOptions): AdmissionHandler {
   return async (req) => {
+    // Approvals are not part of the graph: only who grants them is checked (approvals/admission.ts).
+    if (isApprovalRequest(req)) return admitApproval(req);
     if (irrelevant(req, o.namespace)) return { allowed: true };
     let current: AnyResource[];
     try {

@@ -4,7 +4,7 @@ import { Backoff } from '../../controller/kube/backoff.js';
 import { decideLease, leaseFingerprint } from '../../controller/kube/lease.js';
 import { changeFingerprint } from '../../controller/kube/informers.js';
 import { parseDuration } from '../../controller/kube/main.js';
-import { approvedMigrations } from '../../controller/kube/engine-reconciler.js';
+import { ApprovalGate } from '../../controller/kube/approvals/gate.js';
 import type { AnyResource } from '../../controller/api/schemas.js';
 
 describe('ReconcileScheduler', () => {
@@ -149,8 +149,14 @@ describe('flags', () => {
     expect([parseDuration('500ms'), parseDuration('2s'), parseDuration('5m'), parseDuration('1h'), parseDuration('15')]).toEqual([500, 2000, 300_000, 3_600_000, 15_000]);
     expect(() => parseDuration('5 minutes')).toThrow('invalid duration "5 minutes" (use e.g. 500ms, 2s, 5m, 1h)');
   });
-  it('reads migration approvals from the Account annotation', () => {
-    const acct = (name: string, v?: string) => ({ apiVersion: 'orgplane.io/v1alpha1', kind: 'Account', metadata: { name, annotations: v === undefined ? {} : { 'orgplane.io/approve-migration': v } }, spec: { email: `${name}@x.io`, parent: 'root' } }) as AnyResource;
-    expect([...approvedMigrations([acct('a', 'true'), acct('b'), acct('c', 'false'), acct('d', '')])]).toEqual(['Account/a', 'Account/d']);
+  it('reads migration approvals from the Account annotation only with --allow-self-approval', () => {
+    const acct = (name: string, v?: string) => ({ apiVersion: 'orgplane.io/v1alpha1', kind: 'Account', metadata: { name, generation: 1, annotations: v === undefined ? {} : { 'orgplane.io/approve-migration': v } }, spec: { email: `${name}@x.io`, parent: 'root' } }) as AnyResource;
+    const resources = [acct('a', 'true'), acct('b'), acct('c', 'false'), acct('d', '')];
+    const approved = (allowSelfApproval: boolean) => {
+      const gate = new ApprovalGate({ resources, approvals: [], now: new Date(), allowSelfApproval });
+      return ['a', 'b', 'c', 'd'].filter((n) => gate.migration({ id: `op-${n}`, resource: `Account/${n}`, summary: 'move', fromId: 'ou-a', to: { id: 'r-1' } }));
+    };
+    expect(approved(true)).toEqual(['a', 'd']);
+    expect(approved(false)).toEqual([]);
   });
 });
