@@ -97,7 +97,7 @@ describe.skipIf(skip !== undefined)(`the shipped install: orgplane-system contro
     // No kube-proxy here: the API server reaches the webhook on loopback by URL instead of the Service.
     webhookPort = await freePort();
     await kubectl(['patch', 'validatingwebhookconfiguration', 'orgplane-validation', '--type', 'json', '-p',
-      JSON.stringify([{ op: 'replace', path: '/webhooks/0/clientConfig', value: { url: `https://127.0.0.1:${webhookPort}/validate` } }])]);
+      JSON.stringify([0, 1].map((i) => ({ op: 'replace', path: `/webhooks/${i}/clientConfig`, value: { url: `https://127.0.0.1:${webhookPort}/validate` } })))]);
     // A kubeconfig that authenticates as the controller's ServiceAccount, like the pod's mounted token.
     const token = (await kubectl(['create', 'token', 'orgplane-controller', '-n', SYS_NS, '--duration', '1h'])).trim();
     const admin = parseAllDocuments(await kubectl(['config', 'view', '--raw', '--minify'])).map((d) => d.toJS())[0] as { clusters: { name: string; cluster: Record<string, unknown> }[] };
@@ -194,7 +194,12 @@ spec: { migrationApproval: Always }
     expect(waiting.metadata.labels?.['orgplane.io/watch-namespace']).toBe(ORG_NS);
     expect(JSON.parse(waiting.data!['Account.tooling'])).toMatchObject({ kind: 'migrate', snapshot: expect.stringContaining('account-migrate') });
     expect((await get('accounts', 'tooling')).status?.workflow).toMatchObject({ kind: 'migrate', phase: 'AwaitingApproval' });
-    await kubectl(['annotate', 'account', 'tooling', '-n', ORG_NS, 'orgplane.io/approve-migration=true']);
+    // Approved with an Approval of exactly this move (the annotation counts only with --allow-self-approval).
+    const generation = (await get('accounts', 'tooling')).metadata.generation;
+    await kubectl(['create', '-n', ORG_NS, '-f', '-'], JSON.stringify({
+      apiVersion: 'orgplane.io/v1alpha1', kind: 'Approval', metadata: { name: 'tooling-to-root' },
+      spec: { resource: 'Account/tooling', generation, operation: { kind: 'Migration', from: 'platform', to: 'root' }, grantedBy: 'testenv-admin' },
+    }));
     await waitFor('the move to finish and leave the ConfigMap', async () => {
       const cm = JSON.parse(await kubectl(['get', 'configmap', 'orgplane-workflows', '-n', SYS_NS, '-o', 'json'])) as { data?: Record<string, string> };
       const o = await get('accounts', 'tooling');

@@ -64,7 +64,8 @@ describe.skipIf(skip !== undefined)(`orgplane controller on a real API server${s
     return (await org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: root }))).OrganizationalUnits ?? [];
   };
   const start = async (name: string, extra: string[] = []) => {
-    const c = await startController({ name, kubeconfig: te.kubeconfig, namespace: NS, endpoint: proxyUrl, dir: LOGS, extra });
+    // One namespace, one admin: approvals are not separated here, so the approve-migration annotation approves.
+    const c = await startController({ name, kubeconfig: te.kubeconfig, namespace: NS, endpoint: proxyUrl, dir: LOGS, extra: ['--allow-self-approval', ...extra] });
     controllers.push(c);
     return c;
   };

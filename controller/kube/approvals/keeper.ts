@@ -18,7 +18,7 @@ import { NotLeaderError } from '../status-writer.js';
 import { ANNOTATION_APPROVE_MIGRATION, ApprovalGate, type Grant } from './gate.js';
 import { awaitingApprovalMessage, unusable } from './hint.js';
 import {
-  describeOperation, expiryOf, isTerminal, migrationOf, ouDisplay, sameOperation, standing, versionOf,
+  describeOperation, expiryOf, isoSeconds, isTerminal, migrationOf, ouDisplay, sameOperation, standing, versionOf,
   type MoveLike, type ResourceVersion,
 } from './match.js';
 
@@ -125,9 +125,9 @@ export class ApprovalKeeper {
   }
 
   private async markConsumed(a: ApprovalObject, g: Grant, now: Date): Promise<void> {
-    const at = now.toISOString();
+    const at = isoSeconds(now);
     await this.patch(a, {
-      state: 'Consumed', consumedAt: at, lastTransitionTime: at, approves: g.approves, expiresAt: expiryOf(a).toISOString(),
+      state: 'Consumed', consumedAt: at, lastTransitionTime: at, approves: g.approves, expiresAt: isoSeconds(expiryOf(a)),
       message: `consumed by ${g.opId ?? 'the plan'}: ${g.summary}`,
       consumedBy: { op: g.opId ?? '', summary: g.summary, event: 'Consumed' },
     });
@@ -166,12 +166,12 @@ export class ApprovalKeeper {
       state: next.state,
       message: next.why ?? cur.message ?? '',
       approves: describeOperation(a.spec.operation),
-      expiresAt: expiryOf(a).toISOString(),
+      expiresAt: isoSeconds(expiryOf(a)),
     };
     const changed = (Object.keys(desired) as (keyof ApprovalStatus)[]).filter((k) => desired[k] !== cur[k]);
     if (changed.length === 0) return;
     const flipped = cur.state !== next.state;
-    await this.patch(a, { ...desired, ...(flipped ? { lastTransitionTime: now.toISOString() } : {}) });
+    await this.patch(a, { ...desired, ...(flipped ? { lastTransitionTime: isoSeconds(now) } : {}) });
     if (flipped && next.state !== 'Pending') {
       await this.event(a, next.state === 'Stale' ? 'Warning' : 'Normal', next.state, next.why ?? next.state);
     }

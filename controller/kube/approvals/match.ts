@@ -48,6 +48,9 @@ export function ttlMs(ttl: string): number | undefined {
   return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
 }
 
+/** RFC 3339 to the second, as Kubernetes writes times. */
+export const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 const MAX_TTL_MS = ttlMs(APPROVAL_MAX_TTL)!;
 const DEFAULT_TTL_MS = ttlMs(APPROVAL_DEFAULT_TTL)!;
 
@@ -83,7 +86,7 @@ export const isTerminal = (a: ApprovalObject): boolean => a.status?.state !== un
 export function standing(a: ApprovalObject, current: ResourceVersion | undefined, now: Date): { state: ApprovalState; why?: string } {
   if (isTerminal(a)) return { state: a.status!.state! };
   const expiry = expiryOf(a);
-  if (now.getTime() >= expiry.getTime()) return { state: 'Expired', why: `expired at ${expiry.toISOString()}` };
+  if (now.getTime() >= expiry.getTime()) return { state: 'Expired', why: `expired at ${isoSeconds(expiry)}` };
   if (!current) return { state: 'Pending', why: `${a.spec.resource} does not exist` };
   if (a.spec.generation !== undefined) {
     if (current.generation !== a.spec.generation) {
