@@ -158,6 +158,7 @@ spec: { name: Dev, email: aws-dev@approvals.example.com, parent: sandbox }
       return cond(o, 'Synced')?.reason === 'AwaitingApproval' ? o : undefined;
     }, 60_000);
     const message = cond(waiting, 'Synced')!.message;
+    console.log(`Synced message of Account/dev:\n${message}`);
     expect(message).toContain(`waiting for an Approval of exactly this move (Account/dev generation ${waiting.metadata.generation}, sandbox -> workloads)`);
     expect(message).toContain('kubectl create -n orgplane-org -f - <<EOF');
     expect(await parentOf(ids.dev)).toBe(ids.sandbox);
