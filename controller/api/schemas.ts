@@ -100,7 +100,7 @@ export const OrganizationSpec = Type.Object({
   trustedServices: Opt(Type.Array(Str({ minLength: 1 }), { description: 'Service principals given trusted access, e.g. guardduty.amazonaws.com' })),
   delegatedAdministrators: Opt(Type.Array(DelegatedAdministrator)),
   migrationApproval: Opt(Type.Union([Type.Literal('Never'), Type.Literal('WhenPoliciesChange'), Type.Literal('Always')], {
-    description: 'When moving an account to another OU waits for a person: Never (default), WhenPoliciesChange (the move gains or loses an SCP), Always. Approve with the orgplane.io/approve-migration annotation or orgplane apply --approve-migration',
+    description: 'When moving an account to another OU waits for a person: Never (default), WhenPoliciesChange (the move gains or loses an SCP), Always. Approve with an Approval resource (controller) or orgplane apply --approve-migration (CLI)',
   })),
   quotas: Opt(Type.Object({
     maxPoliciesPerTarget: Opt(Type.Integer({ minimum: 1, default: 10, description: 'SCPs attached to one root, OU or account (AWS: 10 since 2026, 5 before)' })),
