@@ -8,7 +8,7 @@ import {
 } from '../../controller/kube/approvals/match.js';
 import { ApprovalGate, orgWideApprover } from '../../controller/kube/approvals/gate.js';
 import { admitApproval } from '../../controller/kube/approvals/admission.js';
-import { approvalCommand, awaitingApprovalMessage, suggestedName } from '../../controller/kube/approvals/hint.js';
+import { approvalCommand, awaitingApprovalMessage, suggestedName, unusable } from '../../controller/kube/approvals/hint.js';
 import type { AdmissionRequest } from '../../controller/kube/runtime/admission.js';
 
 const T0 = '2026-12-01T10:00:00Z';
@@ -160,6 +160,18 @@ describe('the status of a move waiting for approval', () => {
     const created: ApprovalObject = { ...manifest, metadata: { ...manifest.metadata, creationTimestamp: T0 } };
     expect(verdict(created, move(), NOW)).toEqual({ ok: true });
     expect(suggestedName({ ...hint, to: 'ou-AB_12' })).toBe('dev-g3-to-ou-ab-12');
+  });
+  it('lists why the newest Approvals of the resource do not apply, leaving out consumed ones', () => {
+    const list = [
+      approval('old-dest', { operation: { kind: 'Migration', from: 'sandbox', to: 'security' } }, { created: '2026-12-01T09:00:00Z' }),
+      approval('used', {}, { state: 'Consumed' }),
+      approval('old-gen', { generation: 2 }, { created: '2026-12-01T11:00:00Z' }),
+      approval('other', { resource: 'Account/prod' }),
+    ];
+    expect(unusable(list, move(), NOW)).toEqual([
+      'Approval old-gen (Migration sandbox -> workloads) does not apply: Account/dev is at generation 3; this approval is for generation 2',
+      'Approval old-dest (Migration sandbox -> security) does not apply: it approves Migration sandbox -> security',
+    ]);
   });
   it('says when the annotation is ignored', () => {
     const m = awaitingApprovalMessage({ summaries: ['move account 1'], hint, unusable: ['Approval x does not apply: y'], annotationIgnored: true });

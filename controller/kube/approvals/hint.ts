@@ -39,11 +39,15 @@ export function approvalCommand(h: MigrationHint): string {
   ].join('\n');
 }
 
-/** Why each Approval that names this resource does not let the move through (at most 3). */
+/**
+ * Why the newest Approvals that name this resource do not let the move through (at most 3).
+ * Consumed ones are left out: they approved an earlier change and say nothing about this one.
+ */
 export function unusable(approvals: readonly ApprovalObject[], req: ChangeRequest, now: Date): string[] {
   const out: string[] = [];
-  for (const a of approvals) {
-    if (a.spec.resource !== req.resource.key) continue;
+  const newest = [...approvals].sort((x, y) => (y.metadata.creationTimestamp ?? '').localeCompare(x.metadata.creationTimestamp ?? ''));
+  for (const a of newest) {
+    if (a.spec.resource !== req.resource.key || a.status?.state === 'Consumed') continue;
     const v = verdict(a, req, now);
     if (!v.ok) out.push(`Approval ${a.metadata.name} (${describeOperation(a.spec.operation)}) does not apply: ${v.why}`);
   }
