@@ -242,8 +242,12 @@ export class Controller {
     if (!this.isLeader()) throw new NotLeaderError('results of a reconcile');
     this.lastAwsOk = true;
     this.lastResult = outcome;
-    // Before statuses are written: they carry the Approval a waiting move needs.
-    await this.approvals.settle(outcome, live, approvalList, gate);
+    // Before statuses are written: they carry the Approval a waiting move needs. A failed
+    // Approval status write is reported, not fatal: AWS was already changed, statuses must follow.
+    await this.approvals.settle(outcome, live, approvalList, gate).catch((err: unknown) => {
+      if (err instanceof NotLeaderError || !this.isLeader()) throw err;
+      log.warn({ err: errorMessage(err) }, 'could not record the state of Approvals; retried on the next reconcile');
+    });
     const { plan } = outcome;
     const pending = outcome.pending ?? plan;
     const pendingFor = (key: string) => pending.ops.filter((o) => o.resource === key).length;

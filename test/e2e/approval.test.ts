@@ -180,13 +180,15 @@ spec: { name: Dev, email: aws-dev@approvals.example.com, parent: sandbox }
     expect((await as('admin', ['get', 'approvals', '-n', ORG_NS, '-o', 'name'])).stdout.trim()).toBe('');
   }, T);
 
-  it('an Approval for another destination or an old generation lets nothing through, and goes Stale', async () => {
+  it('an Approval for another destination, an old generation or past its expiry lets nothing through (Stale, Expired)', async () => {
     const gen = (await get('accounts', 'dev')).metadata.generation!;
     const approver = `system:serviceaccount:${ORG_NS}:approver`;
     const mark = forwarded.length;
     for (const [name, spec] of [
       ['dev-to-security', { resource: 'Account/dev', generation: gen, operation: { kind: 'Migration', from: 'sandbox', to: 'security' }, grantedBy: approver }],
       ['dev-old-generation', { resource: 'Account/dev', generation: gen - 1, operation: { kind: 'Migration', from: 'sandbox', to: 'workloads' }, grantedBy: approver }],
+      // The right move, but lapsed.
+      ['dev-expired', { resource: 'Account/dev', generation: gen, operation: { kind: 'Migration', from: 'sandbox', to: 'workloads' }, grantedBy: approver, expiresAt: new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z') }],
     ] as const) {
       const r = await as('approver', ['create', '-f', '-'], approvalYaml(name, spec));
       expect(r.code, r.stderr).toBe(0);
@@ -195,6 +197,8 @@ spec: { name: Dev, email: aws-dev@approvals.example.com, parent: sandbox }
     expect(wrong.status?.message).toBe('the pending move of Account/dev is sandbox -> workloads, not sandbox -> security');
     const old = await waitFor('dev-old-generation to go Stale', async () => { const a = await get('approvals', 'dev-old-generation'); return a.status?.state === 'Stale' ? a : undefined; }, 60_000);
     expect(old.status?.message).toBe(`Account/dev is at generation ${gen}; this approval is for generation ${gen - 1}`);
+    const expired = await waitFor('dev-expired to go Expired', async () => { const a = await get('approvals', 'dev-expired'); return a.status?.state === 'Expired' ? a : undefined; }, 60_000);
+    expect(expired.status?.message).toMatch(/^expired at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // A few reconciles later: still waiting, nothing moved.
     const before = (controller!.log().match(/"msg":"reconciled"/g) ?? []).length;
     await waitFor('two more reconciles', async () => (controller!.log().match(/"msg":"reconciled"/g) ?? []).length >= before + 2, 60_000);
@@ -234,6 +238,7 @@ spec: { name: Dev, email: aws-dev@approvals.example.com, parent: sandbox }
     console.log(`kubectl get approvals -n ${ORG_NS}\n${table}`);
     expect(table).toMatch(new RegExp(`${name}\\s+Account/dev\\s+Migration sandbox -> workloads\\s+Consumed\\s+system:serviceaccount:orgplane-org:approver`));
     expect(table).toMatch(/dev-to-security\s+Account\/dev\s+Migration sandbox -> security\s+Stale/);
+    expect(table).toMatch(/dev-expired\s+Account\/dev\s+Migration sandbox -> workloads\s+Expired/);
     // Nobody changes an Approval after the fact (CEL: the spec is immutable), not even an admin.
     const edit = await as('admin', ['patch', 'approval', name!, '-n', ORG_NS, '--type', 'merge', '-p', '{"spec":{"operation":{"kind":"Migration","from":"sandbox","to":"security"}}}']);
     expect(edit.stderr).toContain('is immutable: an Approval names one exact change; delete it and create another');

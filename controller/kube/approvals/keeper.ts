@@ -47,14 +47,15 @@ export class ApprovalKeeper {
 
   constructor(private readonly o: KeeperOptions) {}
 
-  /** A fresh LIST: an Approval created a moment ago must count in this run. No CRD (an old install): none. */
+  /** A fresh LIST: an Approval created a moment ago must count in this run. */
   async list(): Promise<ApprovalObject[]> {
     try {
       const res = (await this.o.apis.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.o.namespace, plural: APPROVAL_PLURAL })) as { items?: ApprovalObject[] };
       return (res.items ?? []).map((a) => ({ ...a, kind: 'Approval' }) as ApprovalObject);
     } catch (err) {
-      if (httpStatus(err) !== 404) throw err;
-      this.o.log.warn('the approvals.orgplane.io CRD is not installed: no move can be approved');
+      // No CRD (404) or no RBAC for it (403): nothing is approved, and /readyz says the informer is not synced.
+      if (httpStatus(err) !== 404 && httpStatus(err) !== 403) throw err;
+      this.o.log.warn({ status: httpStatus(err) }, 'approvals.orgplane.io cannot be listed: no move can be approved');
       return [];
     }
   }
