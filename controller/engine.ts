@@ -13,6 +13,7 @@ import { matchedIds } from './plan/match.js';
 import { planOrg } from './plan/diff.js';
 import { planAccess } from './plan/access.js';
 import type { Plan } from './plan/operations.js';
+import { stampRisk } from './plan/risk.js';
 import { applyPlan, resumeWorkflows, type ApplyResult, type OpResult } from './apply/executor.js';
 import type { WorkflowStore } from './workflows/store.js';
 import { accessStatus } from './status/access.js';
@@ -124,6 +125,8 @@ export async function planAll(
     plan.blocked.push(...access.blocked);
     Object.assign(plan.drift, access.drift);
   }
+  // Every op carries its risk class from the one op table, judged against the whole plan.
+  stampRisk(plan.ops, actual);
   return { desired: built.desired, errors, invalid, actual, plan };
 }
 

@@ -73,6 +73,7 @@ export const OPS = {
   DeleteAccountAssignment: { action: 'update', risk: 'destructive', writer: 'identity-center', eventReason: 'DeletedAccountAssignment' },
   PutRole: { action: (op) => (op.create ? 'create' : 'update'), risk: 'routine', writer: 'iam', eventReason: 'AppliedRole' },
   DeleteRole: { action: 'delete', risk: 'destructive', writer: 'iam', eventReason: 'DeletedRole' },
+  AdoptResource: { action: 'adopt', risk: 'routine', writer: 'organizations', eventReason: 'AdoptedResource' },
 } satisfies { [K in OpName]: OpSpec<K> };
 
 function specOf<K extends OpName>(op: Extract<Op, { op: K }>): OpSpec<K> {
@@ -91,3 +92,9 @@ export function riskOf(op: Op, ctx: RiskContext = {}): Risk {
 
 export const writerOf = (op: Op): Writer => specOf(op).writer;
 export const eventReasonOf = (op: Op): string => specOf(op).eventReason;
+
+/** Op kinds a writer family runs (derived from the table, so it cannot drift from it). */
+export function opsOfWriter(...writers: Writer[]): ReadonlySet<OpName> {
+  const names = Object.keys(OPS) as OpName[];
+  return new Set(names.filter((n) => writers.includes(OPS[n].writer)));
+}

@@ -48,6 +48,8 @@ export interface Ordered {
 }
 
 const PHASE: Record<OrgOp['op'], number> = {
+  // Adoption first: nothing else is written to an object before it carries orgplane's tags.
+  AdoptResource: 0,
   EnablePolicyType: 0, EnableServiceAccess: 0,
   CreatePolicy: 1, UpdatePolicy: 1,
   CreateOU: 2, RenameOU: 2,
@@ -96,7 +98,12 @@ function needsNodes(d: Draft): NodeKey[] {
     case 'MoveAccount': return [refNode(b.to)];
     case 'TagResource': case 'UntagResource': return [refNode(b.target)];
     case 'RegisterDelegatedAdmin': return [refNode(b.account)];
-    default: return [];
+    case 'AdoptResource': return [b.target.id];
+    // Kinds that name only existing ids: nothing in the plan has to create them first.
+    case 'RenameOU': case 'DeleteOU': case 'CloseAccount': case 'RemoveAccount': case 'CreatePolicy': case 'UpdatePolicy':
+    case 'DeletePolicy': case 'DetachPolicy': case 'EnablePolicyType': case 'DisablePolicyType': case 'EnableServiceAccess':
+    case 'DisableServiceAccess': case 'DeregisterDelegatedAdmin':
+      return [];
   }
 }
 
@@ -125,7 +132,12 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
   const deregisters = new Map<string, Draft[]>();
   const policyTypeEnables: Draft[] = [];
   const policyOps: Draft[] = [];
+  const adopts = new Map<string, Draft>();
+  for (const d of drafts) if (d.body.op === 'AdoptResource') adopts.set(d.body.resource, d);
   for (const d of drafts) {
+    // Every other op of an adopted resource waits for the ownership tags.
+    const adopt = adopts.get(d.body.resource);
+    if (adopt && adopt !== d) deps.get(d)!.add(adopt);
     const b = d.body;
     for (const n of needsNodes(d)) {
       if (!isNewNode(n)) continue;
@@ -142,7 +154,10 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
       case 'EnableServiceAccess': enableAccess.set(b.servicePrincipal, d); break;
       case 'DeregisterDelegatedAdmin': push(deregisters, b.servicePrincipal, d); break;
       case 'EnablePolicyType': if (b.policyType === 'SERVICE_CONTROL_POLICY') policyTypeEnables.push(d); break;
-      default: break;
+      // No ordering rule of their own beyond the phases and needsNodes.
+      case 'CreateOU': case 'RenameOU': case 'TagResource': case 'UntagResource': case 'CreateAccount': case 'CloseAccount':
+      case 'RemoveAccount': case 'DisablePolicyType': case 'DisableServiceAccess': case 'RegisterDelegatedAdmin': case 'AdoptResource':
+        break;
     }
   }
   const addAll = (d: Draft, list: Draft[] | undefined): void => {
