@@ -6,6 +6,7 @@ import type { DesiredOrg, DesiredPermissionSet, DesiredRole } from '../model/des
 import { expandTargets, accountTarget, matchAccount, type AccountTarget } from '../model/expand.js';
 import { ownershipTags, TAG_MANAGED_BY, TAG_OWNER, TAG_DELETION_POLICY, MANAGED_BY_VALUE } from '../model/ownership.js';
 import type { AccessOp, Blocked, IdRef, Op, PermissionSetBody, RoleBody } from './operations.js';
+import { parsedDoc } from './diff.js';
 
 // ---- canonical forms ---------------------------------------------------------------------------
 
@@ -187,6 +188,18 @@ export function roleChanges(body: RoleBody, a: ActualRole): string[] {
   return changes;
 }
 
+/** Before/after documents of a role update, for the statement-level diff (Op.change). */
+export function roleDocChanges(body: RoleBody, a: ActualRole, changes: string[]): Record<string, { before: unknown; after: unknown }> {
+  const out: Record<string, { before: unknown; after: unknown }> = {};
+  if (changes.includes('trustPolicy')) out.trustPolicy = { before: parsedDoc(a.trustPolicy), after: parsedDoc(body.trustPolicy) };
+  for (const c of changes) {
+    if (!c.startsWith('inlinePolicies.')) continue;
+    const name = c.slice('inlinePolicies.'.length);
+    out[c] = { before: parsedDoc(a.inlinePolicies[name] ?? ''), after: parsedDoc(body.inlinePolicies[name] ?? '') };
+  }
+  return out;
+}
+
 /** The CreateAccount op of an account in this plan, by resource key. */
 function createAccountOp(orgOps: Op[], accountRef: string): Op | undefined {
   return orgOps.find((o) => o.op === 'CreateAccount' && o.resource === `Account/${accountRef}`);
@@ -270,6 +283,7 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
         const upd = add<Extract<AccessOp, { op: 'UpdatePermissionSet' }>>({
           op: 'UpdatePermissionSet', deps: [], resource: p.key, instanceArn, permissionSetArn: a.arn, spec: body, changes: all,
           tags: tagChange ? tags : undefined,
+          ...(changes.includes('inlinePolicy') ? { change: { inlinePolicy: { before: parsedDoc(a.inlinePolicy), after: parsedDoc(body.inlinePolicy) } } } : {}),
           summary: `update permission set ${p.name} (${all.join(', ')})`,
         });
         for (const c of all) note(p.key, `${c} differs from the manifest`);
@@ -413,7 +427,8 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
           for (const c of changes) note(role.key, `${where}: ${c} differs from the manifest`);
           add<Extract<AccessOp, { op: 'PutRole' }>>({
             op: 'PutRole', deps, resource: role.key, account: r.account, accountName: t.name, accessRoleName: t.accessRoleName, role: body,
-            create: false, changes, summary: `update role ${role.roleName} in ${where} (${changes.join(', ')})`,
+            create: false, changes, change: roleDocChanges(body, have, changes),
+            summary: `update role ${role.roleName} in ${where} (${changes.join(', ')})`,
           });
           continue;
         }

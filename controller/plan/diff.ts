@@ -300,7 +300,8 @@ export function planOrg(desired: DesiredOrg, actual: ActualOrg, opts: PlanOption
       if (!sameJson(p.content, d.content)) { upd.content = d.content; changes.push('content'); }
       if (changes.length > 0) {
         noteDrift(d.key, `${changes.join(', ')} differ from the manifest`);
-        drafts.push({ body: { op: 'UpdatePolicy', resource: d.key, policyId: p.id, ...upd, summary: `update SCP ${p.name} (${p.id}): ${changes.join(', ')}` } });
+        const change = upd.content !== undefined ? { change: { content: { before: parsedDoc(p.content), after: parsedDoc(d.content) } } } : {};
+        drafts.push({ body: { op: 'UpdatePolicy', resource: d.key, policyId: p.id, ...upd, ...change, summary: `update SCP ${p.name} (${p.id}): ${changes.join(', ')}` } });
       }
       planTags(d.key, p.id, `SCP ${d.name} (${p.id})`, d.tags, own, p.tags, pm.how === 'id');
     }
@@ -488,6 +489,16 @@ function labelGroups(
     for (const o of list) o.summary = `${short}: ${o.summary}`;
   }
   return out;
+}
+
+/** A policy document as data for Op.change (renderers diff it statement by statement); text that is not JSON stays text. */
+export function parsedDoc(doc: string): unknown {
+  if (!doc.trim()) return null;
+  try {
+    return JSON.parse(doc) as unknown;
+  } catch {
+    return doc;
+  }
 }
 
 /** Policy documents compared as data: whitespace and key order do not matter. */
