@@ -14,6 +14,9 @@ import { planOrg } from './plan/diff.js';
 import { planAccess } from './plan/access.js';
 import type { Plan } from './plan/operations.js';
 import { stampRisk } from './plan/risk.js';
+import { effectiveGuards, type Guards } from './plan/guards.js';
+import { holdOrgWide } from './plan/org-wide.js';
+import type { Op } from './plan/operations.js';
 import { applyPlan, resumeWorkflows, type ApplyResult, type OpResult } from './apply/executor.js';
 import type { WorkflowStore } from './workflows/store.js';
 import { accessStatus } from './status/access.js';
@@ -49,6 +52,19 @@ export interface ReconcileOptions {
   signal?: AbortSignal;
   /** A plan the caller already computed and a person confirmed (CLI apply): applied as shown. */
   prepared?: Prepared;
+  /** The operator's deletion guards (CLI / controller flags); manifests may only lower them. Unset: DEFAULT_GUARDS. */
+  guards?: Partial<Guards>;
+  /**
+   * Whether an org-wide op (op risk 'org-wide') may run: the CLI's --allow-org-wide, the
+   * controller's approval on the Organization. Unset: none may; refused ops and their dependents
+   * are reported as blocked (OrgWideNotAllowed) and not run.
+   */
+  allowOrgWide?: (op: Op) => boolean;
+}
+
+/** What the operator (not the manifests) decides about a plan. */
+export interface PlanAllOptions {
+  guards?: Partial<Guards>;
 }
 
 export type Prepared = Awaited<ReturnType<typeof planAll>>;
@@ -99,10 +115,13 @@ function needsAccess(desired: DesiredOrg, resources: AnyResource[]): boolean {
 
 /** Desired + actual -> one plan (Organizations ops, then Identity Center / IAM ops). */
 export async function planAll(
-  resources: AnyResource[], clients: AwsClients, namespace: string,
+  resources: AnyResource[], clients: AwsClients, namespace: string, opts: PlanAllOptions = {},
 ): Promise<{ desired: DesiredOrg; errors: ValidationError[]; invalid: Set<string>; actual: ActualOrg; plan: Plan }> {
   const actual = await readActual(clients, resources);
   const built = buildDesired(resources, { actual, namespace });
+  const guards = operatorGuards(resources, opts.guards);
+  built.desired.quotas.maxDeleteFraction = guards.guards.maxDeleteFraction;
+  built.desired.quotas.maxAccountClosuresPerRun = guards.guards.maxAccountClosuresPerRun;
   const errors = [...built.errors];
   const invalid = new Set(built.invalid);
   if (needsAccess(built.desired, resources)) {
@@ -125,9 +144,19 @@ export async function planAll(
     plan.blocked.push(...access.blocked);
     Object.assign(plan.drift, access.drift);
   }
+  plan.warnings.unshift(...guards.warnings);
   // Every op carries its risk class from the one op table, judged against the whole plan.
   stampRisk(plan.ops, actual);
   return { desired: built.desired, errors, invalid, actual, plan };
+}
+
+/** The guards in force: the operator's, lowered (never raised) by what the Organization manifest sets explicitly. */
+function operatorGuards(resources: AnyResource[], operator: Partial<Guards> | undefined): ReturnType<typeof effectiveGuards> {
+  const org = resources.find((r): r is Extract<AnyResource, { kind: 'Organization' }> => r.kind === 'Organization');
+  return effectiveGuards(operator, {
+    maxDeleteFraction: org?.spec.deletion?.maxDeleteFraction,
+    maxAccountClosuresPerRun: org?.spec.quotas?.maxAccountClosuresPerRun,
+  }, org ? refKey('Organization', org.metadata.name) : 'Organization');
 }
 
 /** Resource key -> AWS id for every resource matched in the snapshot. */
@@ -164,14 +193,21 @@ export async function reconcile(resources: AnyResource[], opts: ReconcileOptions
 
   if (writing && !opts.prepared) await resumeInterrupted({ ...opts, onEvent: emit });
 
-  let { desired, errors, actual, plan } = opts.prepared ?? await planAll(resources, opts.clients, opts.namespace);
+  let { desired, errors, actual, plan } = opts.prepared ?? await planAll(resources, opts.clients, opts.namespace, { guards: opts.guards });
   for (const e of errors) emit({ resource: e.resource, type: 'Warning', reason: 'InvalidSpec', message: `${e.field}: ${e.message}` });
   for (const b of plan.blocked) emit({ resource: b.resource, type: 'Warning', reason: b.reason, message: b.message });
 
   let applied: ApplyResult | undefined;
   let pending = plan;
-  if (writing && plan.ops.length) {
-    applied = await applyPlan(plan, {
+  // Org-wide ops run only when the operator allows them; the rest of the plan runs without them.
+  const gate = holdOrgWide(plan.ops, opts.allowOrgWide ?? (() => false));
+  if (writing) {
+    for (const b of gate.blocked) emit({ resource: b.resource, type: 'Warning', reason: b.reason, message: b.message });
+    plan = { ...plan, blocked: [...plan.blocked, ...gate.blocked] };
+    pending = plan;
+  }
+  if (writing && gate.ops.length) {
+    applied = await applyPlan({ ops: gate.ops }, {
       clients: opts.clients,
       workflowStore: opts.workflowStore,
       concurrency: opts.concurrency,
@@ -184,9 +220,9 @@ export async function reconcile(resources: AnyResource[], opts: ReconcileOptions
     // An aborted run (leadership lost) reports nothing more: the new leader reads afresh.
     if (opts.signal?.aborted) throw new Error('reconcile aborted: stopped writing after losing leadership');
     // Status reports what is true now, so read again and re-plan: what remains is pending.
-    const after = await planAll(resources, opts.clients, opts.namespace);
+    const after = await planAll(resources, opts.clients, opts.namespace, { guards: opts.guards });
     ({ desired, errors, actual } = after);
-    pending = after.plan;
+    pending = { ...after.plan, blocked: [...after.plan.blocked, ...gate.blocked] };
   }
   const workflows = await opts.workflowStore.load();
   const ids = indexIds(desired, actual, opts.namespace);

@@ -29,6 +29,13 @@ export interface CommonOptions {
   verbose?: boolean;
 }
 
+/** The operator's guards (--max-delete-fraction, --max-closures-per-run). */
+export interface GuardOptions {
+  maxDeleteFraction?: number;
+  maxClosuresPerRun?: number;
+}
+const guardsOf = (o: GuardOptions) => ({ maxDeleteFraction: o.maxDeleteFraction, maxAccountClosuresPerRun: o.maxClosuresPerRun });
+
 const useColor = (o: CommonOptions) => o.color && process.stdout.isTTY === true && !process.env.NO_COLOR;
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -97,11 +104,11 @@ export async function runValidate(o: CommonOptions & { output: string }): Promis
   return all.length ? EXIT.error : EXIT.ok;
 }
 
-export async function runPlan(o: CommonOptions & { output: 'text' | 'json' | 'markdown' }): Promise<number> {
+export async function runPlan(o: CommonOptions & GuardOptions & { output: 'text' | 'json' | 'markdown' }): Promise<number> {
   const loaded = load(o);
   if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   return withClients(o, async (clients) => {
-    const p = await planAll(loaded.resources, clients, o.namespace);
+    const p = await planAll(loaded.resources, clients, o.namespace, { guards: guardsOf(o) });
     if (p.errors.length) printErrors(p.errors);
     if (o.output === 'json') out(renderJson(p.plan));
     else if (o.output === 'markdown') out(renderMarkdown(p.plan));
@@ -126,7 +133,7 @@ function eventLine(e: EngineEvent, color: boolean): string {
   return `${paint}${mark}${color ? '\x1b[0m' : ''} ${e.resource || 'Organization'}: ${e.reason}: ${e.message}`;
 }
 
-export async function runApply(o: CommonOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }): Promise<number> {
+export async function runApply(o: CommonOptions & GuardOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string; allowOrgWide?: boolean }): Promise<number> {
   const loaded = load(o);
   if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   const color = useColor(o);
@@ -134,7 +141,7 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
     const workflowStore = new FileWorkflowStore(o.state);
     const approvedMigrations = new Set((o.approveMigration ?? []).map((n) => refKey('Account', n)));
     if (!o.observeOnly) await resumeInterrupted({ clients, workflowStore, approvedMigrations, onEvent: (e) => out(eventLine(e, color)) });
-    const prepared = await planAll(loaded.resources, clients, o.namespace);
+    const prepared = await planAll(loaded.resources, clients, o.namespace, { guards: guardsOf(o) });
     if (prepared.errors.length) {
       printErrors(prepared.errors);
       err('Nothing was applied: fix the errors above (orgplane applies a manifest set whole or not at all).');
@@ -151,6 +158,11 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
       out(renderTree(prepared.actual, treeMarks(prepared, o.namespace), { color }));
       if (mustAct(prepared.plan).length) return EXIT.error;
       return prepared.plan.ops.length ? EXIT.changes : EXIT.ok;
+    }
+    const orgWide = prepared.plan.ops.filter((op) => op.risk === 'org-wide');
+    if (orgWide.length && !o.allowOrgWide) {
+      err(`${orgWide.length} org-wide change(s) will not be applied without --allow-org-wide (they and what depends on them are reported as blocked):`);
+      for (const op of orgWide) err(`  ! ${op.summary}`);
     }
     if (!o.autoApprove) {
       if (!process.stdin.isTTY) {
@@ -170,6 +182,8 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
       concurrency: o.concurrency,
       approvedMigrations,
       prepared,
+      guards: guardsOf(o),
+      allowOrgWide: () => o.allowOrgWide === true,
       onEvent: (e) => out(eventLine(e, color)),
     });
     const failed = result.applied.filter((r) => r.status === 'failed').length;

@@ -2,9 +2,9 @@
 // `orgplane`: the same engine as the controller, with no cluster. Exit codes CI can use:
 // 0 = nothing to change (or applied cleanly), 2 = changes pending (plan), 1 = error.
 import { Command, Option } from 'commander';
-import { runValidate, runPlan, runApply, runImport, runStatus, type CommonOptions } from './commands.js';
+import { runValidate, runPlan, runApply, runImport, runStatus, type CommonOptions, type GuardOptions } from './commands.js';
 import { EXIT } from './exit.js';
-import { positiveInt } from './options.js';
+import { fraction, nonNegativeInt, positiveInt } from './options.js';
 
 // orgplane supports Node 20 on purpose (see package.json engines); the SDK's notice that its
 // future releases will need Node 22 is noise in every command's output.
@@ -41,24 +41,32 @@ function common(cmd: Command, opts: { files?: boolean } = { files: true }): Comm
     .option('-v, --verbose', 'log AWS call counts and timings to stderr');
 }
 
+/** The operator's deletion guards: a manifest may only lower them. */
+function guards(cmd: Command): Command {
+  return cmd
+    .option('--max-delete-fraction <share>', 'circuit breaker: refuse deletions of more than this share of managed objects in one run (a manifest may only lower it)', fraction, 0.25)
+    .option('--max-closures-per-run <n>', 'account closures one run may start (a manifest may only lower it)', nonNegativeInt, 1);
+}
+
 common(program.command('validate'))
   .description('check manifests offline: schema, references, cycles, depth, duplicates, policy JSON and quotas')
   .option('--output <format>', 'text or json', 'text')
   .action(async (o: CommonOptions & { output: string }) => exit(await runValidate(o)));
 
-common(program.command('plan'))
+guards(common(program.command('plan'))
   .description('read the organization and show what apply would change (exit 2 when there are changes)')
-  .addOption(new Option('-o, --output <format>', 'plan format').choices(['text', 'json', 'markdown']).default('text'))
-  .action(async (o: CommonOptions & { output: 'text' | 'json' | 'markdown' }) => exit(await runPlan(o)));
+  .addOption(new Option('-o, --output <format>', 'plan format').choices(['text', 'json', 'markdown']).default('text')))
+  .action(async (o: CommonOptions & GuardOptions & { output: 'text' | 'json' | 'markdown' }) => exit(await runPlan(o)));
 
-common(program.command('apply'))
+guards(common(program.command('apply')))
   .description('plan, ask for confirmation, then apply in dependency order and print the resulting org tree')
+  .option('--allow-org-wide', 'also apply org-wide changes (disable a policy type or trusted access, deregister a delegated admin, FullAWSAccess off the root or an OU, a deny-everything SCP on the root)')
   .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)')
   .option('--observe-only', 'compute and report the plan, never write to AWS')
   .option('--approve-migration <account...>', 'Account resource names whose migration to another OU is approved')
   .option('--concurrency <n>', 'AWS writes in flight at once', positiveInt, 4)
   .option('--state <file>', 'workflow state file (resumes interrupted account workflows)', '.orgplane/workflows.json')
-  .action(async (o: CommonOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }) => exit(await runApply(o)));
+  .action(async (o: CommonOptions & GuardOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string; allowOrgWide?: boolean }) => exit(await runApply(o)));
 
 common(program.command('import'), { files: false })
   .description('write manifests that describe the existing organization; they re-plan to zero changes')
