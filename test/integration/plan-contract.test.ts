@@ -1,0 +1,153 @@
+// Issue 11 ("the plan is the contract"), against a real moto server through `reconcile` (what
+// `orgplane apply` and the controller run) and the CLI: guards belong to the operator, org-wide
+// ops need an explicit allow, deletion inputs come from AWS, adoption is opt-in, and the
+// management account is never a target.
+import { describe, expect, it } from 'vitest';
+import { ListPoliciesForTargetCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
+import { useMoto } from '../support/moto.js';
+import { apply, clientsFor, manifests, orgClient, shape } from '../support/engine.js';
+import type { AnyResource } from '../../controller/api/schemas.js';
+
+const without = (rs: AnyResource[], ...keys: string[]) => rs.filter((r) => !keys.includes(`${r.kind}/${r.metadata.name}`));
+const failures = (r: Awaited<ReturnType<typeof apply>>) => r.applied.filter((x) => x.status !== 'succeeded').map((x) => `${x.op.op} ${x.resource}: ${x.error}`);
+
+const threeOUs = (orgSpec: string) => manifests(`
+apiVersion: orgplane.io/v1alpha1
+kind: OrganizationalUnit
+metadata: { name: a }
+spec: { name: A, parent: root, deletionPolicy: Delete }
+---
+apiVersion: orgplane.io/v1alpha1
+kind: OrganizationalUnit
+metadata: { name: b }
+spec: { name: B, parent: root, deletionPolicy: Delete }
+---
+apiVersion: orgplane.io/v1alpha1
+kind: OrganizationalUnit
+metadata: { name: c }
+spec: { name: C, parent: root, deletionPolicy: Delete }
+---
+apiVersion: orgplane.io/v1alpha1
+kind: Organization
+metadata: { name: org }
+spec: ${orgSpec}
+`);
+
+describe('finding 5: the deletion guards belong to the operator', () => {
+  const moto = useMoto();
+
+  it('a manifest that raises maxDeleteFraction does not lift the breaker; the operator flag does', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const all = threeOUs('{ deletion: { maxDeleteFraction: 1 } }');
+    expect(failures(await apply(all, clients))).toEqual([]);
+    const truncated = without(all, 'OrganizationalUnit/a', 'OrganizationalUnit/b');
+    const r = await apply(truncated, clients);
+    expect(r.applied.filter((x) => x.op.op === 'DeleteOU')).toEqual([]);
+    expect(r.plan.blocked.some((b) => b.reason === 'DeletionCircuitBreaker')).toBe(true);
+    expect(r.plan.warnings).toContain('Organization/org: spec.deletion.maxDeleteFraction 1 is above the operator\'s limit 0.25 (--max-delete-fraction); the manifest may only lower it, so 0.25 applies');
+    expect((await shape(clients)).ous).toEqual(['Root/A', 'Root/B', 'Root/C']);
+
+    // The operator raises it (orgplane apply --max-delete-fraction 1): now the deletions run.
+    const raised = await apply(truncated, clients, { guards: { maxDeleteFraction: 1 } });
+    expect(failures(raised)).toEqual([]);
+    expect((await shape(clients)).ous).toEqual(['Root/C']);
+  });
+
+  it('a manifest may lower the operator\'s limit', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const all = threeOUs('{ deletion: { maxDeleteFraction: 0.1 } }');
+    expect(failures(await apply(all, clients))).toEqual([]);
+    const r = await apply(without(all, 'OrganizationalUnit/a'), clients, { guards: { maxDeleteFraction: 0.5 } });
+    expect(r.plan.blocked.some((b) => b.reason === 'DeletionCircuitBreaker')).toBe(true);
+    expect(r.plan.warnings.join('\n')).not.toMatch(/above the operator/);
+    expect((await shape(clients)).ous).toEqual(['Root/A', 'Root/B', 'Root/C']);
+  });
+
+  it('a manifest that raises maxAccountClosuresPerRun closes only as many accounts as the operator allows', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const accounts = ['x1', 'x2', 'x3'].map((n) => `
+apiVersion: orgplane.io/v1alpha1
+kind: Account
+metadata: { name: ${n} }
+spec: { name: ${n}, email: ${n}@example.com, parent: root, deletionPolicy: Close }`).join('\n---\n');
+    const org = `
+---
+apiVersion: orgplane.io/v1alpha1
+kind: Organization
+metadata: { name: org }
+spec: { quotas: { maxAccountClosuresPerRun: 5 } }`;
+    const all = manifests(accounts + org);
+    expect(failures(await apply(all, clients))).toEqual([]);
+    const r = await apply(without(all, 'Account/x1', 'Account/x2'), clients, { guards: { maxDeleteFraction: 1 } });
+    const suspended = (await shape(clients)).accounts.filter((a) => a.endsWith('SUSPENDED'));
+    expect(suspended).toHaveLength(1);
+    expect(r.plan.warnings.join('\n')).toMatch(/spec.quotas.maxAccountClosuresPerRun 5 is above the operator's limit 1/);
+  });
+});
+
+const DENY_ALL_SCP = `
+apiVersion: orgplane.io/v1alpha1
+kind: ServiceControlPolicy
+metadata: { name: freeze }
+spec:
+  name: Freeze
+  targets: { root: true }
+  document: { Version: "2012-10-17", Statement: [{ Effect: Deny, Action: "*", Resource: "*" }] }
+`;
+
+describe('finding 6: org-wide ops need an explicit allow', () => {
+  const moto = useMoto();
+
+  it('attaching a deny-everything SCP to the root is refused without --allow-org-wide, applied with it', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const org = orgClient(moto.endpoint);
+    const rs = manifests(DENY_ALL_SCP);
+    const r = await apply(rs, clients);
+    const attach = r.plan.ops.find((o) => o.op === 'AttachPolicy');
+    expect(attach?.risk).toBe('org-wide');
+    expect(r.applied.map((x) => x.op.op)).toEqual(['CreatePolicy']);
+    expect(r.plan.blocked).toEqual([expect.objectContaining({ resource: 'ServiceControlPolicy/freeze', reason: 'OrgWideNotAllowed' })]);
+    expect(r.events.some((e) => e.reason === 'OrgWideNotAllowed')).toBe(true);
+    const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
+    const onRoot = async () => (await org.send(new ListPoliciesForTargetCommand({ TargetId: rootId, Filter: 'SERVICE_CONTROL_POLICY' }))).Policies?.map((p) => p.Name).sort();
+    expect(await onRoot()).toEqual(['FullAWSAccess']);
+
+    const allowed = await apply(rs, clients, { allowOrgWide: true });
+    expect(failures(allowed)).toEqual([]);
+    expect(await onRoot()).toEqual(['Freeze', 'FullAWSAccess']);
+  });
+
+  it('detaching FullAWSAccess from an OU is refused, and nothing that depends on it runs', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const org = orgClient(moto.endpoint);
+    const base = manifests(`
+apiVersion: orgplane.io/v1alpha1
+kind: OrganizationalUnit
+metadata: { name: a }
+spec: { name: A, parent: root }
+`);
+    expect(failures(await apply(base, clients))).toEqual([]);
+    const allowList = manifests(`
+apiVersion: orgplane.io/v1alpha1
+kind: OrganizationalUnit
+metadata: { name: a }
+spec: { name: A, parent: root }
+---
+apiVersion: orgplane.io/v1alpha1
+kind: ServiceControlPolicy
+metadata: { name: full }
+spec:
+  name: FullAWSAccess
+  awsManaged: true
+  exclusiveTargets: true
+  targets: { root: true }
+`);
+    const r = await apply(allowList, clients);
+    const detach = r.plan.ops.find((o) => o.op === 'DetachPolicy');
+    expect(detach?.risk).toBe('org-wide');
+    expect(r.applied.filter((x) => x.op.op === 'DetachPolicy')).toEqual([]);
+    expect(r.pending.blocked.some((b) => b.reason === 'OrgWideNotAllowed' && /detach SCP FullAWSAccess/.test(b.message))).toBe(true);
+    const policiesOnA = await org.send(new ListPoliciesForTargetCommand({ TargetId: r.ids['OrganizationalUnit/a'] ?? '', Filter: 'SERVICE_CONTROL_POLICY' }));
+    expect(policiesOnA.Policies?.map((p) => p.Name)).toEqual(['FullAWSAccess']);
+  });
+});
