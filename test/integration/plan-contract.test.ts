@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ListPoliciesForTargetCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
 import { useMoto } from '../support/moto.js';
-import { apply, clientsFor, manifests, orgClient, shape } from '../support/engine.js';
+import { GetRoleCommand } from '@aws-sdk/client-iam';
+import { apply, clientsFor, manifests, orgClient, plan, shape } from '../support/engine.js';
 import type { AnyResource } from '../../controller/api/schemas.js';
 
 const without = (rs: AnyResource[], ...keys: string[]) => rs.filter((r) => !keys.includes(`${r.kind}/${r.metadata.name}`));
@@ -149,5 +150,39 @@ spec:
     expect(r.pending.blocked.some((b) => b.reason === 'OrgWideNotAllowed' && /detach SCP FullAWSAccess/.test(b.message))).toBe(true);
     const policiesOnA = await org.send(new ListPoliciesForTargetCommand({ TargetId: r.ids['OrganizationalUnit/a'] ?? '', Filter: 'SERVICE_CONTROL_POLICY' }));
     expect(policiesOnA.Policies?.map((p) => p.Name)).toEqual(['FullAWSAccess']);
+  });
+});
+
+describe('finding 7: the management account is never a target', () => {
+  const moto = useMoto();
+
+  it('a CrossAccountRole targeting OU root goes into every member account but not the management account', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const rs = manifests(`
+apiVersion: orgplane.io/v1alpha1
+kind: Account
+metadata: { name: member }
+spec: { name: member, email: member@example.com, parent: root }
+---
+apiVersion: orgplane.io/v1alpha1
+kind: CrossAccountRole
+metadata: { name: audit }
+spec:
+  roleName: Audit
+  targets: { organizationalUnits: [root] }
+  trust: { principalArns: ["111122223333"] }
+`);
+    const r = await apply(rs, clients);
+    expect(failures(r)).toEqual([]);
+    const mgmt = r.actual.managementAccountId;
+    const member = r.ids['Account/member'];
+    expect(r.plan.ops.filter((o) => o.op === 'PutRole').map((o) => o.op === 'PutRole' && o.accountName)).toEqual(['member']);
+    const roleIn = async (id: string) => {
+      const { iam } = await clients.forAccount(id, 'OrganizationAccountAccessRole');
+      return iam.send(new GetRoleCommand({ RoleName: 'Audit' })).then((x) => x.Role?.RoleName, () => undefined);
+    };
+    expect(await roleIn(member)).toBe('Audit');
+    expect(await roleIn(mgmt)).toBeUndefined();
+    expect((await plan(rs, clients)).plan.ops).toEqual([]);
   });
 });
