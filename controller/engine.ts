@@ -9,11 +9,13 @@ import type { ActualOrg } from './model/actual.js';
 import { buildDesired } from './model/build.js';
 import type { DesiredOrg, ValidationError } from './model/desired.js';
 import { validateAccess } from './model/validate-access.js';
+import { deletionInputs } from './model/deletion-inputs.js';
 import { matchedIds } from './plan/match.js';
 import { planOrg } from './plan/diff.js';
 import { planAccess } from './plan/access.js';
 import type { Plan } from './plan/operations.js';
 import { stampRisk } from './plan/risk.js';
+import { accessDeletionUnits, isAccessDeletion, managedAccessCount } from './plan/access-deletions.js';
 import { effectiveGuards, type Guards } from './plan/guards.js';
 import { holdOrgWide } from './plan/org-wide.js';
 import type { Op } from './plan/operations.js';
@@ -54,6 +56,8 @@ export interface ReconcileOptions {
   prepared?: Prepared;
   /** The operator's deletion guards (CLI / controller flags); manifests may only lower them. Unset: DEFAULT_GUARDS. */
   guards?: Partial<Guards>;
+  /** Resources being deleted (the controller sets them from deletionTimestamp + finalizer). */
+  deleting?: AnyResource[];
   /**
    * Whether an org-wide op (op risk 'org-wide') may run: the CLI's --allow-org-wide, the
    * controller's approval on the Organization. Unset: none may; refused ops and their dependents
@@ -65,6 +69,11 @@ export interface ReconcileOptions {
 /** What the operator (not the manifests) decides about a plan. */
 export interface PlanAllOptions {
   guards?: Partial<Guards>;
+  /**
+   * Resources being deleted (controller: deletionTimestamp with orgplane's finalizer): what their
+   * deletionPolicy asks for is planned. The CLI has none; it finds what it owns by AWS tags.
+   */
+  deleting?: AnyResource[];
 }
 
 export type Prepared = Awaited<ReturnType<typeof planAll>>;
@@ -124,8 +133,9 @@ export async function planAll(
   built.desired.quotas.maxAccountClosuresPerRun = guards.guards.maxAccountClosuresPerRun;
   const errors = [...built.errors];
   const invalid = new Set(built.invalid);
-  if (needsAccess(built.desired, resources)) {
-    actual.access = await readAccess(clients, built.desired, actual);
+  const removal = deletionInputs(built.desired, opts.deleting ?? [], actual);
+  if (needsAccess(built.desired, resources) || removal.removed.length > 0) {
+    actual.access = await readAccess(clients, built.desired, actual, { knownRoles: removal.knownRoles, removedPermissionSets: removal.removedPermissionSets });
     for (const e of validateAccess(built.desired, { actual })) {
       errors.push(e);
       invalid.add(e.resource);
@@ -135,12 +145,20 @@ export async function planAll(
       if (kind === 'CrossAccountRole') delete built.desired.roles[name];
     }
   }
-  const plan = planOrg(built.desired, actual, { namespace, invalid });
+  // Access deletions go through the same circuit breaker as OU, account and SCP deletions: a
+  // first, deletion-only pass of the (pure) access planner tells the breaker what would leave.
+  const accessRemoval = { protectedKeys: invalid, removed: removal.removed };
+  const accessDeletions = actual.access
+    ? { units: accessDeletionUnits(planAccess(built.desired, actual, [], accessRemoval).ops), managed: managedAccessCount(actual.access) }
+    : undefined;
+  const plan = planOrg(built.desired, actual, { namespace, invalid, accessDeletions });
   if (actual.access) {
     // Access resources left out by validation or blocked by the planner keep what they own in AWS.
     const protectedKeys = new Set([...invalid, ...plan.blocked.map((b) => b.resource)]);
-    const access = planAccess(built.desired, actual, plan.ops, { protectedKeys });
-    plan.ops.push(...access.ops);
+    const access = planAccess(built.desired, actual, plan.ops, { protectedKeys, removed: removal.removed });
+    const tripped = plan.blocked.some((b) => b.reason === 'DeletionCircuitBreaker');
+    const held = new Set(tripped ? access.ops.filter(isAccessDeletion).map((o) => o.id) : []);
+    plan.ops.push(...access.ops.filter((o) => !held.has(o.id) && !o.deps.some((d) => held.has(d))));
     plan.blocked.push(...access.blocked);
     Object.assign(plan.drift, access.drift);
   }
@@ -193,7 +211,7 @@ export async function reconcile(resources: AnyResource[], opts: ReconcileOptions
 
   if (writing && !opts.prepared) await resumeInterrupted({ ...opts, onEvent: emit });
 
-  let { desired, errors, actual, plan } = opts.prepared ?? await planAll(resources, opts.clients, opts.namespace, { guards: opts.guards });
+  let { desired, errors, actual, plan } = opts.prepared ?? await planAll(resources, opts.clients, opts.namespace, { guards: opts.guards, deleting: opts.deleting });
   for (const e of errors) emit({ resource: e.resource, type: 'Warning', reason: 'InvalidSpec', message: `${e.field}: ${e.message}` });
   for (const b of plan.blocked) emit({ resource: b.resource, type: 'Warning', reason: b.reason, message: b.message });
 
@@ -220,7 +238,7 @@ export async function reconcile(resources: AnyResource[], opts: ReconcileOptions
     // An aborted run (leadership lost) reports nothing more: the new leader reads afresh.
     if (opts.signal?.aborted) throw new Error('reconcile aborted: stopped writing after losing leadership');
     // Status reports what is true now, so read again and re-plan: what remains is pending.
-    const after = await planAll(resources, opts.clients, opts.namespace, { guards: opts.guards });
+    const after = await planAll(resources, opts.clients, opts.namespace, { guards: opts.guards, deleting: opts.deleting });
     ({ desired, errors, actual } = after);
     pending = { ...after.plan, blocked: [...after.plan.blocked, ...gate.blocked] };
   }

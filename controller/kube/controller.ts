@@ -210,7 +210,7 @@ export class Controller {
     this.store.prime(resources);
     let outcome: ReconcileOutcome;
     try {
-      outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal });
+      outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal, deleting: toDelete });
     } catch (err) {
       if (err instanceof NotLeaderError || !this.isLeader()) throw err;
       this.lastAwsOk = false;

@@ -36,6 +36,7 @@ export function engineReconciler(clients: AwsClients, opts: { concurrency?: numb
       approvedMigrations: approvedMigrations(resources),
       // Deletion guards come from the controller's flags; manifests may only lower them.
       guards: opts.guards,
+      deleting: ctx.deleting,
       allowOrgWide: orgWideApproval(resources),
       // One reconcile at a time: never sit out a slow CreateAccount or closure inside it; the
       // workflow reports InProgress and the controller requeues to resume it.

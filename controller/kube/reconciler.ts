@@ -32,6 +32,8 @@ export interface ReconcileContext {
   workflowStore: WorkflowStore;
   /** Aborted when leadership is lost: stop writing at the next step. */
   signal: AbortSignal;
+  /** Resources being deleted that still hold orgplane's finalizer: the engine plans what their deletionPolicy asks. */
+  deleting?: AnyResource[];
 }
 
 export type Reconciler = (resources: AnyResource[], ctx: ReconcileContext) => Promise<ReconcileOutcome>;

@@ -17,6 +17,8 @@ export interface PlanOptions {
   invalid?: Set<string>;
   /** Blocked entries from earlier stages (validation); carried into the plan, and their resources are protected like `invalid`. */
   blocked?: Blocked[];
+  /** Access deletions (permission sets, assignments, role copies) and managed access objects, for the one circuit breaker. */
+  accessDeletions?: { units: { resource: string; label: string }[]; managed: number };
 }
 
 const FULL_ACCESS_ID = 'p-FullAWSAccess';
@@ -380,8 +382,12 @@ export function planOrg(desired: DesiredOrg, actual: ActualOrg, opts: PlanOption
   for (const om of m.ous.values()) if (om.current) managedIds.add(om.current.id);
   for (const id of matchedAccountIds) managedIds.add(id);
   for (const id of managedPolicyIds) if (!actual.policies[id]?.awsManaged) managedIds.add(id);
-  const desiredEmpty = Object.keys(desired.ous).length + Object.keys(desired.accounts).length + Object.keys(desired.policies).length === 0;
-  const breaker = circuitBreaker(groups, { managed: managedIds.size, desiredEmpty, maxDeleteFraction: desired.quotas.maxDeleteFraction });
+  const desiredEmpty = Object.keys(desired.ous).length + Object.keys(desired.accounts).length + Object.keys(desired.policies).length
+    + Object.keys(desired.permissionSets).length + Object.keys(desired.roles).length === 0;
+  const breaker = circuitBreaker(groups, {
+    managed: managedIds.size + (opts.accessDeletions?.managed ?? 0), desiredEmpty, maxDeleteFraction: desired.quotas.maxDeleteFraction,
+    extra: opts.accessDeletions?.units,
+  });
   blocked.push(...breaker.blocked);
   if (breaker.message) warnings.push(`deletion circuit breaker: ${breaker.message}`);
   groups = breaker.groups;

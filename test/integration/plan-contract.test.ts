@@ -8,6 +8,8 @@ import { useMoto } from '../support/moto.js';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { apply, clientsFor, manifests, orgClient, plan, shape } from '../support/engine.js';
 import type { AnyResource } from '../../controller/api/schemas.js';
+import { reconcile } from '../../controller/engine.js';
+import { MemoryWorkflowStore } from '../../controller/workflows/store.js';
 
 const without = (rs: AnyResource[], ...keys: string[]) => rs.filter((r) => !keys.includes(`${r.kind}/${r.metadata.name}`));
 const failures = (r: Awaited<ReturnType<typeof apply>>) => r.applied.filter((x) => x.status !== 'succeeded').map((x) => `${x.op.op} ${x.resource}: ${x.error}`);
@@ -184,5 +186,94 @@ spec:
     expect(await roleIn(member)).toBe('Audit');
     expect(await roleIn(mgmt)).toBeUndefined();
     expect((await plan(rs, clients)).plan.ops).toEqual([]);
+  });
+});
+
+const ROLE_ORG = (stagingParent: string, roleDoc: string) => manifests(`
+apiVersion: orgplane.io/v1alpha1
+kind: OrganizationalUnit
+metadata: { name: workloads }
+spec: { name: WorkloadsOU, parent: root }
+---
+apiVersion: orgplane.io/v1alpha1
+kind: OrganizationalUnit
+metadata: { name: sandbox }
+spec: { name: SandboxOU, parent: root }
+---
+apiVersion: orgplane.io/v1alpha1
+kind: Account
+metadata: { name: dev }
+spec: { name: dev, email: dev@example.com, parent: workloads }
+---
+apiVersion: orgplane.io/v1alpha1
+kind: Account
+metadata: { name: staging }
+spec: { name: staging, email: staging@example.com, parent: ${stagingParent} }
+${roleDoc}`);
+
+const DEV_ROLE = `---
+apiVersion: orgplane.io/v1alpha1
+kind: CrossAccountRole
+metadata: { name: developer }
+spec:
+  roleName: DeveloperRole
+  deletionPolicy: Delete
+  targets: { organizationalUnits: [workloads] }
+  trust: { principalArns: ["111122223333"] }
+`;
+
+describe('finding 3: deletion inputs come from the production path', () => {
+  const moto = useMoto();
+  const roleIn = async (clients: ReturnType<typeof clientsFor>, id: string, name = 'DeveloperRole') => {
+    const { iam } = await clients.forAccount(id, 'OrganizationAccountAccessRole');
+    return iam.send(new GetRoleCommand({ RoleName: name })).then((x) => x.Role?.RoleName, () => undefined);
+  };
+
+  it('an account that leaves the role\'s target OU loses the role (deletionPolicy Delete), through apply', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const first = await apply(ROLE_ORG('workloads', DEV_ROLE), clients);
+    expect(failures(first)).toEqual([]);
+    const { 'Account/dev': dev, 'Account/staging': staging } = first.ids;
+    expect(await roleIn(clients, staging)).toBe('DeveloperRole');
+
+    const moved = ROLE_ORG('sandbox', DEV_ROLE);
+    const p = await plan(moved, clients);
+    expect(p.plan.ops.map((o) => o.summary)).toContain(`delete role DeveloperRole in staging (${staging})`);
+    const r = await apply(moved, clients, { guards: { maxDeleteFraction: 1 } });
+    expect(failures(r)).toEqual([]);
+    expect(await roleIn(clients, staging)).toBeUndefined();
+    expect(await roleIn(clients, dev)).toBe('DeveloperRole');
+    expect((await plan(moved, clients)).plan.ops).toEqual([]);
+  });
+
+  it('a CrossAccountRole being deleted (controller: deletionTimestamp + finalizer) removes its roles everywhere', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const all = ROLE_ORG('workloads', DEV_ROLE);
+    const first = await apply(all, clients);
+    expect(failures(first)).toEqual([]);
+    const { 'Account/dev': dev, 'Account/staging': staging } = first.ids;
+    const live = without(all, 'CrossAccountRole/developer');
+    const deleting = all.filter((x) => x.kind === 'CrossAccountRole');
+    const r = await reconcile(live, {
+      clients, namespace: 'default', workflowStore: new MemoryWorkflowStore(), apply: true, deleting, guards: { maxDeleteFraction: 1 },
+    });
+    expect(failures(r)).toEqual([]);
+    expect(r.applied.map((x) => x.op.op)).toEqual(['DeleteRole', 'DeleteRole']);
+    expect(await roleIn(clients, dev)).toBeUndefined();
+    expect(await roleIn(clients, staging)).toBeUndefined();
+    // Nothing left for that resource: the controller may drop the finalizer now.
+    expect(r.pending.ops.filter((o) => o.resource === 'CrossAccountRole/developer')).toEqual([]);
+  });
+
+  it('role deletions count toward the deletion circuit breaker', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const all = ROLE_ORG('workloads', DEV_ROLE);
+    expect(failures(await apply(all, clients))).toEqual([]);
+    const moved = ROLE_ORG('sandbox', DEV_ROLE);
+    // 1 role copy leaving out of 6 managed objects (2 OUs, 2 accounts, 2 role copies) is above a 0.1 limit.
+    const r = await apply(moved, clients, { guards: { maxDeleteFraction: 0.1 } });
+    expect(r.applied.filter((x) => x.op.op === 'DeleteRole')).toEqual([]);
+    expect(r.plan.blocked.some((b) => b.reason === 'DeletionCircuitBreaker' && b.resource === 'CrossAccountRole/developer')).toBe(true);
+    expect(await roleIn(clients, r.ids['Account/staging'])).toBe('DeveloperRole');
   });
 });
