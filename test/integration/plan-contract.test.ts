@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ListPoliciesForTargetCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
 import { useMoto } from '../support/moto.js';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
+import { ListInstancesCommand, ListPermissionSetsCommand } from '@aws-sdk/client-sso-admin';
+import { CreateGroupCommand } from '@aws-sdk/client-identitystore';
 import { apply, clientsFor, manifests, orgClient, plan, shape } from '../support/engine.js';
 import type { AnyResource } from '../../controller/api/schemas.js';
 import { reconcile } from '../../controller/engine.js';
@@ -275,5 +277,44 @@ describe('finding 3: deletion inputs come from the production path', () => {
     expect(r.applied.filter((x) => x.op.op === 'DeleteRole')).toEqual([]);
     expect(r.plan.blocked.some((b) => b.reason === 'DeletionCircuitBreaker' && b.resource === 'CrossAccountRole/developer')).toBe(true);
     expect(await roleIn(clients, r.ids['Account/staging'])).toBe('DeveloperRole');
+  });
+});
+
+describe('finding 3: permission sets being deleted (no Organization identityCenter block)', () => {
+  const moto = useMoto();
+
+  it('a PermissionSet with deletionPolicy Delete being deleted loses its assignments, then is deleted; Retain leaves it', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const inst = (await clients.ssoAdmin.send(new ListInstancesCommand({}))).Instances?.[0];
+    await clients.identityStore.send(new CreateGroupCommand({ IdentityStoreId: inst?.IdentityStoreId ?? '', DisplayName: 'Developers' }));
+    const pset = (policy: string) => `---
+apiVersion: orgplane.io/v1alpha1
+kind: PermissionSet
+metadata: { name: developer-access }
+spec:
+  name: DeveloperAccess
+  deletionPolicy: ${policy}
+  managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+  assignments:
+    - principal: { type: GROUP, name: Developers }
+      targets: { organizationalUnits: [workloads] }
+`;
+    const all = ROLE_ORG('workloads', pset('Delete'));
+    expect(failures(await apply(all, clients))).toEqual([]);
+    const listSets = async () => (await clients.ssoAdmin.send(new ListPermissionSetsCommand({ InstanceArn: inst?.InstanceArn ?? '' }))).PermissionSets ?? [];
+    expect(await listSets()).toHaveLength(1);
+    const live = without(all, 'PermissionSet/developer-access');
+    const run = (deleting: AnyResource[]) => reconcile(live, {
+      clients, namespace: 'default', workflowStore: new MemoryWorkflowStore(), apply: true, deleting, guards: { maxDeleteFraction: 1 },
+    });
+
+    const retained = await run(ROLE_ORG('workloads', pset('Retain')).filter((x) => x.kind === 'PermissionSet'));
+    expect(retained.applied).toEqual([]);
+    expect(await listSets()).toHaveLength(1);
+
+    const r = await run(all.filter((x) => x.kind === 'PermissionSet'));
+    expect(failures(r)).toEqual([]);
+    expect(r.applied.map((x) => x.op.op)).toEqual(['DeleteAccountAssignment', 'DeleteAccountAssignment', 'DeletePermissionSet']);
+    expect(await listSets()).toEqual([]);
   });
 });
