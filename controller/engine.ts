@@ -1,7 +1,7 @@
 // The reconcile pipeline, top to bottom: desired -> actual -> diff -> plan -> apply -> status.
 // The CLI and the Kubernetes controller both call `reconcile`; only aws/ does I/O on AWS.
 import type { AnyResource, WorkflowStatus } from './api/schemas.js';
-import { refKey } from './api/schemas.js';
+import { ANNOTATION_ADOPT, refKey } from './api/schemas.js';
 import type { AwsClients } from './aws/clients.js';
 import { readOrganization, readTags } from './aws/read-org.js';
 import { readAccess } from './aws/read-access.js';
@@ -108,6 +108,9 @@ export async function readActual(clients: AwsClients, resources: AnyResource[]):
     const r = emails.get(a.email.toLowerCase());
     if (r?.kind !== 'Account') wantTags.add(a.id);
     else if (Object.keys(r.spec.tags ?? {}).length || (r.spec.deletionPolicy ?? 'Retain') !== 'Retain') wantTags.add(a.id);
+    // Found by email without an opt-in (spec.id, orgplane.io/adopt): whether it carries our
+    // ownership tag decides if orgplane may manage it at all (explicit adoption).
+    else if (!r.spec.id && r.metadata.annotations?.[ANNOTATION_ADOPT] !== 'true') wantTags.add(a.id);
   }
   for (const r of resources) if (r.kind === 'Account' && r.spec.id && actual.accounts[r.spec.id]) wantTags.add(r.spec.id);
   if (wantTags.size) {

@@ -242,6 +242,13 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
     desiredAwsNames.add(p.name);
     if (p.paused) { blocked.push({ resource: p.key, reason: 'Paused', message: 'orgplane.io/paused is set: changes are planned but not applied' }); continue; }
     const a = access!.permissionSets[p.name];
+    // Explicit adoption: a permission set that exists without orgplane's ownership tags is left
+    // alone unless the manifest opts in. An endpoint that cannot report permission set tags
+    // (moto) gives no answer, and then the name is all there is to go by.
+    if (a && a.tags !== undefined && a.tags[TAG_OWNER] === undefined && !p.adopt) {
+      blocked.push({ resource: p.key, reason: 'AdoptionNeedsOptIn', message: `adopt (needs opt-in): permission set ${p.name} (${a.arn}) exists without orgplane's ownership tags; orgplane neither changes nor deletes it until the manifest has the annotation orgplane.io/adopt: "true"` });
+      continue;
+    }
     const body = permissionSetBody(p);
     const tags = { ...p.tags, ...ownershipTags(ns, p.key, p.deletionPolicy) };
 
@@ -421,6 +428,10 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
           });
           continue;
         }
+        if (have && have.tags[TAG_OWNER] === undefined && !role.adopt) {
+          blocked.push({ resource: role.key, reason: 'AdoptionNeedsOptIn', message: `adopt (needs opt-in): role ${role.roleName} in ${where} exists without orgplane's ownership tags; orgplane neither changes nor deletes it until the manifest has the annotation orgplane.io/adopt: "true"` });
+          continue;
+        }
         if (have) {
           const changes = roleChanges(body, have);
           if (!changes.length) continue;
@@ -428,7 +439,9 @@ export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[],
           add<Extract<AccessOp, { op: 'PutRole' }>>({
             op: 'PutRole', deps, resource: role.key, account: r.account, accountName: t.name, accessRoleName: t.accessRoleName, role: body,
             create: false, changes, change: roleDocChanges(body, have, changes),
-            summary: `update role ${role.roleName} in ${where} (${changes.join(', ')})`,
+            summary: have.tags[TAG_OWNER] === undefined
+              ? `adopt role ${role.roleName} in ${where} (orgplane.io/adopt): write ownership tags and ${changes.join(', ')}`
+              : `update role ${role.roleName} in ${where} (${changes.join(', ')})`,
           });
           continue;
         }

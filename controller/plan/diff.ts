@@ -140,7 +140,17 @@ export function planOrg(desired: DesiredOrg, actual: ActualOrg, opts: PlanOption
     for (const k of Object.keys(have).sort()) {
       if (!k.startsWith(RESERVED_TAG_PREFIX) && !(k in want)) noteDrift(key, `tag ${k}=${have[k]} is not in the manifest (left as is)`);
     }
-    if (Object.keys(set).length > 0) {
+    if (Object.keys(set).length > 0 && have[TAG_OWNER] === undefined && own[TAG_OWNER] !== undefined) {
+      // Taking over an object orgplane did not create (the manifest opted in: match.ts refuses
+      // otherwise) is an op of its own, so the plan says "adopt", not "tag".
+      const what = Object.keys(set).filter((k) => !k.startsWith(RESERVED_TAG_PREFIX)).map((k) => `${k}=${set[k]}`);
+      drafts.push({
+        body: {
+          op: 'AdoptResource', resource: key, target: { id: target }, objectKind: objectKindOf(key), name: lbl, tags: set,
+          summary: `adopt ${lbl}: write orgplane's ownership tags${what.length ? ` and ${what.join(', ')}` : ''}`,
+        },
+      });
+    } else if (Object.keys(set).length > 0) {
       const adopting = have[TAG_OWNER] !== own[TAG_OWNER];
       const what = Object.keys(set).filter((k) => !k.startsWith(RESERVED_TAG_PREFIX)).map((k) => `${k}=${set[k]}`);
       const summary = adopting
@@ -495,6 +505,12 @@ function labelGroups(
     for (const o of list) o.summary = `${short}: ${o.summary}`;
   }
   return out;
+}
+
+function objectKindOf(key: string): 'OrganizationalUnit' | 'Account' | 'ServiceControlPolicy' {
+  if (key.startsWith('Account/')) return 'Account';
+  if (key.startsWith('ServiceControlPolicy/')) return 'ServiceControlPolicy';
+  return 'OrganizationalUnit';
 }
 
 /** A policy document as data for Op.change (renderers diff it statement by statement); text that is not JSON stays text. */

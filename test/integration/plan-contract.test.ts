@@ -3,7 +3,7 @@
 // ops need an explicit allow, deletion inputs come from AWS, adoption is opt-in, and the
 // management account is never a target.
 import { describe, expect, it } from 'vitest';
-import { ListPoliciesForTargetCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
+import { AttachPolicyCommand, CreateOrganizationalUnitCommand, CreatePolicyCommand, DescribePolicyCommand, ListPoliciesForTargetCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
 import { useMoto } from '../support/moto.js';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { ListInstancesCommand, ListPermissionSetsCommand } from '@aws-sdk/client-sso-admin';
@@ -316,5 +316,57 @@ spec:
     expect(failures(r)).toEqual([]);
     expect(r.applied.map((x) => x.op.op)).toEqual(['DeleteAccountAssignment', 'DeleteAccountAssignment', 'DeletePermissionSet']);
     expect(await listSets()).toEqual([]);
+  });
+});
+
+describe('finding 4: adoption is explicit', () => {
+  const moto = useMoto();
+
+  it('an SCP and an OU orgplane never created are neither changed nor detached without an opt-in; with it, adoption is its own op', async () => {
+    const clients = clientsFor(moto.endpoint);
+    const org = orgClient(moto.endpoint);
+    const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
+    const ou = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Legacy' }))).OrganizationalUnit?.Id ?? '';
+    const oldDoc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' }] });
+    const policyId = (await org.send(new CreatePolicyCommand({ Name: 'Guard', Description: '', Type: 'SERVICE_CONTROL_POLICY', Content: oldDoc }))).Policy?.PolicySummary?.Id ?? '';
+    await org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: ou }));
+    const rs = (annotation: string) => manifests(`
+apiVersion: orgplane.io/v1alpha1
+kind: OrganizationalUnit
+metadata: { name: legacy${annotation} }
+spec: { name: Legacy, parent: root }
+---
+apiVersion: orgplane.io/v1alpha1
+kind: ServiceControlPolicy
+metadata: { name: guard${annotation} }
+spec:
+  name: Guard
+  deletionPolicy: Delete
+  targets: { root: true }
+  document: { Version: "2012-10-17", Statement: [{ Effect: Deny, Action: "organizations:LeaveOrganization", Resource: "*" }] }
+`);
+    const plain = rs('');
+    const r = await apply(plain, clients);
+    expect(r.applied).toEqual([]);
+    expect(r.plan.ops).toEqual([]);
+    expect(r.plan.blocked.map((b) => [b.resource, b.reason])).toEqual([
+      ['OrganizationalUnit/legacy', 'AdoptionNeedsOptIn'], ['ServiceControlPolicy/guard', 'AdoptionNeedsOptIn'],
+    ]);
+    expect(r.plan.blocked[1].message).toMatch(/^adopt \(needs opt-in\): SCP Guard \(p-[a-z0-9]+\) exists in AWS without orgplane's ownership tags/);
+    const doc = async () => (await org.send(new DescribePolicyCommand({ PolicyId: policyId }))).Policy?.Content;
+    expect(await doc()).toBe(oldDoc);
+    expect((await shape(clients)).policies).toEqual(['Guard -> Root/Legacy']);
+    expect((await shape(clients)).ous).toEqual(['Root/Legacy']);
+
+    // Opt in with the annotation: AdoptResource ops first, then the changes.
+    const adopted = rs(`, annotations: { orgplane.io/adopt: "true" }`);
+    const p = await plan(adopted, clients);
+    expect(p.plan.ops.filter((o) => o.op === 'AdoptResource').map((o) => o.resource).sort()).toEqual(['OrganizationalUnit/legacy', 'ServiceControlPolicy/guard']);
+    const a2 = await apply(adopted, clients);
+    expect(failures(a2)).toEqual([]);
+    expect(await doc()).not.toBe(oldDoc);
+    expect((await plan(adopted, clients)).plan.ops).toEqual([]);
+    // Adopted and tagged: from now on found by its ownership tag, even without the annotation.
+    expect((await plan(rs(''), clients)).plan.blocked.filter((b) => b.reason === 'AdoptionNeedsOptIn')).toEqual([]);
   });
 });
