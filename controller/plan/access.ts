@@ -6,7 +6,7 @@ import type { DesiredOrg, DesiredPermissionSet, DesiredRole } from '../model/des
 import { expandTargets, accountTarget, matchAccount, type AccountTarget } from '../model/expand.js';
 import { ownershipTags, TAG_MANAGED_BY, TAG_OWNER, TAG_DELETION_POLICY, MANAGED_BY_VALUE } from '../model/ownership.js';
 import type { AccessOp, Blocked, IdRef, Op, PermissionSetBody, RoleBody } from './operations.js';
-import { parsedDoc } from './diff.js';
+import { parsedDoc } from './documents.js';
 
 // ---- canonical forms ---------------------------------------------------------------------------
 
