@@ -15,6 +15,8 @@ import { planOrg } from './plan/diff.js';
 import { planAccess } from './plan/access.js';
 import type { Plan } from './plan/operations.js';
 import { stampRisk } from './plan/risk.js';
+import { orderPlanOps } from './plan/order.js';
+import { actionOf } from './plan/op-table.js';
 import { accessDeletionUnits, isAccessDeletion, managedAccessCount } from './plan/access-deletions.js';
 import { effectiveGuards, type Guards } from './plan/guards.js';
 import { holdOrgWide } from './plan/org-wide.js';
@@ -165,6 +167,8 @@ export async function planAll(
     plan.blocked.push(...access.blocked);
     Object.assign(plan.drift, access.drift);
   }
+  // One dependency order over Organizations and access ops: every deletion last.
+  plan.ops = orderPlanOps(plan.ops, (op) => actionOf(op) === 'delete' || op.op === 'DeleteAccountAssignment');
   plan.warnings.unshift(...guards.warnings);
   // Every op carries its risk class from the one op table, judged against the whole plan.
   stampRisk(plan.ops, actual);

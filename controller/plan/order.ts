@@ -2,7 +2,7 @@
 // creates and needs plus the ordering rules (parents first, policies before attachments, attaches
 // before detaches per target, moves after the destination is ready, deletions bottom-up and last),
 // then ids in a deterministic topological order so plans diff nicely in git.
-import type { Blocked, OrgOp } from './operations.js';
+import type { Blocked, Op, OrgOp } from './operations.js';
 import { isNewNode, newNode, refNode, type NodeKey } from './match.js';
 
 type Body<T> = T extends OrgOp ? Omit<T, 'id' | 'deps'> : never;
@@ -301,4 +301,55 @@ class MinHeap<T> {
     }
     return top;
   }
+}
+
+/**
+ * The one dependency order over a whole plan, Organizations and access ops together: the rule
+ * orderDrafts applies to Organizations drafts ("deletions last") is applied across all of them,
+ * so deleting a permission set, an assignment or a role copy waits for every op that is not a
+ * deletion, as deleting an OU or an SCP does. The list is then put in a topological order (ties
+ * keep their planned order); ids are kept. Deletion ops are those whose op-table action is
+ * 'delete', plus unassignments.
+ */
+export function orderPlanOps(ops: Op[], isDeletion: (op: Op) => boolean): Op[] {
+  const byId = new Map(ops.map((o) => [o.id, o]));
+  const deps = new Map<string, Set<string>>(ops.map((o) => [o.id, new Set(o.deps.filter((d) => byId.has(d)))]));
+  const deletions = ops.filter(isDeletion);
+  if (deletions.length === 0) return ops;
+  const deletionIds = new Set(deletions.map((o) => o.id));
+  const hasDependent = new Set<string>();
+  for (const o of ops) for (const d of deps.get(o.id) ?? []) hasDependent.add(d);
+  // Sinks of the non-deletion part: every deletion that waits on no other deletion waits for them.
+  const sinks = ops.filter((o) => !deletionIds.has(o.id) && !hasDependent.has(o.id) && ![...(deps.get(o.id) ?? [])].some((d) => deletionIds.has(d)));
+  for (const d of deletions) {
+    const own = deps.get(d.id);
+    if (!own || [...own].some((x) => deletionIds.has(x))) continue;
+    for (const s of sinks) own.add(s.id);
+  }
+  // Kahn's algorithm, taking the earliest planned ready op: deterministic and topological.
+  const index = new Map(ops.map((o, i) => [o.id, i]));
+  const indegree = new Map<string, number>();
+  const out = new Map<string, string[]>();
+  for (const o of ops) {
+    const ds = deps.get(o.id) ?? new Set<string>();
+    indegree.set(o.id, ds.size);
+    for (const d of ds) push(out, d, o.id);
+  }
+  const heap = new MinHeap<string>((a, b) => (index.get(a) ?? 0) - (index.get(b) ?? 0));
+  for (const o of ops) if (indegree.get(o.id) === 0) heap.push(o.id);
+  const sorted: Op[] = [];
+  while (heap.size > 0) {
+    const id = heap.pop();
+    const op = byId.get(id);
+    if (op) sorted.push({ ...op, deps: [...(deps.get(id) ?? [])].sort((a, b) => (index.get(a) ?? 0) - (index.get(b) ?? 0)) });
+    for (const x of out.get(id) ?? []) {
+      const n = (indegree.get(x) ?? 0) - 1;
+      indegree.set(x, n);
+      if (n === 0) heap.push(x);
+    }
+  }
+  // A cycle cannot come from these rules (deletions only ever wait on non-deletions); if the
+  // input had one, it is reported where it was made, not hidden here.
+  if (sorted.length !== ops.length) throw new Error(`plan ordering: dependency cycle among ${ops.length - sorted.length} operations`);
+  return sorted;
 }

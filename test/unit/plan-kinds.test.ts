@@ -144,3 +144,15 @@ describe('guards, org-wide holds, access deletion units', () => {
     expect(accessDeletionUnits(ops).map((u) => u.label)).toEqual(['permission set P', 'role R in x (2)']);
   });
 });
+
+describe('orderPlanOps: one dependency order over Organizations and access ops', () => {
+  it('an access deletion waits for every op that is not a deletion; ids are kept', async () => {
+    const { orderPlanOps } = await import('../../controller/plan/order.js');
+    const del: Op = { id: 'op-a1', deps: [], resource: 'CrossAccountRole/r', summary: 'delete role', op: 'DeleteRole', accountId: '2', accountName: 'x', accessRoleName: 'A', roleName: 'R' };
+    const ou: Op = { id: 'op-1', deps: [], resource: 'OrganizationalUnit/a', summary: 'create OU', op: 'CreateOU', name: 'A', parent: { id: ROOT_ID }, tags: {} };
+    const put: Op = { id: 'op-a2', deps: ['op-1'], resource: 'CrossAccountRole/s', summary: 'put role', op: 'PutRole', account: { id: '3' }, accountName: 'y', accessRoleName: 'A', role: {} as never, create: true, changes: [] };
+    const ordered = orderPlanOps([del, ou, put], (o) => o.op === 'DeleteRole');
+    expect(ordered.map((o) => o.id)).toEqual(['op-1', 'op-a2', 'op-a1']);
+    expect(ordered[2].deps).toEqual(['op-a2']);
+  });
+});
