@@ -16,7 +16,7 @@ import { planAccess } from './plan/access.js';
 import type { Plan } from './plan/operations.js';
 import { stampRisk } from './plan/risk.js';
 import { orderPlanOps } from './plan/order.js';
-import { actionOf } from './plan/op-table.js';
+import { actionOf, writerOf } from './plan/op-table.js';
 import { accessDeletionUnits, isAccessDeletion, managedAccessCount } from './plan/access-deletions.js';
 import { effectiveGuards, type Guards } from './plan/guards.js';
 import { holdOrgWide } from './plan/org-wide.js';
@@ -168,7 +168,9 @@ export async function planAll(
     Object.assign(plan.drift, access.drift);
   }
   // One dependency order over Organizations and access ops: every deletion last.
-  plan.ops = orderPlanOps(plan.ops, (op) => actionOf(op) === 'delete' || op.op === 'DeleteAccountAssignment');
+  const structural = (op: Op): boolean => writerOf(op) === 'organizations' || writerOf(op) === 'account-workflow';
+  plan.ops = orderPlanOps(plan.ops, (op) => actionOf(op) === 'delete' || op.op === 'DeleteAccountAssignment',
+    (deletion, other) => structural(other) || other.resource === deletion.resource);
   plan.warnings.unshift(...guards.warnings);
   // Every op carries its risk class from the one op table, judged against the whole plan.
   stampRisk(plan.ops, actual);

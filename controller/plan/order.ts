@@ -116,6 +116,11 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
   const warnings: string[] = [];
   const deps = new Map<Draft, Set<Draft>>(drafts.map((d) => [d, new Set<Draft>(d.after ?? [])]));
+  const depsOf = (d: Draft): Set<Draft> => {
+    let set = deps.get(d);
+    if (!set) { set = new Set<Draft>(); deps.set(d, set); }
+    return set;
+  };
   const missing = new Map<Draft, string>();
   const creators = new Map<NodeKey, Draft>();
   for (const d of drafts) {
@@ -137,12 +142,12 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
   for (const d of drafts) {
     // Every other op of an adopted resource waits for the ownership tags.
     const adopt = adopts.get(d.body.resource);
-    if (adopt && adopt !== d) deps.get(d)!.add(adopt);
+    if (adopt && adopt !== d) depsOf(d).add(adopt);
     const b = d.body;
     for (const n of needsNodes(d)) {
       if (!isNewNode(n)) continue;
       const c = creators.get(n);
-      if (c) deps.get(d)!.add(c);
+      if (c) depsOf(d).add(c);
       else if (!missing.has(d)) missing.set(d, `${n.slice(4)}, which this plan does not create`);
     }
     switch (b.op) {
@@ -161,7 +166,7 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     }
   }
   const addAll = (d: Draft, list: Draft[] | undefined): void => {
-    if (list) for (const x of list) if (x !== d) deps.get(d)!.add(x);
+    if (list) for (const x of list) if (x !== d) depsOf(d).add(x);
   };
   // Attach before detach on each target, unless the target has no free slot: then just enough
   // detaches go first (FullAWSAccess last) and the rest wait for the attaches.
@@ -189,7 +194,7 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     } else if (b.op === 'DeletePolicy') addAll(d, detachesOf.get(b.policyId));
     else if (b.op === 'RegisterDelegatedAdmin') {
       const en = enableAccess.get(b.servicePrincipal);
-      if (en) deps.get(d)!.add(en);
+      if (en) depsOf(d).add(en);
     } else if (b.op === 'DisableServiceAccess') addAll(d, deregisters.get(b.servicePrincipal));
     else if (b.op === 'DisablePolicyType' && b.policyType === 'SERVICE_CONTROL_POLICY') addAll(d, policyOps);
     if (b.op === 'CreatePolicy' || b.op === 'AttachPolicy' || b.op === 'UpdatePolicy') addAll(d, policyTypeEnables);
@@ -207,8 +212,7 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     else continue;
     queue.push(d);
   }
-  while (queue.length > 0) {
-    const d = queue.pop()!;
+  for (let d = queue.pop(); d !== undefined; d = queue.pop()) {
     for (const x of dependents.get(d) ?? []) {
       if (dropped.has(x)) continue;
       dropped.set(x, { draft: x, why: 'dependency', cause: d.body.summary });
@@ -222,10 +226,10 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
   const keptDeletions = kept.filter((d) => d.deletion);
   if (keptDeletions.length > 0) {
     const hasDependent = new Set<Draft>();
-    for (const d of kept) for (const x of deps.get(d)!) hasDependent.add(x);
+    for (const d of kept) for (const x of depsOf(d)) hasDependent.add(x);
     const sinks = kept.filter((d) => !d.deletion && !hasDependent.has(d));
     for (const d of keptDeletions) {
-      const own = deps.get(d)!;
+      const own = depsOf(d);
       if (![...own].some((x) => x.deletion)) for (const s of sinks) own.add(s);
     }
   }
@@ -236,7 +240,7 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
   const out = new Map<Draft, Draft[]>();
   for (const d of kept) {
     let n = 0;
-    for (const x of deps.get(d)!) {
+    for (const x of depsOf(d)) {
       if (!keptSet.has(x)) continue;
       n++;
       push(out, x, d);
@@ -250,7 +254,7 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     const d = heap.pop();
     sorted.push(d);
     for (const x of out.get(d) ?? []) {
-      const n = indegree.get(x)! - 1;
+      const n = (indegree.get(x) ?? 0) - 1;
       indegree.set(x, n);
       if (n === 0) heap.push(x);
     }
@@ -259,10 +263,10 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
 
   const ids = new Map<Draft, number>(sorted.map((d, i) => [d, i + 1]));
   const ops = sorted.map((d) => {
-    const depIds = [...deps.get(d)!].filter((x) => keptSet.has(x)).map((x) => ids.get(x)!).sort((a, b) => a - b);
+    const depIds = [...depsOf(d)].filter((x) => keptSet.has(x)).map((x) => ids.get(x) ?? 0).sort((a, b) => a - b);
     return { id: `op-${ids.get(d)}`, deps: depIds.map((n) => `op-${n}`), ...d.body } as OrgOp;
   });
-  return { ops, drafts: sorted, dropped: drafts.filter((d) => dropped.has(d)).map((d) => dropped.get(d)!), warnings };
+  return { ops, drafts: sorted, dropped: drafts.flatMap((d) => { const x = dropped.get(d); return x ? [x] : []; }), warnings };
 }
 
 /** A small binary min-heap (the ready set can hold thousands of ops). */
@@ -284,8 +288,8 @@ class MinHeap<T> {
   pop(): T {
     const a = this.items;
     const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
       a[0] = last;
       let i = 0;
       for (;;) {
@@ -305,26 +309,28 @@ class MinHeap<T> {
 
 /**
  * The one dependency order over a whole plan, Organizations and access ops together: the rule
- * orderDrafts applies to Organizations drafts ("deletions last") is applied across all of them,
- * so deleting a permission set, an assignment or a role copy waits for every op that is not a
- * deletion, as deleting an OU or an SCP does. The list is then put in a topological order (ties
- * keep their planned order); ids are kept. Deletion ops are those whose op-table action is
- * 'delete', plus unassignments.
+ * orderDrafts applies to Organizations drafts ("deletions last") is applied across all of them.
+ * A deletion waits for every non-deletion op it `waitsFor` (the engine: every Organizations op,
+ * since moves and creates decide what is targeted, and the ops of its own resource), so deleting
+ * a role copy or an assignment comes after the structure is in place, as deleting an OU does,
+ * but an unrelated role that fails to apply does not hold it back. The list is then put in a
+ * topological order (ties keep their planned order); ids are kept.
  */
-export function orderPlanOps(ops: Op[], isDeletion: (op: Op) => boolean): Op[] {
+export function orderPlanOps(ops: Op[], isDeletion: (op: Op) => boolean, waitsFor: (deletion: Op, other: Op) => boolean): Op[] {
   const byId = new Map(ops.map((o) => [o.id, o]));
   const deps = new Map<string, Set<string>>(ops.map((o) => [o.id, new Set(o.deps.filter((d) => byId.has(d)))]));
   const deletions = ops.filter(isDeletion);
   if (deletions.length === 0) return ops;
   const deletionIds = new Set(deletions.map((o) => o.id));
-  const hasDependent = new Set<string>();
-  for (const o of ops) for (const d of deps.get(o.id) ?? []) hasDependent.add(d);
-  // Sinks of the non-deletion part: every deletion that waits on no other deletion waits for them.
-  const sinks = ops.filter((o) => !deletionIds.has(o.id) && !hasDependent.has(o.id) && ![...(deps.get(o.id) ?? [])].some((d) => deletionIds.has(d)));
+  const rest = ops.filter((o) => !deletionIds.has(o.id) && ![...(deps.get(o.id) ?? [])].some((d) => deletionIds.has(d)));
   for (const d of deletions) {
     const own = deps.get(d.id);
     if (!own || [...own].some((x) => deletionIds.has(x))) continue;
-    for (const s of sinks) own.add(s.id);
+    // Sinks of what this deletion waits for: waiting on them is waiting on all of it.
+    const waited = rest.filter((o) => waitsFor(d, o));
+    const inner = new Set<string>();
+    for (const o of waited) for (const x of deps.get(o.id) ?? []) inner.add(x);
+    for (const o of waited) if (!inner.has(o.id)) own.add(o.id);
   }
   // Kahn's algorithm, taking the earliest planned ready op: deterministic and topological.
   const index = new Map(ops.map((o, i) => [o.id, i]));

@@ -146,13 +146,16 @@ describe('guards, org-wide holds, access deletion units', () => {
 });
 
 describe('orderPlanOps: one dependency order over Organizations and access ops', () => {
-  it('an access deletion waits for every op that is not a deletion; ids are kept', async () => {
+  it('an access deletion waits for the non-deletion ops it is told to; ids are kept', async () => {
     const { orderPlanOps } = await import('../../controller/plan/order.js');
     const del: Op = { id: 'op-a1', deps: [], resource: 'CrossAccountRole/r', summary: 'delete role', op: 'DeleteRole', accountId: '2', accountName: 'x', accessRoleName: 'A', roleName: 'R' };
     const ou: Op = { id: 'op-1', deps: [], resource: 'OrganizationalUnit/a', summary: 'create OU', op: 'CreateOU', name: 'A', parent: { id: ROOT_ID }, tags: {} };
     const put: Op = { id: 'op-a2', deps: ['op-1'], resource: 'CrossAccountRole/s', summary: 'put role', op: 'PutRole', account: { id: '3' }, accountName: 'y', accessRoleName: 'A', role: {} as never, create: true, changes: [] };
-    const ordered = orderPlanOps([del, ou, put], (o) => o.op === 'DeleteRole');
+    const ordered = orderPlanOps([del, ou, put], (o) => o.op === 'DeleteRole', () => true);
     expect(ordered.map((o) => o.id)).toEqual(['op-1', 'op-a2', 'op-a1']);
     expect(ordered[2].deps).toEqual(['op-a2']);
+    // Waiting only on Organizations ops: an unrelated role does not hold the deletion back.
+    const structural = orderPlanOps([del, ou, put], (o) => o.op === 'DeleteRole', (_d, o) => o.op === 'CreateOU');
+    expect(structural.find((o) => o.id === 'op-a1')?.deps).toEqual(['op-1']);
   });
 });
