@@ -167,7 +167,8 @@ export async function planAll(
     plan.blocked.push(...access.blocked);
     Object.assign(plan.drift, access.drift);
   }
-  // One dependency order over Organizations and access ops: every deletion last.
+  // One dependency order over Organizations and access ops: deletions after the structure (every
+  // Organizations op) and after the other ops of their own resource.
   const structural = (op: Op): boolean => writerOf(op) === 'organizations' || writerOf(op) === 'account-workflow';
   plan.ops = orderPlanOps(plan.ops, (op) => actionOf(op) === 'delete' || op.op === 'DeleteAccountAssignment',
     (deletion, other) => structural(other) || other.resource === deletion.resource);
