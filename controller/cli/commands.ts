@@ -31,6 +31,13 @@ export interface CommonOptions {
   verbose?: boolean;
 }
 
+/** The operator's guards (--max-delete-fraction, --max-closures-per-run). */
+export interface GuardOptions {
+  maxDeleteFraction?: number;
+  maxClosuresPerRun?: number;
+}
+const guardsOf = (o: GuardOptions) => ({ maxDeleteFraction: o.maxDeleteFraction, maxAccountClosuresPerRun: o.maxClosuresPerRun });
+
 const useColor = (o: CommonOptions) => o.color && process.stdout.isTTY === true && !process.env.NO_COLOR;
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -99,7 +106,7 @@ export async function runValidate(o: CommonOptions & { output: string }): Promis
   return all.length ? EXIT.error : EXIT.ok;
 }
 
-export interface PlanOptions extends CommonOptions {
+export interface PlanOptions extends CommonOptions, GuardOptions {
   output: 'text' | 'json' | 'markdown';
   state: string;
   /** Write the plan here for `apply --plan` (only a plan that can be applied as a whole). */
@@ -111,7 +118,7 @@ export async function runPlan(o: PlanOptions): Promise<number> {
   if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   return withClients(o, async (clients) => {
     // The same plan apply would show: stored workflows appear as resume ops or cancellation warnings.
-    const p = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore: new FileWorkflowStore(o.state) });
+    const p = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore: new FileWorkflowStore(o.state), guards: guardsOf(o) });
     if (p.errors.length) printErrors(p.errors);
     if (o.output === 'json') out(renderJson(p.plan));
     else if (o.output === 'markdown') out(renderMarkdown(p.plan));
@@ -157,7 +164,9 @@ function eventLine(e: EngineEvent, color: boolean): string {
   return `${paint}${mark}${color ? '\x1b[0m' : ''} ${e.resource || 'Organization'}: ${e.reason}: ${e.message}`;
 }
 
-export interface ApplyOptions extends CommonOptions {
+export interface ApplyOptions extends CommonOptions, GuardOptions {
+  /** Also apply org-wide ops (op risk 'org-wide'). */
+  allowOrgWide?: boolean;
   autoApprove?: boolean;
   observeOnly?: boolean;
   approveMigration?: string[];
@@ -176,7 +185,7 @@ export async function runApply(o: ApplyOptions): Promise<number> {
   return withClients(o, async (clients) => {
     const workflowStore = new FileWorkflowStore(o.state);
     // Nothing runs before confirmation: stored workflows only enter the plan (as resume ops).
-    const prepared = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore });
+    const prepared = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore, guards: guardsOf(o) });
     if (prepared.errors.length) {
       printErrors(prepared.errors);
       err('Nothing was applied: fix the errors above (orgplane applies a manifest set whole or not at all).');
@@ -197,6 +206,7 @@ export async function runApply(o: ApplyOptions): Promise<number> {
       if (mustAct(prepared.plan).length) return EXIT.error;
       return prepared.plan.ops.length ? EXIT.changes : EXIT.ok;
     }
+    warnOrgWide(prepared.plan, o.allowOrgWide === true);
     if (saved) out(`\nApplying the saved plan ${o.plan}: the manifests and the organization are as it read them.`);
     else if (!(await confirmed(o, prepared))) return process.stdin.isTTY ? EXIT.ok : EXIT.error;
     const interrupt = interruptOnSignals(err);
@@ -210,6 +220,8 @@ export async function runApply(o: ApplyOptions): Promise<number> {
         concurrency: o.concurrency,
         approvedMigrations: new Set((o.approveMigration ?? []).map((n) => refKey('Account', n))),
         prepared,
+        guards: guardsOf(o),
+        allowOrgWide: () => o.allowOrgWide === true,
         onEvent: (e) => out(eventLine(e, color)),
         signal: interrupt.signal,
       });
@@ -223,6 +235,14 @@ export async function runApply(o: ApplyOptions): Promise<number> {
     }
     return reportApplied(result, o.namespace, color);
   });
+}
+
+/** Org-wide ops need --allow-org-wide: say so before asking, so nobody confirms them by mistake. */
+function warnOrgWide(plan: Plan, allowed: boolean): void {
+  const orgWide = plan.ops.filter((op) => op.risk === 'org-wide');
+  if (!orgWide.length || allowed) return;
+  err(`${orgWide.length} org-wide change(s) will not be applied without --allow-org-wide (they and what depends on them are reported as blocked):`);
+  for (const op of orgWide) err(`  ! ${op.summary}`);
 }
 
 /** A saved plan applies only to the inputs it was made from; otherwise say what differs, write nothing. */

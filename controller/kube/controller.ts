@@ -215,7 +215,7 @@ export class Controller {
     await this.store.refresh();
     let outcome: ReconcileOutcome;
     try {
-      outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal });
+      outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal, deleting: toDelete });
     } catch (err) {
       // A stop or a lost Lease is no AWS failure: report nothing, the next run reads afresh.
       if (err instanceof NotLeaderError || !this.isLeader() || signal.aborted) throw err;

@@ -70,7 +70,13 @@ export type OrgOp =
   | (OpBase & { op: 'EnableServiceAccess'; servicePrincipal: string })
   | (OpBase & { op: 'DisableServiceAccess'; servicePrincipal: string })
   | (OpBase & { op: 'RegisterDelegatedAdmin'; account: IdRef; servicePrincipal: string })
-  | (OpBase & { op: 'DeregisterDelegatedAdmin'; accountId: string; servicePrincipal: string });
+  | (OpBase & { op: 'DeregisterDelegatedAdmin'; accountId: string; servicePrincipal: string })
+  /**
+   * Takes over an existing OU, account or SCP that carries no orgplane ownership tags, because its
+   * manifest opts in (spec.id or orgplane.io/adopt: "true"): writes the ownership tags (and the
+   * spec tags), after which the object is orgplane's to change and, per deletionPolicy, delete.
+   */
+  | (OpBase & { op: 'AdoptResource'; target: { id: string }; objectKind: 'OrganizationalUnit' | 'Account' | 'ServiceControlPolicy'; name: string; tags: Tags });
 
 /** Account ops that run as persisted workflows, the ones a ResumeWorkflow op can stand in for. */
 export type WorkflowOp = Extract<OrgOp, { op: 'CreateAccount' | 'MoveAccount' | 'CloseAccount' }>;
@@ -141,7 +147,11 @@ export type OpName = Op['op'];
 /** A resource the planner left out of this run, and why (invalid spec, paused, circuit breaker). */
 export interface Blocked {
   resource: string;
-  reason: 'InvalidSpec' | 'Paused' | 'DeletionCircuitBreaker' | 'DependencyInvalid' | 'ManagementAccount' | 'QuotaGuard' | 'NotEmpty';
+  reason: 'InvalidSpec' | 'Paused' | 'DeletionCircuitBreaker' | 'DependencyInvalid' | 'ManagementAccount' | 'QuotaGuard' | 'NotEmpty'
+    /** An existing AWS object without orgplane's ownership tags that the manifest does not opt in to adopting. */
+    | 'AdoptionNeedsOptIn'
+    /** An org-wide op refused at apply time (no --allow-org-wide / no approval), or something that depends on it. */
+    | 'OrgWideNotAllowed';
   message: string;
 }
 
