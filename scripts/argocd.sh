@@ -9,6 +9,7 @@
 #   scripts/argocd.sh start          start redis + git daemon + repo-server + application-controller
 #                                    against the kube-apiserver in $KUBECONFIG (scripts/testenv.sh start)
 #   scripts/argocd.sh stop           stop them and remove the state dir
+#   scripts/argocd.sh repo-url       print the loopback git URL of the served repository
 #   scripts/argocd.sh bin            print the path of the cached argocd binary
 #   scripts/argocd.sh crds           print the path of Argo CD's CRDs (from the same module)
 #   scripts/argocd.sh gomod VERSION  regenerate test/argocd/go.mod for another argo-cd/v3 version
@@ -112,6 +113,156 @@ cmd_build() {
   log "built $bin"
 }
 
+# True when $1 is a live process whose command line mentions $2 (guards against reused pids).
+alive() {
+  local pidfile=$1 name=$2 pid
+  [[ -f "$pidfile" ]] || return 1
+  pid=$(cat "$pidfile")
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  # `git daemon` runs as "git daemon ...": match on "daemon" for it.
+  [[ "$name" == git-daemon ]] && name=daemon
+  [[ "$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)" == *"$name"* ]]
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+fail_with_logs() {
+  log "error: $*"
+  local f
+  for f in "$state"/*.log; do
+    [[ -f "$f" ]] || continue
+    echo "----- tail of $f -----" >&2
+    tail -n 30 "$f" >&2
+  done
+  kill_all
+  exit 1
+}
+
+wait_port() {
+  local port=$1 name=$2 i
+  for ((i = 0; i < 600; i++)); do
+    port_in_use "$port" && return 0
+    alive "$state/$name.pid" "$name" || fail_with_logs "$name exited"
+    sleep 0.1
+  done
+  fail_with_logs "$name did not listen on 127.0.0.1:$port within 60s"
+}
+
+repo_url() { echo "git://127.0.0.1:$git_port/orgplane.git"; }
+
+# Starts everything in the background (setsid, like scripts/testenv.sh) and returns when the
+# application-controller runs. Needs KUBECONFIG pointing at a cluster admin (scripts/testenv.sh).
+cmd_start() {
+  [[ -n "${KUBECONFIG:-}" && -f "$KUBECONFIG" ]] || die "KUBECONFIG must name a kubeconfig (eval \"\$(scripts/testenv.sh env)\")"
+  if alive "$state/argocd-application-controller.pid" argocd-application-controller \
+     && alive "$state/argocd-repo-server.pid" argocd-repo-server; then
+    log "already running (repo $(repo_url)); use 'stop' first for a fresh one"
+    return 0
+  fi
+  kill_all
+  rm -rf "$state"
+  cmd_build
+  local bin kubectl mods p
+  bin=$(argocd_bin)
+  kubectl=${KUBECTL:-kubectl}
+  for p in "$redis_port" "$repo_port" "$git_port" "$metrics_port" "$repo_metrics_port"; do
+    port_in_use "$p" && die "port $p on 127.0.0.1 is in use (override with ARGOCD_*_PORT)"
+  done
+  mkdir -p "$state/bin" "$state/redis" "$state/git" "$state/tmp"
+  # The multi-call binary picks what to run from its own name.
+  for p in argocd argocd-application-controller argocd-repo-server; do ln -sf "$bin" "$state/bin/$p"; done
+
+  # Argo CD's CRDs and its stock config (argocd-cm with the default ignoreResourceUpdates,
+  # argocd-secret, argocd-rbac-cm, ...) from the same module, then orgplane's argocd-cm patch:
+  # the same command the README gives for a real install.
+  mods=$(module_dir)/manifests
+  "$kubectl" apply --server-side -f "$mods/crds/application-crd.yaml" -f "$mods/crds/appproject-crd.yaml" >/dev/null
+  "$kubectl" create namespace "$namespace" --dry-run=client -o yaml | "$kubectl" apply -f - >/dev/null
+  "$kubectl" apply -n "$namespace" -k "$mods/base/config" >/dev/null
+  "$kubectl" -n "$namespace" patch configmap argocd-cm --type merge --patch-file "$root/manifests/argocd/argocd-cm-patch.yaml" >/dev/null
+  "$kubectl" wait --for condition=established --timeout=60s crd/applications.argoproj.io crd/appprojects.argoproj.io >/dev/null
+  # argocd-server normally creates the "default" AppProject; there is no argocd-server here.
+  printf '%s\n' 'apiVersion: argoproj.io/v1alpha1' 'kind: AppProject' 'metadata: { name: default }' \
+    'spec:' "  sourceRepos: ['*']" "  destinations: [{ server: '*', namespace: '*' }]" \
+    "  clusterResourceWhitelist: [{ group: '*', kind: '*' }]" | "$kubectl" apply -n "$namespace" -f - >/dev/null
+
+  # The git repository Argo CD syncs from, served read-only by git daemon on loopback (push
+  # to the bare repository by path: git push $state/git/orgplane.git).
+  git init -q --bare -b main "$state/git/orgplane.git"
+  touch "$state/git/orgplane.git/git-daemon-export-ok"
+  seed_repo
+  setsid nohup git daemon --reuseaddr --listen=127.0.0.1 --port="$git_port" \
+    --base-path="$state/git" --export-all --verbose "$state/git" \
+    > "$state/git-daemon.log" 2>&1 < /dev/null &
+  echo $! > "$state/git-daemon.pid"
+  wait_port "$git_port" git-daemon
+
+  setsid nohup redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
+    --dir "$state/redis" > "$state/redis-server.log" 2>&1 < /dev/null &
+  echo $! > "$state/redis-server.pid"
+  wait_port "$redis_port" redis-server
+
+  # No TLS between the two on loopback; GPG verification off (no gpg keyring here).
+  export ARGOCD_GPG_ENABLED=false TMPDIR="$state/tmp"
+  setsid nohup "$state/bin/argocd-repo-server" \
+    --address 127.0.0.1 --port "$repo_port" --metrics-address 127.0.0.1 --metrics-port "$repo_metrics_port" \
+    --disable-tls --redis "127.0.0.1:$redis_port" --loglevel info \
+    > "$state/argocd-repo-server.log" 2>&1 < /dev/null &
+  echo $! > "$state/argocd-repo-server.pid"
+  wait_port "$repo_port" argocd-repo-server
+
+  # Resync every ${ARGOCD_APP_RESYNC:-15}s instead of 120s + jitter, so nothing waits minutes
+  # for a git poll; the argocd.argoproj.io/refresh annotation (what a git webhook does)
+  # refreshes at once.
+  setsid nohup "$state/bin/argocd-application-controller" \
+    --kubeconfig "$KUBECONFIG" --namespace "$namespace" \
+    --repo-server "127.0.0.1:$repo_port" --repo-server-plaintext \
+    --redis "127.0.0.1:$redis_port" --metrics-port "$metrics_port" \
+    --app-resync "${ARGOCD_APP_RESYNC:-15}" --app-resync-jitter 0 \
+    --self-heal-timeout-seconds 2 --loglevel info \
+    > "$state/argocd-application-controller.log" 2>&1 < /dev/null &
+  echo $! > "$state/argocd-application-controller.pid"
+  wait_port "$metrics_port" argocd-application-controller
+  log "ready: repo $(repo_url) (push to $state/git/orgplane.git), namespace $namespace, logs in $state"
+}
+
+# The served repository starts as this checkout's manifests/ and crds/ (what the Applications
+# reference), with the Applications' repoURL pointed at the loopback git daemon instead of
+# GitHub, the way a user points them at their own fork.
+seed_repo() {
+  local work="$state/seed" f
+  git clone -q "$state/git/orgplane.git" "$work" 2>/dev/null
+  cp -r "$repo_src/manifests" "$repo_src/crds" "$work/"
+  while read -r f; do
+    sed -i "s#https://github.com/orgplane/orgplane.git#$(repo_url)#g" "$f"
+  done < <(grep -rl 'https://github.com/orgplane/orgplane.git' "$work/manifests")
+  git -C "$work" add -A
+  git -C "$work" -c user.name=orgplane-e2e -c user.email=e2e@orgplane.invalid commit -qm "manifests and crds from $repo_src"
+  git -C "$work" push -q origin HEAD:main
+  rm -rf "$work"
+}
+
+kill_all() {
+  local name pid i
+  for name in argocd-application-controller argocd-repo-server redis-server git-daemon; do
+    alive "$state/$name.pid" "$name" || continue
+    pid=$(cat "$state/$name.pid")
+    # setsid made each its own process group: git daemon forks a child per connection.
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      alive "$state/$name.pid" "$name" || break
+      sleep 0.1
+    done
+    if alive "$state/$name.pid" "$name"; then kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true; fi
+  done
+  return 0
+}
+
+cmd_stop() {
+  kill_all
+  rm -rf "$state"
+}
+
 # Maintenance: point the wrapper module at another argo-cd/v3 release, repeating its replace block.
 cmd_gomod() {
   local version=${1:?usage: argocd.sh gomod v3.2.N} go modfile
@@ -142,5 +293,6 @@ case "${1:-}" in
   crds) echo "$(module_dir)/manifests/crds" ;;
   gomod) shift; cmd_gomod "$@" ;;
   start|stop) "cmd_$1" ;;
-  *) echo "usage: $0 {build|start|stop|bin|crds|gomod VERSION}" >&2; exit 2 ;;
+  repo-url) repo_url ;;
+  *) echo "usage: $0 {build|start|stop|repo-url|bin|crds|gomod VERSION}" >&2; exit 2 ;;
 esac
