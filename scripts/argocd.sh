@@ -203,7 +203,9 @@ cmd_start() {
   wait_port "$redis_port" redis-server
 
   # No TLS between the two on loopback; GPG verification off (no gpg keyring here).
-  export ARGOCD_GPG_ENABLED=false TMPDIR="$state/tmp"
+  # ARGOCD_FAKE_IN_CLUSTER: the in-cluster destination (https://kubernetes.default.svc) uses
+  # $KUBECONFIG instead of a pod's service account, as in Argo CD's own `make start-local`.
+  export ARGOCD_GPG_ENABLED=false TMPDIR="$state/tmp" ARGOCD_FAKE_IN_CLUSTER=true KUBECONFIG
   setsid nohup "$state/bin/argocd-repo-server" \
     --address 127.0.0.1 --port "$repo_port" --metrics-address 127.0.0.1 --metrics-port "$repo_metrics_port" \
     --disable-tls --redis "127.0.0.1:$redis_port" --loglevel info \
