@@ -5,7 +5,7 @@
 # gives us the controller, the repo-server and the CLI (`argocd admin settings
 # resource-overrides health`, which runs health Lua in Argo CD's own runtime, offline).
 #
-#   scripts/argocd.sh build          build the argocd binary (cached) + make sure redis-server and git exist
+#   scripts/argocd.sh build          build the argocd binary and kustomize (cached) + make sure redis-server and git exist
 #   scripts/argocd.sh start          start redis + git daemon + repo-server + application-controller
 #                                    against the kube-apiserver in $KUBECONFIG (scripts/testenv.sh start)
 #   scripts/argocd.sh stop           stop them and remove the state dir
@@ -97,6 +97,7 @@ cmd_build() {
   local bin version go
   bin=$(argocd_bin)
   version=$(argocd_version)
+  build_kustomize
   [[ -x "$bin" ]] && return 0
   go=$(go_bin)
   mkdir -p "$(dirname "$bin")"
@@ -111,6 +112,22 @@ cmd_build() {
   ) || { rm -f "$bin.tmp.$$"; die "argocd build failed"; }
   mv -f "$bin.tmp.$$" "$bin"
   log "built $bin"
+}
+
+# kustomize for the repo-server (Argo CD's images bundle it; it runs `kustomize build`), from
+# the same module graph: test/argocd/go.mod pins the release whose kustomize/api Argo CD requires.
+build_kustomize() {
+  local out go
+  out="$(dirname "$(argocd_bin)")/kustomize"
+  [[ -x "$out" ]] && return 0
+  go=$(go_bin)
+  log "building kustomize into $out"
+  (
+    cd "$moddir"
+    GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 \
+      "$go" build -trimpath -ldflags "-s -w" -o "$out.tmp.$$" sigs.k8s.io/kustomize/kustomize/v5
+  ) || { rm -f "$out.tmp.$$"; die "kustomize build failed"; }
+  mv -f "$out.tmp.$$" "$out"
 }
 
 # True when $1 is a live process whose command line mentions $2 (guards against reused pids).
@@ -171,6 +188,7 @@ cmd_start() {
   mkdir -p "$state/bin" "$state/redis" "$state/git" "$state/tmp"
   # The multi-call binary picks what to run from its own name.
   for p in argocd argocd-application-controller argocd-repo-server; do ln -sf "$bin" "$state/bin/$p"; done
+  ln -sf "$(dirname "$bin")/kustomize" "$state/bin/kustomize"
 
   # Argo CD's CRDs and its stock config (argocd-cm with the default ignoreResourceUpdates,
   # argocd-secret, argocd-rbac-cm, ...) from the same module, then orgplane's argocd-cm patch:
@@ -206,6 +224,7 @@ cmd_start() {
   # ARGOCD_FAKE_IN_CLUSTER: the in-cluster destination (https://kubernetes.default.svc) uses
   # $KUBECONFIG instead of a pod's service account, as in Argo CD's own `make start-local`.
   export ARGOCD_GPG_ENABLED=false TMPDIR="$state/tmp" ARGOCD_FAKE_IN_CLUSTER=true KUBECONFIG
+  export PATH="$state/bin:$PATH"
   setsid nohup "$state/bin/argocd-repo-server" \
     --address 127.0.0.1 --port "$repo_port" --metrics-address 127.0.0.1 --metrics-port "$repo_metrics_port" \
     --disable-tls --redis "127.0.0.1:$redis_port" --loglevel info \

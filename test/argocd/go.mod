@@ -4,7 +4,10 @@ module orgplane.local/argocd
 
 go 1.25.5
 
-require github.com/argoproj/argo-cd/v3 v3.2.12
+require (
+	github.com/argoproj/argo-cd/v3 v3.2.12
+	sigs.k8s.io/kustomize/kustomize/v5 v5.7.1
+)
 
 require (
 	cloud.google.com/go/auth v0.15.0 // indirect
@@ -275,6 +278,7 @@ require (
 	sigs.k8s.io/controller-runtime v0.21.0 // indirect
 	sigs.k8s.io/json v0.0.0-20241014173422-cfa47c3a1cc8 // indirect
 	sigs.k8s.io/kustomize/api v0.20.1 // indirect
+	sigs.k8s.io/kustomize/cmd/config v0.20.1 // indirect
 	sigs.k8s.io/kustomize/kyaml v0.20.1 // indirect
 	sigs.k8s.io/randfill v1.0.0 // indirect
 	sigs.k8s.io/structured-merge-diff/v6 v6.3.1-0.20251003215857-446d8398e19c // indirect
