@@ -12,7 +12,11 @@
 #   scripts/argocd.sh repo-url       print the loopback git URL of the served repository
 #   scripts/argocd.sh bin            print the path of the cached argocd binary
 #   scripts/argocd.sh crds           print the path of Argo CD's CRDs (from the same module)
-#   scripts/argocd.sh gomod VERSION  regenerate test/argocd/go.mod for another argo-cd/v3 version
+#   scripts/argocd.sh gomod VERSION [KUSTOMIZE_VERSION]
+#                                    regenerate test/argocd/go.mod for another argo-cd/v3 version
+#
+# Versions: v3.2.12, the newest v3.2.x on the proxy, does not compile (its controller/cache/info.go
+# calls settings.ValidateExternalURL, which the release does not contain); v3.2.11 builds.
 #
 # The version is whatever test/argocd/go.mod pins; it keys the cached binary.
 #
@@ -286,7 +290,10 @@ cmd_stop() {
 
 # Maintenance: point the wrapper module at another argo-cd/v3 release, repeating its replace block.
 cmd_gomod() {
-  local version=${1:?usage: argocd.sh gomod v3.2.N} go modfile
+  local version=${1:?usage: argocd.sh gomod v3.2.N [KUSTOMIZE_VERSION]} go modfile
+  # The kustomize release built for the repo-server: pick the one whose sigs.k8s.io/kustomize/api
+  # matches argo-cd's go.mod (v5.7.1 <-> api v0.20.1 for argo-cd v3.2.x).
+  local kustomize_version=${2:-v5.7.1}
   go=$(go_bin)
   export GOTOOLCHAIN=local GOFLAGS=-mod=mod
   modfile=$("$go" mod download -json "github.com/argoproj/argo-cd/v3@$version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
@@ -297,7 +304,10 @@ cmd_gomod() {
     echo "module orgplane.local/argocd"
     echo
     sed -n 's/^go \(.*\)/go \1/p; s/^godebug \(.*\)/godebug \1/p' "$modfile" | sed 'G'
-    echo "require github.com/argoproj/argo-cd/v3 $version"
+    echo "require ("
+    printf '\tgithub.com/argoproj/argo-cd/v3 %s\n' "$version"
+    printf '\tsigs.k8s.io/kustomize/kustomize/v5 %s\n' "$kustomize_version"
+    echo ")"
     echo
     # argo-cd's replace directives, verbatim (a dependency's replaces do not apply to us).
     sed -n '/^replace (/,/^)/p' "$modfile" | grep -v '^[[:space:]]*//' | grep -v '^[[:space:]]*$'
