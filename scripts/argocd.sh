@@ -163,7 +163,8 @@ wait_port() {
   local port=$1 name=$2 i
   for ((i = 0; i < 600; i++)); do
     port_in_use "$port" && return 0
-    alive "$state/$name.pid" "$name" || fail_with_logs "$name exited"
+    # kill -0, not alive(): right after the fork the child's command line is still this script's.
+    kill -0 "$(cat "$state/$name.pid")" 2>/dev/null || fail_with_logs "$name exited"
     sleep 0.1
   done
   fail_with_logs "$name did not listen on 127.0.0.1:$port within 60s"
