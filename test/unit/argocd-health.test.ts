@@ -71,6 +71,16 @@ const account = (status?: Record<string, unknown>, generation = 2) => ({
   ...(status ? { status: { observedGeneration: 2, ...status } } : {}),
 });
 
+/** The child Application health check (app of apps): Healthy only when Healthy, Synced and idle. */
+const application = (status?: Record<string, unknown>) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'orgplane-securecart', namespace: 'argocd' }, spec: {}, ...(status ? { status } : {}) });
+const APP_CASES: { name: string; obj: unknown; want: { status: string; message: string } }[] = [
+  { name: 'no status yet', obj: application(), want: { status: 'Progressing', message: '' } },
+  { name: 'Healthy and Synced', obj: application({ health: { status: 'Healthy' }, sync: { status: 'Synced' } }), want: { status: 'Healthy', message: '' } },
+  { name: 'Healthy before its first sync (just created)', obj: application({ health: { status: 'Healthy' }, sync: { status: 'OutOfSync' } }), want: { status: 'Progressing', message: 'Sync status is OutOfSync' } },
+  { name: 'Healthy while a sync runs', obj: application({ health: { status: 'Healthy' }, sync: { status: 'Synced' }, operationState: { phase: 'Running', message: 'waiting for healthy state of orgplane.io/Account/dev' } }), want: { status: 'Progressing', message: 'waiting for healthy state of orgplane.io/Account/dev' } },
+  { name: 'Degraded (passes through, whatever the sync status)', obj: application({ health: { status: 'Degraded', message: 'one resource is Degraded' }, sync: { status: 'OutOfSync' } }), want: { status: 'Degraded', message: 'one resource is Degraded' } },
+];
+
 describe('argocd-cm patch', () => {
   it('has one health check per orgplane kind, each exactly health.lua', () => {
     for (const kind of KIND_NAMES) expect(CM.data[`resource.customizations.health.orgplane.io_${kind}`]).toBe(HEALTH_LUA);
@@ -79,8 +89,7 @@ describe('argocd-cm patch', () => {
 
   it('has the Application health check the app-of-apps waves need', () => {
     const app = CM.data['resource.customizations.health.argoproj.io_Application'];
-    expect(health(app, { status: { health: { status: 'Healthy' } } })).toEqual({ status: 'Healthy', message: '' });
-    expect(health(app, {})).toEqual({ status: 'Progressing', message: '' });
+    for (const c of APP_CASES) expect(health(app, c.obj), c.name).toEqual(c.want);
   });
 });
 
@@ -199,11 +208,10 @@ describe.skipIf(!haveArgo)('orgplane health check in Argo CD\'s own runtime (arg
     });
   });
 
-  it('runs the Application health check the app-of-apps waves need', async () => {
-    const app = (status?: unknown) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'orgplane-securecart', namespace: 'argocd' }, spec: {}, ...(status ? { status } : {}) });
-    expect(await argoHealth(app({ health: { status: 'Healthy' } }), 'app-healthy.yaml')).toEqual({ status: 'Healthy', message: '' });
-    expect(await argoHealth(app({ health: { status: 'Degraded', message: 'one resource is Degraded' } }), 'app-degraded.yaml')).toEqual({ status: 'Degraded', message: 'one resource is Degraded' });
-    expect(await argoHealth(app(), 'app-new.yaml')).toEqual({ status: 'Progressing', message: '' });
+  APP_CASES.forEach((c, i) => {
+    it(`Application health check (app of apps): ${c.name}`, async () => {
+      expect(await argoHealth(c.obj, `app-${i}.yaml`)).toEqual(c.want);
+    });
   });
 });
 
