@@ -237,6 +237,9 @@ cmd_start() {
   echo $! > "$state/argocd-repo-server.pid"
   wait_port "$repo_port" argocd-repo-server
 
+  # --persist-resource-health: keep each resource's health in the Application's status.resources
+  # (off by default since Argo CD 3.0, which keeps it in redis for the UI/API only), so kubectl
+  # alone shows Argo CD's verdict per resource.
   # Resync every ${ARGOCD_APP_RESYNC:-15}s instead of 120s + jitter, so nothing waits minutes
   # for a git poll; the argocd.argoproj.io/refresh annotation (what a git webhook does)
   # refreshes at once.
@@ -245,7 +248,7 @@ cmd_start() {
     --repo-server "127.0.0.1:$repo_port" --repo-server-plaintext \
     --redis "127.0.0.1:$redis_port" --metrics-port "$metrics_port" \
     --app-resync "${ARGOCD_APP_RESYNC:-15}" --app-resync-jitter 0 \
-    --self-heal-timeout-seconds 2 --loglevel info \
+    --self-heal-timeout-seconds 2 --persist-resource-health --loglevel info \
     > "$state/argocd-application-controller.log" 2>&1 < /dev/null &
   echo $! > "$state/argocd-application-controller.pid"
   wait_port "$metrics_port" argocd-application-controller

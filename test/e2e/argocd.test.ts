@@ -189,7 +189,12 @@ describe.skipIf(skip !== undefined)(`Argo CD syncs orgplane from git${skip ? ` (
     expect(await list('accounts')).toEqual([]);
     const crdCreated = Date.parse(JSON.parse(await kubectl(['get', 'crd', 'organizationalunits.orgplane.io', '-o', 'json'])).metadata.creationTimestamp as string);
     for (const o of await list('organizationalunits')) expect(Date.parse(o.metadata.creationTimestamp)).toBeGreaterThanOrEqual(crdCreated);
-    expect((await appTable()).rows.get('orgplane-securecart')?.health).toBe('Progressing');
+    // kubectl get applications: the organization is Missing (wave 2 not created yet), and the
+    // root, through the Application health check, Progressing rather than Healthy.
+    await waitFor('the root Application to show Progressing', async () => {
+      const { rows } = await appTable();
+      return rows.get('orgplane-securecart')?.health === 'Missing' && rows.get('orgplane')?.health === 'Progressing';
+    }, 60_000, 1000);
 
     // The orgplane controller (a process: no kubelet) reconciles against moto; every wave goes Healthy.
     controller = await startController({ name: 'argocd', kubeconfig: te.kubeconfig, namespace: NS, endpoint: moto.endpoint, dir: LOGS, extra: ['--debounce', '2s', '--resync', '10s'] });

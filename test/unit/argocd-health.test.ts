@@ -78,6 +78,8 @@ const APP_CASES: { name: string; obj: unknown; want: { status: string; message: 
   { name: 'Healthy and Synced', obj: application({ health: { status: 'Healthy' }, sync: { status: 'Synced' } }), want: { status: 'Healthy', message: '' } },
   { name: 'Healthy before its first sync (just created)', obj: application({ health: { status: 'Healthy' }, sync: { status: 'OutOfSync' } }), want: { status: 'Progressing', message: 'Sync status is OutOfSync' } },
   { name: 'Healthy while a sync runs', obj: application({ health: { status: 'Healthy' }, sync: { status: 'Synced' }, operationState: { phase: 'Running', message: 'waiting for healthy state of orgplane.io/Account/dev' } }), want: { status: 'Progressing', message: 'waiting for healthy state of orgplane.io/Account/dev' } },
+  { name: 'Missing while its sync creates the resources wave by wave', obj: application({ health: { status: 'Missing' }, sync: { status: 'OutOfSync' }, operationState: { phase: 'Running', message: 'waiting for healthy state of orgplane.io/OrganizationalUnit/security' } }), want: { status: 'Progressing', message: 'waiting for healthy state of orgplane.io/OrganizationalUnit/security' } },
+  { name: 'Missing and OutOfSync, no sync running', obj: application({ health: { status: 'Missing' }, sync: { status: 'OutOfSync' } }), want: { status: 'Progressing', message: 'Sync status is OutOfSync' } },
   { name: 'Degraded (passes through, whatever the sync status)', obj: application({ health: { status: 'Degraded', message: 'one resource is Degraded' }, sync: { status: 'OutOfSync' } }), want: { status: 'Degraded', message: 'one resource is Degraded' } },
 ];
 
