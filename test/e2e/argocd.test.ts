@@ -94,9 +94,12 @@ describe.skipIf(skip !== undefined)(`Argo CD syncs orgplane from git${skip ? ` (
     expect(header.trim().split(/\s{2,}/)).toEqual(['NAME', 'SYNC STATUS', 'HEALTH STATUS']);
     return { text, rows: new Map(lines.map((l) => l.trim().split(/\s+/)).map(([n, sync, health]) => [n, { sync, health }])) };
   };
-  const allSyncedHealthy = async (names: string[]) => {
+  /** The table, once every named Application is Synced and Healthy (at git revision `sha`, when given). */
+  const allSyncedHealthy = async (names: string[], sha?: string) => {
     const { rows, text } = await appTable();
-    return names.every((n) => rows.get(n)?.sync === 'Synced' && rows.get(n)?.health === 'Healthy') ? text : undefined;
+    if (!names.every((n) => rows.get(n)?.sync === 'Synced' && rows.get(n)?.health === 'Healthy')) return undefined;
+    if (sha) for (const n of names) if ((await app(n)).status?.sync?.revision !== sha) return undefined;
+    return text;
   };
   const get = async (plural: string, name: string): Promise<Obj | undefined> => {
     try { return JSON.parse(await kubectl(['get', plural, name, '-n', NS, '-o', 'json'])) as Obj; } catch (e) {
@@ -125,8 +128,8 @@ describe.skipIf(skip !== undefined)(`Argo CD syncs orgplane from git${skip ? ` (
     }
     return `${parts.join('\n')}\nlogs: ${ARGO_DIR}/*.log, ${LOGS}`;
   };
-  const waitApps = async (what: string, names: string[], timeout = 300_000) =>
-    waitFor(what, () => allSyncedHealthy(names), timeout, 1000).catch(async (e: Error) => { throw new Error(`${e.message}\n${await diagnostics()}`); });
+  const waitApps = async (what: string, names: string[], sha?: string, timeout = 300_000) =>
+    waitFor(what, () => allSyncedHealthy(names, sha), timeout, 1000).catch(async (e: Error) => { throw new Error(`${e.message}\n${await diagnostics()}`); });
 
   beforeAll(async () => {
     mkdirSync(LOGS, { recursive: true });
@@ -198,7 +201,7 @@ describe.skipIf(skip !== undefined)(`Argo CD syncs orgplane from git${skip ? ` (
 
     // The orgplane controller (a process: no kubelet) reconciles against moto; every wave goes Healthy.
     controller = await startController({ name: 'argocd', kubeconfig: te.kubeconfig, namespace: NS, endpoint: moto.endpoint, dir: LOGS, extra: ['--debounce', '2s', '--resync', '10s'] });
-    const table = await waitApps('all three Applications to be Synced and Healthy', ['orgplane', 'orgplane-install', 'orgplane-securecart'], 480_000);
+    const table = await waitApps('all three Applications to be Synced and Healthy', ['orgplane', 'orgplane-install', 'orgplane-securecart'], undefined, 480_000);
     writeFileSync(path.join(LOGS, 'kubectl-get-applications.txt'), table);
     console.log(`kubectl get applications -n ${ARGO_NS}\n${table}`);
 
@@ -244,7 +247,7 @@ describe.skipIf(skip !== undefined)(`Argo CD syncs orgplane from git${skip ? ` (
     expect(firstProgressing, JSON.stringify(seen)).toBeGreaterThan(-1);
     expect(seen.at(-1)).toMatch(/^Healthy/);
     expect(await parentName(stagingId)).toBe('SharedServicesOU');
-    expect(await waitApps('all Applications Healthy after the move', ['orgplane', 'orgplane-securecart'])).toMatch(/orgplane-securecart\s+Synced\s+Healthy/);
+    expect(await waitApps('all Applications Healthy after the move', ['orgplane', 'orgplane-securecart'], sha)).toMatch(/orgplane-securecart\s+Synced\s+Healthy/);
   }, T);
 
   it('an invalid manifest committed: Argo CD reports it Degraded with the validation message; reverting heals', async () => {
@@ -279,8 +282,8 @@ spec:
 
     // Revert in git: the next sync (retry.refresh: the retry takes the newest commit) prunes it.
     await git('revert', '--no-edit', 'HEAD');
-    await commit('revert the broken OU');
-    await waitApps('all Applications Healthy after the revert', ['orgplane', 'orgplane-securecart']);
+    const fixed = await commit('revert the broken OU');
+    await waitApps('all Applications Healthy after the revert', ['orgplane', 'orgplane-securecart'], fixed);
     expect(await get('organizationalunits', 'broken')).toBeUndefined();
   }, T);
 
@@ -305,8 +308,8 @@ spec:
   email: aws-temp@securecart.example.com
   parent: workloads
 `);
-    await commit('add a sandbox OU (deletionPolicy Delete) and a temp account (Retain, the default)');
-    await waitApps('the additions to be Synced and Healthy', ['orgplane', 'orgplane-securecart']);
+    const added = await commit('add a sandbox OU (deletionPolicy Delete) and a temp account (Retain, the default)');
+    await waitApps('the additions to be Synced and Healthy', ['orgplane', 'orgplane-securecart'], added);
     expect(await rootOUs()).toContain('SandboxOU');
     const temp = await awsAccount('aws-temp@securecart.example.com');
     expect(temp?.Status).toBe('ACTIVE');
@@ -315,7 +318,7 @@ spec:
     }
 
     await git('revert', '--no-edit', 'HEAD');
-    await commit('remove the sandbox OU and the temp account');
+    const removed = await commit('remove the sandbox OU and the temp account');
 
     // Delete: Argo CD's prune sets deletionTimestamp; the finalizer holds the OU until AWS is done.
     const states: string[] = [];
@@ -336,6 +339,6 @@ spec:
     expect(await parentName(after!.Id!)).toBe('WorkloadsOU');
     const events = await kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=sandbox', '-o', 'jsonpath={.items[*].reason}']);
     expect(events.split(' ')).toContain('DeletedOU');
-    await waitApps('all Applications Synced and Healthy after the prune', ['orgplane', 'orgplane-install', 'orgplane-securecart']);
+    await waitApps('all Applications Synced and Healthy after the prune', ['orgplane', 'orgplane-install', 'orgplane-securecart'], removed);
   }, T);
 });
