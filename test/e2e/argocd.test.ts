@@ -15,7 +15,7 @@ import { KUBECTL, REPO, kubectlFor, startController, startTestenv, waitFor, type
 
 const run = promisify(execFile);
 /** The namespace of the organization's resources (manifests/argocd/apps/securecart.yaml's destination). */
-const NS = 'orgplane';
+const NS = 'orgplane-org';
 const ARGO_NS = 'argocd';
 const T = 600_000;
 const LOGS = `/tmp/orgplane-e2e-argocd-logs-${process.pid}`;

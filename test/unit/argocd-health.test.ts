@@ -244,7 +244,7 @@ describe.skipIf(!KUBECTL)('Argo CD sync waves (kubectl kustomize)', () => {
     const cart = render(path.join(dir, 'securecart'));
     const waves = new Map<string, Set<number>>();
     for (const d of cart) {
-      expect(d.metadata.namespace).toBe('orgplane');
+      expect(d.metadata.namespace).toBe('orgplane-org');
       expect(d.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
       waves.set(d.kind, (waves.get(d.kind) ?? new Set()).add(wave(d)));
     }
