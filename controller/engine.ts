@@ -14,6 +14,8 @@ import { matchedIds } from './plan/match.js';
 import { planOrg } from './plan/diff.js';
 import { planAccess } from './plan/access.js';
 import type { Plan } from './plan/operations.js';
+import { planImpact } from './plan/impact.js';
+import { lintPlan } from './plan/lint.js';
 import { applyPlan, resumeWorkflows, type ApplyResult, type OpResult } from './apply/executor.js';
 import type { WorkflowStore } from './workflows/store.js';
 import { accessStatus } from './status/access.js';
@@ -137,6 +139,8 @@ export async function planAll(
     plan.blocked.push(...access.blocked);
     Object.assign(plan.drift, access.drift);
   }
+  plan.impact = await planImpact(actual, plan.ops);
+  plan.lint = await lintPlan(built.desired, actual, plan.ops);
   return { desired: built.desired, errors, invalid, actual, plan };
 }
 

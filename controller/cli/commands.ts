@@ -14,12 +14,14 @@ import { validateAccess } from '../model/validate-access.js';
 import { formatValidationError, type ValidationError } from '../model/desired.js';
 import { importOrganization } from '../model/import.js';
 import { renderText, renderMarkdown, renderJson } from '../plan/render.js';
-import type { Plan } from '../plan/operations.js';
+import type { LintFinding, Plan } from '../plan/operations.js';
 import { planAll, reconcile, resumeInterrupted, indexIds, type EngineEvent } from '../engine.js';
 import { exitCodeFor, interruptOnSignals, interruptedSummary } from './interrupt.js';
 import { FileWorkflowStore } from '../workflows/store.js';
 import { renderTree } from '../status/tree.js';
 import { EXIT } from './exit.js';
+import { lintOffline } from '../plan/lint.js';
+import { lintLine } from '../plan/render-impact.js';
 
 export interface CommonOptions {
   filename?: string[];
@@ -84,21 +86,30 @@ async function withClients<T>(o: CommonOptions, fn: (c: AwsClients) => Promise<T
   }
 }
 
-export async function runValidate(o: CommonOptions & { output: string }): Promise<number> {
+/** Policy lint findings: warnings, or errors that fail the command under --strict. */
+function printLint(lint: LintFinding[], strict: boolean | undefined): void {
+  if (lint.length === 0) return;
+  err(`${lint.length} policy lint ${strict ? 'error' : 'warning'}${lint.length === 1 ? '' : 's'}${strict ? ' (--strict)' : ''}:`);
+  for (const f of lint) err(`  ${lintLine(f)}`);
+}
+
+export async function runValidate(o: CommonOptions & { output: string; strict?: boolean }): Promise<number> {
   const { resources, errors } = load(o);
   const built = buildDesired(resources, { namespace: o.namespace, loadErrors: errors });
   const all = [...errors, ...built.errors, ...validateAccess(built.desired, {})];
+  const lint = await lintOffline(built.desired);
+  const failed = all.length > 0 || (o.strict === true && lint.length > 0);
   if (o.output === 'json') {
-    out(JSON.stringify({ valid: all.length === 0, resources: resources.length, errors: all }, null, 2));
-  } else if (all.length) {
-    printErrors(all);
+    out(JSON.stringify({ valid: !failed, resources: resources.length, errors: all, lint }, null, 2));
   } else {
-    out(`${resources.length} resources valid.`);
+    if (all.length) printErrors(all);
+    printLint(lint, o.strict);
+    if (!failed) out(`${resources.length} resources valid.`);
   }
-  return all.length ? EXIT.error : EXIT.ok;
+  return failed ? EXIT.error : EXIT.ok;
 }
 
-export async function runPlan(o: CommonOptions & { output: 'text' | 'json' | 'markdown' }): Promise<number> {
+export async function runPlan(o: CommonOptions & { output: 'text' | 'json' | 'markdown'; strict?: boolean }): Promise<number> {
   const loaded = load(o);
   if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   return withClients(o, async (clients) => {
@@ -107,6 +118,7 @@ export async function runPlan(o: CommonOptions & { output: 'text' | 'json' | 'ma
     if (o.output === 'json') out(renderJson(p.plan));
     else if (o.output === 'markdown') out(renderMarkdown(p.plan));
     else out(renderText(p.plan, { color: useColor(o) }));
+    if (o.strict && p.plan.lint?.length) { printLint(p.plan.lint, true); return EXIT.error; }
     if (p.errors.length || mustAct(p.plan).length) return EXIT.error;
     return p.plan.ops.length ? EXIT.changes : EXIT.ok;
   });
@@ -127,7 +139,7 @@ function eventLine(e: EngineEvent, color: boolean): string {
   return `${paint}${mark}${color ? '\x1b[0m' : ''} ${e.resource || 'Organization'}: ${e.reason}: ${e.message}`;
 }
 
-export async function runApply(o: CommonOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }): Promise<number> {
+export async function runApply(o: CommonOptions & { strict?: boolean; autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }): Promise<number> {
   const loaded = load(o);
   if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   const color = useColor(o);
@@ -142,6 +154,11 @@ export async function runApply(o: CommonOptions & { autoApprove?: boolean; obser
       return EXIT.error;
     }
     out(renderText(prepared.plan, { color }));
+    if (o.strict && prepared.plan.lint?.length) {
+      printLint(prepared.plan.lint, true);
+      err('Nothing was applied: --strict makes policy lint findings errors.');
+      return EXIT.error;
+    }
     if (specBlocked(prepared.plan).length) {
       err('Nothing was applied: the blocked resources above cannot be applied as written (orgplane applies a manifest set whole or not at all).');
       return EXIT.error;

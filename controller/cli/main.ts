@@ -45,21 +45,24 @@ function common(cmd: Command, opts: { files?: boolean } = { files: true }): Comm
 common(program.command('validate'))
   .description('check manifests offline: schema, references, cycles, depth, duplicates, policy JSON and quotas')
   .option('--output <format>', 'text or json', 'text')
-  .action(async (o: CommonOptions & { output: string }) => exit(await runValidate(o)));
+  .option('--strict', 'policy lint findings are errors (exit 1), not warnings')
+  .action(async (o: CommonOptions & { output: string; strict?: boolean }) => exit(await runValidate(o)));
 
 common(program.command('plan'))
   .description('read the organization and show what apply would change (exit 2 when there are changes)')
   .addOption(new Option('-o, --output <format>', 'plan format').choices(['text', 'json', 'markdown']).default('text'))
-  .action(async (o: CommonOptions & { output: 'text' | 'json' | 'markdown' }) => exit(await runPlan(o)));
+  .option('--strict', 'policy lint findings are errors (exit 1), not warnings')
+  .action(async (o: CommonOptions & { output: 'text' | 'json' | 'markdown'; strict?: boolean }) => exit(await runPlan(o)));
 
 common(program.command('apply'))
   .description('plan, ask for confirmation, then apply in dependency order and print the resulting org tree')
   .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)')
+  .option('--strict', 'refuse to apply when policy lint finds anything')
   .option('--observe-only', 'compute and report the plan, never write to AWS')
   .option('--approve-migration <account...>', 'Account resource names whose migration to another OU is approved')
   .option('--concurrency <n>', 'AWS writes in flight at once', positiveInt, 4)
   .option('--state <file>', 'workflow state file (resumes interrupted account workflows)', '.orgplane/workflows.json')
-  .action(async (o: CommonOptions & { autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }) => exit(await runApply(o)));
+  .action(async (o: CommonOptions & { strict?: boolean; autoApprove?: boolean; observeOnly?: boolean; approveMigration?: string[]; concurrency: number; state: string }) => exit(await runApply(o)));
 
 common(program.command('import'), { files: false })
   .description('write manifests that describe the existing organization; they re-plan to zero changes')
