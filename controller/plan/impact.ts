@@ -8,7 +8,8 @@
 import type { ActualOrg } from '../model/actual.js';
 import { loadCatalog, type Catalog } from '../eval/catalog.js';
 import { allChains, orgFromActual, type Chain } from '../eval/org.js';
-import { chainSignature, computeImpact } from '../eval/impact.js';
+import { chainSignature, collapse, computeImpact, serviceCounts } from '../eval/impact.js';
+import { serviceOf } from '../eval/exemptions.js';
 import type { ImpactChange, ImpactGroup, Op, PlanImpact } from './operations.js';
 import { changesChains, simulatePlan } from './simulate.js';
 
@@ -57,14 +58,43 @@ export function regionContexts(chains: Chain[], region: string): string[] {
 
 type PerRegion = Map<string, Map<string, ImpactChange>>; // account id -> region -> change
 
+/** Lists longer than this are given as "every action except ..." when that is shorter. */
+const COMPLEMENT_OVER = 24;
+
+/**
+ * A region lost reads as hundreds of "service:*" entries; "*" except the few services still
+ * allowed (the NotAction list, actions denied already) says the same in one line.
+ */
+export function complementOf(collapsed: string[], catalog: Catalog, perService: Map<string, number>): string[] | undefined {
+  if (collapsed.length <= COMPLEMENT_OVER) return undefined;
+  const flipped = new Set<string>();
+  for (const a of collapsed) {
+    if (a.endsWith(':*')) for (const x of catalog.byService.get(serviceOf(a)) ?? []) flipped.add(x);
+    else flipped.add(a);
+  }
+  const rest = collapse(catalog.actions.filter((a) => !flipped.has(a)), perService);
+  return rest.length < collapsed.length ? rest : undefined;
+}
+
+function compact(c: ImpactChange, catalog: Catalog, perService: Map<string, number>): ImpactChange {
+  const deniedExcept = complementOf(c.newlyDenied, catalog, perService);
+  const allowedExcept = complementOf(c.newlyAllowed, catalog, perService);
+  return {
+    ...c,
+    ...(deniedExcept ? { newlyDenied: ['*'], newlyDeniedExcept: deniedExcept } : {}),
+    ...(allowedExcept ? { newlyAllowed: ['*'], newlyAllowedExcept: allowedExcept } : {}),
+  };
+}
+
 function evaluateRegions(changed: { before: Chain[]; after: Chain[] }, regions: string[], catalog: Catalog, opts: PlanImpactOptions): PerRegion {
   const out: PerRegion = new Map();
+  const perService = serviceCounts(catalog.actions);
   for (const r of regions) {
     const context = { ...opts.context, 'aws:RequestedRegion': [r === OTHER_REGION ? OTHER_REGION_VALUE : r] };
     const found = computeImpact(changed.before, changed.after, catalog.actions, { request: { context }, rcpServices: catalog.rcpServices });
     for (const f of found) {
       const m = out.get(f.account.id) ?? new Map<string, ImpactChange>();
-      m.set(r, { newlyDenied: f.newlyDenied, newlyAllowed: f.newlyAllowed, counts: f.counts });
+      m.set(r, compact({ newlyDenied: f.newlyDenied, newlyAllowed: f.newlyAllowed, counts: f.counts }, catalog, perService));
       out.set(f.account.id, m);
     }
   }
@@ -93,10 +123,10 @@ export function causesOf(before: Chain, after: Chain): string[] {
   const causes = new Set<string>();
   for (const [k, p] of now) {
     const old = was.get(k);
-    if (!old) causes.add(`+${p.name}`);
-    else if (JSON.stringify(old.policy) !== JSON.stringify(p.policy)) causes.add(`~${p.name}`);
+    if (!old) causes.add(`${p.name} added to the path`);
+    else if (JSON.stringify(old.policy) !== JSON.stringify(p.policy)) causes.add(`${p.name} updated`);
   }
-  for (const [k, p] of was) if (!now.has(k)) causes.add(`-${p.name}`);
+  for (const [k, p] of was) if (!now.has(k)) causes.add(`${p.name} removed from the path`);
   const path = (c: Chain) => c.levels.slice(0, -1).map((l) => l.target.name).join(' / ');
   if (path(before) !== path(after)) causes.add(`moved ${path(before)} -> ${path(after)}`);
   return [...causes].sort();

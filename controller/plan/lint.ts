@@ -71,7 +71,9 @@ export function lintActions(key: string, content: string, catalog: Catalog): Lin
 /** The account a principal ARN or id belongs to ('*' for everyone). */
 const accountOfPrincipal = (p: string): string => (p === '*' ? '*' : /^\d{12}$/.test(p) ? p : p.split(':')[4] ?? '');
 
-export function lintTrust(r: DesiredRole, orgAccountIds: ReadonlySet<string>): LintFinding[] {
+export function lintTrust(r: DesiredRole, orgAccountIds: ReadonlySet<string>, live = false): LintFinding[] {
+  // Offline only spec.id says which accounts are in the organization: the message says so.
+  const outside = live ? 'outside the organization' : 'not an account id of the manifests, so taken to be outside the organization';
   return r.trust.principalArns.flatMap((p, i): LintFinding[] => {
     const field = `spec.trust.principalArns[${i}]`;
     const acct = accountOfPrincipal(p);
@@ -79,7 +81,7 @@ export function lintTrust(r: DesiredRole, orgAccountIds: ReadonlySet<string>): L
       return [{ resource: r.key, field, rule: 'trust-any-principal', message: `trusts "${p}": any AWS principal can assume ${r.roleName}` }];
     }
     if (!orgAccountIds.has(acct) && !r.trust.externalId) {
-      return [{ resource: r.key, field, rule: 'trust-outside-no-external-id', message: `trusts ${p} (account ${acct}, outside the organization) without spec.trust.externalId: set an external id (sts:ExternalId) against the confused deputy` }];
+      return [{ resource: r.key, field, rule: 'trust-outside-no-external-id', message: `trusts ${p} (account ${acct}, ${outside}) without spec.trust.externalId: set an external id (sts:ExternalId) against the confused deputy` }];
     }
     return [];
   });
@@ -98,6 +100,8 @@ export function lintInline(resource: string, field: string, json: string): LintF
 export interface DesiredLintOptions {
   /** Ids of accounts known to be in the organization (live ids in plan, spec.id offline). */
   orgAccountIds?: ReadonlySet<string>;
+  /** orgAccountIds come from the live organization (plan), not only from spec.id (validate). */
+  live?: boolean;
   /** RCPs, where declared (same shape as SCPs). */
   rcps?: DesiredPolicy[];
 }
@@ -110,7 +114,7 @@ export function lintDesired(d: DesiredOrg, catalog: Catalog, opts: DesiredLintOp
     ...policies.flatMap((p) => [...lintAccessPath(p.key, p, roles), ...lintActions(p.key, p.content, catalog)]),
     ...Object.values(d.permissionSets).flatMap((ps) => lintInline(ps.key, 'spec.inlinePolicy', ps.inlinePolicy)),
     ...Object.values(d.roles).flatMap((r) => [
-      ...lintTrust(r, ids),
+      ...lintTrust(r, ids, opts.live),
       ...Object.entries(r.inlinePolicies).flatMap(([name, json]) => lintInline(r.key, `spec.inlinePolicies.${name}`, json)),
     ]),
   ];
@@ -144,7 +148,7 @@ export function lintLastAllow(actual: ActualOrg, ops: Op[]): LintFinding[] {
 /** The engine's hook: every rule, with the live account ids and attachments the plan has read. */
 export async function lintPlan(desired: DesiredOrg, actual: ActualOrg, ops: Op[]): Promise<LintFinding[]> {
   const catalog = await loadCatalog();
-  return [...lintDesired(desired, catalog, { orgAccountIds: new Set(Object.keys(actual.accounts)) }), ...lintLastAllow(actual, ops)];
+  return [...lintDesired(desired, catalog, { orgAccountIds: new Set([actual.managementAccountId, ...Object.keys(actual.accounts)]), live: true }), ...lintLastAllow(actual, ops)];
 }
 
 /** validate's hook (offline: account ids only from spec.id). */

@@ -148,6 +148,9 @@ export interface ImpactChange {
   /** Allowed before, denied after ("ec2:*" when every ec2 action of the catalogue flipped). */
   newlyDenied: string[];
   newlyAllowed: string[];
+  /** With newlyDenied ["*"]: every catalogue action except these (shorter when a whole region is lost). */
+  newlyDeniedExcept?: string[];
+  newlyAllowedExcept?: string[];
   /** Catalogue actions that flipped each way, before collapsing to service:*. */
   counts: { denied: number; allowed: number };
 }
@@ -155,7 +158,7 @@ export interface ImpactChange {
 /** Accounts whose permissions change alike, for the same reasons. */
 export interface ImpactGroup {
   accounts: { id: string; name: string }[];
-  /** "+Policy" attached on the path, "-Policy" detached, "~Policy" document changed, "moved A -> B". */
+  /** "P added to the path", "P removed from the path", "P updated", "moved Root / A -> Root / B". */
   causes: string[];
   changes: ImpactChange[];
 }

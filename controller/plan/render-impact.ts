@@ -26,9 +26,15 @@ export const accountsText = (g: ImpactGroup): string =>
 /** "newly denied: ec2:*, s3:DeleteBucket (1,234 actions)" per direction, prefixed with the regions when they differ. */
 export function changeLines(c: ImpactChange): string[] {
   const where = c.regions ? `in ${regionText(c.regions)}: ` : '';
-  const line = (label: string, list: string[], n: number): string[] =>
-    list.length ? [`${where}${label}: ${cut(list, ACTIONS_SHOWN)}${n > list.length || list.length > ACTIONS_SHOWN ? ` (${plural(n, 'action')})` : ''}`] : [];
-  return [...line('newly denied', c.newlyDenied, c.counts.denied), ...line('newly allowed', c.newlyAllowed, c.counts.allowed)];
+  const line = (label: string, list: string[], n: number, except?: string[]): string[] => {
+    if (!list.length) return [];
+    const what = except ? `every action except ${cut(except, ACTIONS_SHOWN)}` : cut(list, ACTIONS_SHOWN);
+    return [`${where}${label}: ${what}${except || n > list.length || list.length > ACTIONS_SHOWN ? ` (${plural(n, 'action')})` : ''}`];
+  };
+  return [
+    ...line('newly denied', c.newlyDenied, c.counts.denied, c.newlyDeniedExcept),
+    ...line('newly allowed', c.newlyAllowed, c.counts.allowed, c.newlyAllowedExcept),
+  ];
 }
 
 export function impactHeading(plan: Plan): string | undefined {
