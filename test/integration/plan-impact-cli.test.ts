@@ -47,6 +47,13 @@ spec:
         Resource: "*"
 `;
 
+/** The accounts of the reference example, as the plan names them (AWS name; ids are moto's). */
+const RUNTIME_PROD = ['dw-prod', 'ecommerce-prod'];
+const OTHERS = ['Delivery', 'Security', 'Shared Sandbox', 'Shared Services', 'dw-dev', 'dw-stage', 'ecommerce-dev', 'ecommerce-stage'];
+const EXCEPT_START = 'newly denied: every action except budgets:*, cloudfront:*, cloudtrail:DeleteTrail, cloudtrail:StopLogging, cloudtrail:UpdateTrail, config:DeleteConfigurationRecorder, config:DeleteDeliveryChannel, config:StopConfigurationRecorder';
+
+const STRICT_MESSAGE = 'ServiceControlPolicy/freeze-runtime: spec.document.Statement[0] (FreezeEverything): denies every action ("*") on the account access role OrganizationAccountAccessRole with no condition, attached to OrganizationalUnit/runtime: nobody (orgplane included) can assume it in the accounts below; exempt the role with a Condition (e.g. ArnNotLike aws:PrincipalArn) [deny-access-path]';
+
 describe('permission impact and policy lint (CLI against moto)', () => {
   const moto = useMoto();
 
@@ -54,25 +61,82 @@ describe('permission impact and policy lint (CLI against moto)', () => {
     const { dir, scps } = await referenceCopy();
     const applied = await orgplane(['apply', '--auto-approve', '-f', dir, '--state', path.join(dir, 'wf.json')], moto.endpoint);
     expect(applied.code).toBe(0);
+    const clean = await orgplane(['plan', '-f', dir, '-o', 'json'], moto.endpoint);
+    expect(clean.code).toBe(0);
+    expect((JSON.parse(clean.stdout) as PlanDocument).impact).toBeUndefined();
     await dropUsWest2(scps);
 
     const text = await orgplane(['plan', '-f', dir, '-o', 'text'], moto.endpoint);
-    console.log(text.stdout, text.stderr);
     expect(text.code).toBe(2);
+    expect(text.stdout).toContain('Permission impact (10 accounts with a changed SCP/RCP path evaluated against ');
+    expect(text.stdout).toMatch(/ actions in us-east-1, us-west-2, any other region; 10 accounts affected\):\n/);
+    // Runtime prod accounts already had ProtectProductionData's actions denied: a group of their own.
+    expect(text.stdout).toMatch(/\n {2}dw-prod \(\d{12}\), ecommerce-prod \(\d{12}\) {2}\(RestrictRegions updated\)\n {6}in us-west-2: newly denied: every action except /);
+    const others = OTHERS.map((n) => `${n} \\(\\d{12}\\)`).join(', ');
+    expect(text.stdout).toMatch(new RegExp(`\\n {2}${others} {2}\\(RestrictRegions updated\\)\\n {6}in us-west-2: ${EXCEPT_START.replace(/[*()]/g, '\\$&')}`));
+    expect(text.stdout).not.toContain('in us-east-1:');
 
     const md = await orgplane(['plan', '-f', dir, '-o', 'markdown'], moto.endpoint);
-    console.log(md.stdout);
-    const json = await orgplane(['plan', '-f', dir, '-o', 'json'], moto.endpoint);
-    const doc = JSON.parse(json.stdout) as PlanDocument;
-    console.log(JSON.stringify(doc.impact, null, 2));
-  }, 120_000);
+    expect(md.code).toBe(2);
+    expect(md.stdout).toContain('#### Permission impact \\(10 accounts with a changed SCP/RCP path evaluated against ');
+    expect(md.stdout).toMatch(/\n- \*\*dw\\-prod \\\(\d{12}\\\), ecommerce\\-prod \\\(\d{12}\\\)\*\* \(RestrictRegions updated\)\n {2}- in us\\-west\\-2: newly denied: every action except budgets:\\\*, cloudfront:\\\*/);
 
-  it('validate --strict fails on a Deny of "*" on an OU and on an unknown action', async () => {
+    const json = await orgplane(['plan', '-f', dir, '-o', 'json'], moto.endpoint);
+    expect(json.code).toBe(2);
+    const impact = (JSON.parse(json.stdout) as PlanDocument).impact;
+    expect(impact?.evaluated.regions).toEqual(['us-east-1', 'us-west-2', 'other-regions']);
+    expect(impact?.groups.map((g) => g.accounts.map((a) => a.name))).toEqual([OTHERS, RUNTIME_PROD]);
+    for (const g of impact?.groups ?? []) {
+      expect(g.causes).toEqual(['RestrictRegions updated']);
+      expect(g.changes).toHaveLength(1);
+      expect(g.changes[0].regions).toEqual(['us-west-2']);
+      expect(g.changes[0].newlyDenied).toEqual(['*']);
+      expect(g.changes[0].newlyAllowed).toEqual([]);
+      // Still allowed in us-west-2: what the NotAction exempts (iam, sts, ...).
+      expect(g.changes[0].newlyDeniedExcept).toEqual(expect.arrayContaining(['iam:*', 'organizations:*', 'sts:*', 'route53:*']));
+    }
+  }, 180_000);
+
+  it('validate warns on a Deny of "*" on an OU and an unknown action; --strict makes them errors', async () => {
     const { dir, scps } = await referenceCopy();
     await writeFile(scps, `${await readFile(scps, 'utf8')}${DENY_ALL_ON_OU}`);
     const warn = await orgplane(['validate', '-f', dir], moto.endpoint);
-    console.log(warn);
+    expect(warn.code).toBe(0);
+    expect(warn.stdout).toBe('21 resources valid.\n');
+    expect(warn.stderr).toBe([
+      '3 policy lint warnings:',
+      `  ${STRICT_MESSAGE}`,
+      '  ServiceControlPolicy/freeze-runtime: spec.document.Statement[1] (Typo).Action[0]: no ec2 action matches "ec2:RunInstance": this entry matches no action [unknown-action]',
+      '  ServiceControlPolicy/freeze-runtime: spec.document.Statement[1] (Typo).Action: no entry of Action names an existing action: the statement can never match [statement-never-matches]',
+      '',
+    ].join('\n'));
+
     const strict = await orgplane(['validate', '--strict', '-f', dir], moto.endpoint);
-    console.log(strict);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr.split('\n').slice(0, 2)).toEqual(['3 policy lint errors (--strict):', `  ${STRICT_MESSAGE}`]);
+
+    const strictJson = await orgplane(['validate', '--strict', '--output', 'json', '-f', dir], moto.endpoint);
+    expect(strictJson.code).toBe(1);
+    const report = JSON.parse(strictJson.stdout) as { valid: boolean; lint: { rule: string }[] };
+    expect(report.valid).toBe(false);
+    expect(report.lint.map((f) => f.rule)).toEqual(['deny-access-path', 'unknown-action', 'statement-never-matches']);
   }, 60_000);
+
+  it('plan shows lint in its output; plan and apply --strict refuse, apply writes nothing', async () => {
+    const { dir, scps } = await referenceCopy();
+    await writeFile(scps, `${await readFile(scps, 'utf8')}${DENY_ALL_ON_OU}`);
+    const plan = await orgplane(['plan', '-f', dir], moto.endpoint);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toContain(`Policy lint (3 warnings; errors with --strict):\n  ! ${STRICT_MESSAGE}\n`);
+    const strictPlan = await orgplane(['plan', '--strict', '-f', dir], moto.endpoint);
+    expect(strictPlan.code).toBe(1);
+    expect(strictPlan.stderr).toContain(`3 policy lint errors (--strict):\n  ${STRICT_MESSAGE}\n`);
+    const apply = await orgplane(['apply', '--strict', '--auto-approve', '-f', dir, '--state', path.join(dir, 'wf.json')], moto.endpoint);
+    expect(apply.code).toBe(1);
+    expect(apply.stderr).toContain('Nothing was applied: --strict makes policy lint findings errors.');
+    // Nothing was written: the organization still lacks every account the manifests create.
+    const after = JSON.parse((await orgplane(['plan', '-f', dir, '-o', 'json'], moto.endpoint)).stdout) as PlanDocument;
+    expect(after.ops.filter((op) => op.op === 'CreateAccount')).toHaveLength(10);
+  }, 120_000);
 });
