@@ -103,7 +103,8 @@ export async function runValidate(o: CommonOptions & { output: string; strict?: 
     out(JSON.stringify({ valid: !failed, resources: resources.length, errors: all, lint }, null, 2));
   } else {
     if (all.length) printErrors(all);
-    printLint(lint, o.strict);
+    // Lint reads a graph that validates: with errors, the errors are what to fix first.
+    else printLint(lint, o.strict);
     if (!failed) out(`${resources.length} resources valid.`);
   }
   return failed ? EXIT.error : EXIT.ok;

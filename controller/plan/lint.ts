@@ -8,6 +8,7 @@
 //                           denied below it (plan only: it needs the live attachments)
 //   trust-any-principal     a CrossAccountRole trusts "*"
 //   trust-outside-no-external-id  it trusts an account outside the organization without sts:ExternalId
+//                           (unless it requires MFA: people cannot pass an external id from the console)
 //   allow-all-inline        an inline policy allows "Action": "*" on "Resource": "*"
 //   unknown-action / statement-never-matches  an SCP/RCP Action entry names no action in the catalogue
 import type { ActualOrg } from '../model/actual.js';
@@ -80,7 +81,9 @@ export function lintTrust(r: DesiredRole, orgAccountIds: ReadonlySet<string>, li
     if (acct === '*' || acct.includes('*')) {
       return [{ resource: r.key, field, rule: 'trust-any-principal', message: `trusts "${p}": any AWS principal can assume ${r.roleName}` }];
     }
-    if (!orgAccountIds.has(acct) && !r.trust.externalId) {
+    // People who must use MFA come through the console or the CLI's role profiles, and the
+    // console's switch-role cannot send an external id: the rule is for machine (third-party) trust.
+    if (!orgAccountIds.has(acct) && !r.trust.externalId && !r.trust.requireMfa) {
       return [{ resource: r.key, field, rule: 'trust-outside-no-external-id', message: `trusts ${p} (account ${acct}, ${outside}) without spec.trust.externalId: set an external id (sts:ExternalId) against the confused deputy` }];
     }
     return [];
