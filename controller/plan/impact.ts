@@ -8,7 +8,8 @@
 import type { ActualOrg } from '../model/actual.js';
 import { loadCatalog, type Catalog } from '../eval/catalog.js';
 import { allChains, orgFromActual, type Chain } from '../eval/org.js';
-import { chainSignature, collapse, computeImpact, serviceCounts } from '../eval/impact.js';
+import { chainSignature, collapse, serviceCounts } from '../eval/impact.js';
+import { ALLOW, evaluateBatch } from '../eval/batch.js';
 import { serviceOf } from '../eval/exemptions.js';
 import type { ImpactChange, ImpactGroup, Op, PlanImpact } from './operations.js';
 import { changesChains, simulatePlan } from './simulate.js';
@@ -86,18 +87,47 @@ function compact(c: ImpactChange, catalog: Catalog, perService: Map<string, numb
   };
 }
 
+/** What flips between two decision rows (computeImpact's diff, for rows evaluateBatch already computed). */
+function diffRows(was: Uint8Array, now: Uint8Array, actions: string[], catalog: Catalog, perService: Map<string, number>): ImpactChange | undefined {
+  const denied: string[] = [];
+  const allowed: string[] = [];
+  for (let j = 0; j < actions.length; j++) {
+    if (was[j] === now[j]) continue;
+    if (was[j] === ALLOW) denied.push(actions[j]);
+    else if (now[j] === ALLOW) allowed.push(actions[j]);
+  }
+  if (!denied.length && !allowed.length) return undefined;
+  const change = { newlyDenied: collapse(denied, perService), newlyAllowed: collapse(allowed, perService), counts: { denied: denied.length, allowed: allowed.length } };
+  return compact(change, catalog, perService);
+}
+
+/**
+ * One region context for every changed account. evaluateBatch hands accounts with equal chains the
+ * same decision row, so the diff is computed once per distinct (before, after) pair of rows: a root
+ * policy change over 1,000 accounts costs as many diffs as there are distinct chains.
+ */
+function evaluateRegion(changed: { before: Chain[]; after: Chain[] }, region: string, catalog: Catalog, opts: PlanImpactOptions, out: PerRegion): void {
+  const context = { ...opts.context, 'aws:RequestedRegion': [region === OTHER_REGION ? OTHER_REGION_VALUE : region] };
+  const batch = { request: { context }, rcpServices: catalog.rcpServices };
+  const was = evaluateBatch(changed.before, catalog.actions, batch).decisions;
+  const now = evaluateBatch(changed.after, catalog.actions, batch).decisions;
+  const perService = serviceCounts(catalog.actions);
+  const memo = new Map<Uint8Array, Map<Uint8Array, ImpactChange | undefined>>();
+  changed.after.forEach((c, i) => {
+    const row = memo.get(was[i]) ?? new Map<Uint8Array, ImpactChange | undefined>();
+    memo.set(was[i], row);
+    if (!row.has(now[i])) row.set(now[i], diffRows(was[i], now[i], catalog.actions, catalog, perService));
+    const change = row.get(now[i]);
+    if (!change) return;
+    const m = out.get(c.account.id) ?? new Map<string, ImpactChange>();
+    m.set(region, change);
+    out.set(c.account.id, m);
+  });
+}
+
 function evaluateRegions(changed: { before: Chain[]; after: Chain[] }, regions: string[], catalog: Catalog, opts: PlanImpactOptions): PerRegion {
   const out: PerRegion = new Map();
-  const perService = serviceCounts(catalog.actions);
-  for (const r of regions) {
-    const context = { ...opts.context, 'aws:RequestedRegion': [r === OTHER_REGION ? OTHER_REGION_VALUE : r] };
-    const found = computeImpact(changed.before, changed.after, catalog.actions, { request: { context }, rcpServices: catalog.rcpServices });
-    for (const f of found) {
-      const m = out.get(f.account.id) ?? new Map<string, ImpactChange>();
-      m.set(r, compact({ newlyDenied: f.newlyDenied, newlyAllowed: f.newlyAllowed, counts: f.counts }, catalog, perService));
-      out.set(f.account.id, m);
-    }
-  }
+  for (const r of regions) evaluateRegion(changed, r, catalog, opts, out);
   return out;
 }
 
