@@ -2,7 +2,8 @@
 // renderers (JSON carries plan.impact and plan.lint as they are). Lists are cut to a readable
 // length with the rest counted, since a root policy change can touch every account and a PR
 // comment is limited to 65,536 characters; the JSON keeps everything.
-import type { ImpactChange, ImpactGroup, LintFinding, Plan } from './operations.js';
+import type { ImpactChange, ImpactGroup, LintFinding, Op, Plan } from './operations.js';
+import type { Detail } from './render-model.js';
 import { mdText, termSafe } from './render-escape.js';
 import { OTHER_REGION } from './impact.js';
 
@@ -80,4 +81,16 @@ export function lintTextLines(plan: Plan): string[] {
 export function lintMarkdownLines(plan: Plan): string[] {
   const lint = plan.lint ?? [];
   return lint.length ? [`#### Policy lint (${plural(lint.length, 'warning')})`, '', ...lint.map((f) => `- ${mdText(lintLine(f))}`), ''] : [];
+}
+
+/**
+ * Under a moved account's op: what the move changes in its permissions, where the SCP path alone
+ * (gains / loses) cannot say it. The path lines stay; these follow them.
+ */
+export function moveImpactDetails(plan: Plan, op: Op): Detail[] {
+  if (op.op !== 'MoveAccount' || !plan.impact) return [];
+  const g = plan.impact.groups.find((x) => x.accounts.some((a) => a.id === op.accountId));
+  const lines = g ? g.changes.flatMap(changeLines) : ['no action changes its decision'];
+  return [{ sign: ' ', depth: 0, text: 'permission impact of the move (catalogue actions evaluated before and after):' },
+    ...lines.map((text): Detail => ({ sign: '!', depth: 1, text }))];
 }

@@ -11,7 +11,7 @@ import {
   RISK_HEADINGS, countActions, countRisks, countedActions, lineText, opDetails, opRisk, sections, summaryLine,
   type Detail, type Section,
 } from './render-model.js';
-import { impactMarkdownLines, impactTextLines, lintMarkdownLines, lintTextLines } from './render-impact.js';
+import { impactMarkdownLines, impactTextLines, lintMarkdownLines, lintTextLines, moveImpactDetails } from './render-impact.js';
 
 export { NO_CHANGES, countActions, summaryLine } from './render-model.js';
 export { renderJson, planDocument, resourceChanges, PLAN_FORMAT_VERSION } from './render-json.js';
@@ -59,7 +59,7 @@ function textRiskLists(plan: Plan, c: Paint): string[] {
 function textSections(plan: Plan, c: Paint): string[] {
   return sections(plan).flatMap((s) => [
     c('bold', termSafe(s.grouped ? `# ${s.title}` : s.title)),
-    ...s.ops.flatMap((op) => [textOpLine(op, s, c), ...opDetails(op).map(textDetail)]),
+    ...s.ops.flatMap((op) => [textOpLine(op, s, c), ...[...opDetails(op), ...moveImpactDetails(plan, op)].map(textDetail)]),
     '',
   ]);
 }
@@ -125,7 +125,7 @@ function mdDiffBlock(plan: Plan): string[] {
     `# ${oneLine(s.title)}`,
     ...s.ops.flatMap((op) => {
       const a = actionOf(op);
-      return [`${DIFF_MARK[a]} ${SYMBOL[a]} ${oneLine(lineText(op, s))}${riskTag(op)}`, ...opDetails(op).map(mdDetail)];
+      return [`${DIFF_MARK[a]} ${SYMBOL[a]} ${oneLine(lineText(op, s))}${riskTag(op)}`, ...[...opDetails(op), ...moveImpactDetails(plan, op)].map(mdDetail)];
     }),
   ]);
   const block = fenced('diff', body);

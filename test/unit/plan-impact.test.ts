@@ -173,6 +173,17 @@ describe('rendering the impact', () => {
     expect(doc.lint?.[0].rule).toBe('unknown-action');
   });
 
+  it('a moved account: the impact lines follow the move op (its SCP path lines stay)', () => {
+    const move: Op = { ...base, id: 'op-1', op: 'MoveAccount', resource: 'Account/a', accountId: '200000000001', fromId: ROOT_ID, to: { id: 'ou-sand' }, gained: ['DenyS3Delete'], lost: [], summary: 'move account a from Root to Sandbox (gains DenyS3Delete)' };
+    const p: Plan = { ops: [move], blocked: [], unmanaged: [], warnings: [], drift: {}, impact: computePlanImpact(org(), [move], CATALOG) };
+    expect(renderText(p)).toContain([
+      '  -> move account a from Root to Sandbox (gains DenyS3Delete)  [op-1]',
+      '      permission impact of the move (catalogue actions evaluated before and after):',
+      '        ! in us-east-1, us-west-2: newly denied: s3:DeleteBucket',
+    ].join('\n'));
+    expect(renderMarkdown(p)).toContain('!       in us-east-1, us-west-2: newly denied: s3:DeleteBucket');
+  });
+
   it('Markdown folds a long impact list and escapes hostile account names', () => {
     const p = plan();
     const group = p.impact!.groups[0];
