@@ -69,6 +69,7 @@ test-e2e: install ## e2e tests against a real kube-apiserver (and Argo CD)
 
 bench: install ## benchmarks (API calls, wall time, memory); not part of make test
 	npx tsx bench/run.ts $(BENCH_ARGS)
+	npx tsx bench/plan-impact.ts --out bench/results/plan-impact-latest.json
 
 clean:
 	rm -rf dist node_modules $(NODE24)/node_modules .venv

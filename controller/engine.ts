@@ -24,6 +24,8 @@ import { holdOrgWide } from './plan/org-wide.js';
 import type { Op } from './plan/operations.js';
 import { applyPlan, cancelWorkflows, type ApplyResult, type OpResult } from './apply/executor.js';
 import { withStoredWorkflows, type CancelledWorkflow } from './plan/resume.js';
+import { planImpact } from './plan/impact.js';
+import { lintPlan } from './plan/lint.js';
 import type { WorkflowStore } from './workflows/store.js';
 import { accessStatus } from './status/access.js';
 import { computeStatuses, type ComputedStatus, type IdIndex } from './status/compute.js';
@@ -190,6 +192,9 @@ export async function planAll(
   plan.warnings.unshift(...guards.warnings);
   // Every op carries its risk class from the one op table, judged against the whole plan.
   stampRisk(plan.ops, actual);
+  // What the plan changes in effective permissions, and policy lint: read-only views of the plan.
+  plan.impact = await planImpact(actual, plan.ops);
+  plan.lint = await lintPlan(built.desired, actual, plan.ops);
   return { desired: built.desired, errors, invalid, actual, plan };
 }
 

@@ -14,13 +14,15 @@ import { validateAccess } from '../model/validate-access.js';
 import { formatValidationError, type ValidationError } from '../model/desired.js';
 import { importOrganization } from '../model/import.js';
 import { renderText, renderMarkdown, renderJson } from '../plan/render.js';
-import type { Plan } from '../plan/operations.js';
+import type { LintFinding, Plan } from '../plan/operations.js';
 import { parseSavedPlan, savePlan, serializeSavedPlan, verifySavedPlan, type SavedPlan } from '../plan/saved.js';
 import { planAll, prepare, reconcile, indexIds, type EngineEvent } from '../engine.js';
 import { exitCodeFor, interruptOnSignals, interruptedSummary } from './interrupt.js';
 import { FileWorkflowStore } from '../workflows/store.js';
 import { renderTree } from '../status/tree.js';
 import { EXIT } from './exit.js';
+import { lintOffline } from '../plan/lint.js';
+import { lintLine } from '../plan/render-impact.js';
 
 export interface CommonOptions {
   filename?: string[];
@@ -92,18 +94,28 @@ async function withClients<T>(o: CommonOptions, fn: (c: AwsClients) => Promise<T
   }
 }
 
-export async function runValidate(o: CommonOptions & { output: string }): Promise<number> {
+/** Policy lint findings: warnings, or errors that fail the command under --strict. */
+function printLint(lint: LintFinding[], strict: boolean | undefined): void {
+  if (lint.length === 0) return;
+  err(`${lint.length} policy lint ${strict ? 'error' : 'warning'}${lint.length === 1 ? '' : 's'}${strict ? ' (--strict)' : ''}:`);
+  for (const f of lint) err(`  ${lintLine(f)}`);
+}
+
+export async function runValidate(o: CommonOptions & { output: string; strict?: boolean }): Promise<number> {
   const { resources, errors } = load(o);
   const built = buildDesired(resources, { namespace: o.namespace, loadErrors: errors });
   const all = [...errors, ...built.errors, ...validateAccess(built.desired, {})];
+  const lint = await lintOffline(built.desired);
+  const failed = all.length > 0 || (o.strict === true && lint.length > 0);
   if (o.output === 'json') {
-    out(JSON.stringify({ valid: all.length === 0, resources: resources.length, errors: all }, null, 2));
-  } else if (all.length) {
-    printErrors(all);
+    out(JSON.stringify({ valid: !failed, resources: resources.length, errors: all, lint }, null, 2));
   } else {
-    out(`${resources.length} resources valid.`);
+    if (all.length) printErrors(all);
+    // Lint reads a graph that validates: with errors, the errors are what to fix first.
+    else printLint(lint, o.strict);
+    if (!failed) out(`${resources.length} resources valid.`);
   }
-  return all.length ? EXIT.error : EXIT.ok;
+  return failed ? EXIT.error : EXIT.ok;
 }
 
 export interface PlanOptions extends CommonOptions, GuardOptions {
@@ -111,6 +123,8 @@ export interface PlanOptions extends CommonOptions, GuardOptions {
   state: string;
   /** Write the plan here for `apply --plan` (only a plan that can be applied as a whole). */
   out?: string;
+  /** Policy lint findings are errors. */
+  strict?: boolean;
 }
 
 export async function runPlan(o: PlanOptions): Promise<number> {
@@ -123,6 +137,7 @@ export async function runPlan(o: PlanOptions): Promise<number> {
     if (o.output === 'json') out(renderJson(p.plan));
     else if (o.output === 'markdown') out(renderMarkdown(p.plan));
     else out(renderText(p.plan, { color: useColor(o) }));
+    if (o.strict && p.plan.lint?.length) { printLint(p.plan.lint, true); return EXIT.error; }
     // Save exactly what apply would accept: apply refuses invalid or spec-blocked manifest sets.
     const appliable = p.errors.length === 0 && specBlocked(p.plan).length === 0;
     if (o.out && appliable) await writeSavedPlan(o.out, savePlan(p.plan, { resources: loaded.resources, actual: p.actual, namespace: o.namespace }));
@@ -174,6 +189,8 @@ export interface ApplyOptions extends CommonOptions, GuardOptions {
   state: string;
   /** A file `orgplane plan --out` wrote: applied as is (it is the approval), or refused. */
   plan?: string;
+  /** Refuse to apply when policy lint finds anything. */
+  strict?: boolean;
 }
 
 export async function runApply(o: ApplyOptions): Promise<number> {
@@ -193,6 +210,11 @@ export async function runApply(o: ApplyOptions): Promise<number> {
     }
     if (saved && o.plan && !savedPlanHolds(saved, o.plan, { ...prepared, resources: loaded.resources, namespace: o.namespace })) return EXIT.error;
     out(renderText(prepared.plan, { color }));
+    if (o.strict && prepared.plan.lint?.length) {
+      printLint(prepared.plan.lint, true);
+      err('Nothing was applied: --strict makes policy lint findings errors.');
+      return EXIT.error;
+    }
     if (specBlocked(prepared.plan).length) {
       err('Nothing was applied: the blocked resources above cannot be applied as written (orgplane applies a manifest set whole or not at all).');
       return EXIT.error;

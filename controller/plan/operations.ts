@@ -165,6 +165,45 @@ export interface Plan {
   drift: Record<string, string[]>;
   /** Op.group -> one headline for the grouped change ("recreate OU Workloads under ..."). */
   groups?: Record<string, string>;
+  /** What the plan's SCP/RCP changes do to accounts' permissions (plan/impact.ts); absent when no op touches a chain. */
+  impact?: PlanImpact;
+  /** Policy lint findings (plan/lint.ts): warnings, errors under --strict. */
+  lint?: LintFinding[];
+}
+
+/** Actions that flip for an account; `regions` only when the outcome differs by aws:RequestedRegion. */
+export interface ImpactChange {
+  regions?: string[];
+  /** Allowed before, denied after ("ec2:*" when every ec2 action of the catalogue flipped). */
+  newlyDenied: string[];
+  newlyAllowed: string[];
+  /** With newlyDenied ["*"]: every catalogue action except these (shorter when a whole region is lost). */
+  newlyDeniedExcept?: string[];
+  newlyAllowedExcept?: string[];
+  /** Catalogue actions that flipped each way, before collapsing to service:*. */
+  counts: { denied: number; allowed: number };
+}
+
+/** Accounts whose permissions change alike, for the same reasons. */
+export interface ImpactGroup {
+  accounts: { id: string; name: string }[];
+  /** "P added to the path", "P removed from the path", "P updated", "moved Root / A -> Root / B". */
+  causes: string[];
+  changes: ImpactChange[];
+}
+
+export interface PlanImpact {
+  /** Accounts whose chain changed (all were evaluated), catalogue size, region contexts evaluated. */
+  evaluated: { accounts: number; actions: number; regions: string[] };
+  groups: ImpactGroup[];
+}
+
+/** A policy lint finding, in the shape of a validation error (resource, field, rule id, message). */
+export interface LintFinding {
+  resource: string;
+  field: string;
+  rule: string;
+  message: string;
 }
 
 /** What running one op produced: the id of a created object (fills IdRefs of later ops). */
