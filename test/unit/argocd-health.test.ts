@@ -266,7 +266,8 @@ describe.skipIf(!KUBECTL)('Argo CD sync waves (kubectl kustomize)', () => {
     const kinds = (docs: Doc[]) => docs.map((d) => `${d.kind}/${d.metadata.name}`).sort();
     const full = render(path.resolve(dir, '../install'));
     const overlay = render(path.join(dir, 'test/install'));
-    const workload = new Set(['Deployment', 'PodDisruptionBudget', 'Service']);
+    // The e2e controller is a process: no Deployment, nothing that serves it, no webhook pointing at it.
+    const workload = new Set(['Deployment', 'PodDisruptionBudget', 'Service', 'ValidatingWebhookConfiguration']);
     expect(full.some((d) => d.kind === 'Deployment')).toBe(true);
     expect(kinds(overlay)).toEqual(kinds(full.filter((d) => !workload.has(d.kind))));
     const apps = render(path.join(dir, 'test/apps')) as (Doc & { spec: { source: { path: string } } })[];
