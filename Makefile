@@ -9,7 +9,7 @@ NODE24 := scripts/node24
 NODE24_STAMP := $(NODE24)/node_modules/.orgplane-installed
 export PATH := $(CURDIR)/$(NODE24)/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install run test test-unit test-integration test-e2e bench crds build typecheck testenv testenv-stop clean
+.PHONY: help install run test test-unit test-integration test-e2e bench crds build typecheck testenv testenv-stop argocd clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,8 +48,12 @@ testenv: ## build (once, cached) and start a real kube-apiserver + etcd on loopb
 testenv-stop: ## stop the kube-apiserver + etcd started by make testenv
 	@bash scripts/testenv.sh stop
 
-test: install typecheck ## all tests: unit, integration (moto), e2e (real kube-apiserver)
+argocd: ## build Argo CD from the Go module proxy (once, cached) + redis-server (docs/notes/argocd.md)
+	@bash scripts/argocd.sh build
+
+test: install typecheck ## all tests: unit, integration (moto), e2e (real kube-apiserver, Argo CD)
 	@bash scripts/testenv.sh build
+	@bash scripts/argocd.sh build
 	npx vitest run
 
 test-unit: install ## unit tests only
@@ -58,12 +62,14 @@ test-unit: install ## unit tests only
 test-integration: install ## integration tests against moto
 	npx vitest run test/integration
 
-test-e2e: install ## e2e tests against a real kube-apiserver
+test-e2e: install ## e2e tests against a real kube-apiserver (and Argo CD)
 	@bash scripts/testenv.sh build
+	@bash scripts/argocd.sh build
 	npx vitest run test/e2e
 
 bench: install ## benchmarks (API calls, wall time, memory); not part of make test
 	npx tsx bench/run.ts $(BENCH_ARGS)
+	npx tsx bench/plan-impact.ts --out bench/results/plan-impact-latest.json
 
 clean:
 	rm -rf dist node_modules $(NODE24)/node_modules .venv

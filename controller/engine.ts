@@ -1,7 +1,7 @@
 // The reconcile pipeline, top to bottom: desired -> actual -> diff -> plan -> apply -> status.
 // The CLI and the Kubernetes controller both call `reconcile`; only aws/ does I/O on AWS.
 import type { AnyResource, WorkflowStatus } from './api/schemas.js';
-import { refKey } from './api/schemas.js';
+import { ANNOTATION_ADOPT, refKey } from './api/schemas.js';
 import { abortMessage, withAbortSignal } from './aws/abort.js';
 import type { AwsClients } from './aws/clients.js';
 import { readOrganization, readTags } from './aws/read-org.js';
@@ -10,12 +10,22 @@ import type { ActualOrg } from './model/actual.js';
 import { buildDesired } from './model/build.js';
 import type { DesiredOrg, ValidationError } from './model/desired.js';
 import { validateAccess } from './model/validate-access.js';
+import { deletionInputs } from './model/deletion-inputs.js';
 import { matchedIds } from './plan/match.js';
 import { planOrg } from './plan/diff.js';
 import { planAccess } from './plan/access.js';
-import type { Op, Plan } from './plan/operations.js';
+import type { Plan } from './plan/operations.js';
+import { stampRisk } from './plan/risk.js';
+import { orderPlanOps } from './plan/order.js';
+import { actionOf, writerOf } from './plan/op-table.js';
+import { accessDeletionUnits, isAccessDeletion, managedAccessCount } from './plan/access-deletions.js';
+import { effectiveGuards, type Guards } from './plan/guards.js';
+import { holdOrgWide } from './plan/org-wide.js';
+import type { Op } from './plan/operations.js';
 import { applyPlan, cancelWorkflows, type ApplyResult, type OpResult } from './apply/executor.js';
 import { withStoredWorkflows, type CancelledWorkflow } from './plan/resume.js';
+import { planImpact } from './plan/impact.js';
+import { lintPlan } from './plan/lint.js';
 import type { WorkflowStore } from './workflows/store.js';
 import { accessStatus } from './status/access.js';
 import { computeStatuses, type ComputedStatus, type IdIndex } from './status/compute.js';
@@ -56,6 +66,26 @@ export interface ReconcileOptions {
   signal?: AbortSignal;
   /** A plan the caller already computed (with `prepare`) and a person confirmed (CLI apply): applied as shown. */
   prepared?: Prepared;
+  /** The operator's deletion guards (CLI / controller flags); manifests may only lower them. Unset: DEFAULT_GUARDS. */
+  guards?: Partial<Guards>;
+  /** Resources being deleted (the controller sets them from deletionTimestamp + finalizer). */
+  deleting?: AnyResource[];
+  /**
+   * Whether an org-wide op (op risk 'org-wide') may run: the CLI's --allow-org-wide, the
+   * controller's approval on the Organization. Unset: none may; refused ops and their dependents
+   * are reported as blocked (OrgWideNotAllowed) and not run.
+   */
+  allowOrgWide?: (op: Op) => boolean;
+}
+
+/** What the operator (not the manifests) decides about a plan. */
+export interface PlanAllOptions {
+  guards?: Partial<Guards>;
+  /**
+   * Resources being deleted (controller: deletionTimestamp with orgplane's finalizer): what their
+   * deletionPolicy asks for is planned. The CLI has none; it finds what it owns by AWS tags.
+   */
+  deleting?: AnyResource[];
 }
 
 /** A plan with the stored workflows put in it: resume ops, and the workflows it cancels. */
@@ -99,6 +129,9 @@ export async function readActual(clients: AwsClients, resources: AnyResource[]):
     const r = emails.get(a.email.toLowerCase());
     if (r?.kind !== 'Account') wantTags.add(a.id);
     else if (Object.keys(r.spec.tags ?? {}).length || (r.spec.deletionPolicy ?? 'Retain') !== 'Retain') wantTags.add(a.id);
+    // Found by email without an opt-in (spec.id, orgplane.io/adopt): whether it carries our
+    // ownership tag decides if orgplane may manage it at all (explicit adoption).
+    else if (!r.spec.id && r.metadata.annotations?.[ANNOTATION_ADOPT] !== 'true') wantTags.add(a.id);
   }
   for (const r of resources) if (r.kind === 'Account' && r.spec.id && actual.accounts[r.spec.id]) wantTags.add(r.spec.id);
   if (wantTags.size) {
@@ -115,14 +148,18 @@ function needsAccess(desired: DesiredOrg, resources: AnyResource[]): boolean {
 
 /** Desired + actual -> one plan (Organizations ops, then Identity Center / IAM ops). */
 export async function planAll(
-  resources: AnyResource[], clients: AwsClients, namespace: string,
+  resources: AnyResource[], clients: AwsClients, namespace: string, opts: PlanAllOptions = {},
 ): Promise<{ desired: DesiredOrg; errors: ValidationError[]; invalid: Set<string>; actual: ActualOrg; plan: Plan }> {
   const actual = await readActual(clients, resources);
   const built = buildDesired(resources, { actual, namespace });
+  const guards = operatorGuards(resources, opts.guards);
+  built.desired.quotas.maxDeleteFraction = guards.guards.maxDeleteFraction;
+  built.desired.quotas.maxAccountClosuresPerRun = guards.guards.maxAccountClosuresPerRun;
   const errors = [...built.errors];
   const invalid = new Set(built.invalid);
-  if (needsAccess(built.desired, resources)) {
-    actual.access = await readAccess(clients, built.desired, actual);
+  const removal = deletionInputs(built.desired, opts.deleting ?? [], actual);
+  if (needsAccess(built.desired, resources) || removal.removed.length > 0) {
+    actual.access = await readAccess(clients, built.desired, actual, { knownRoles: removal.knownRoles, removedPermissionSets: removal.removedPermissionSets });
     for (const e of validateAccess(built.desired, { actual })) {
       errors.push(e);
       invalid.add(e.resource);
@@ -132,16 +169,44 @@ export async function planAll(
       if (kind === 'CrossAccountRole') delete built.desired.roles[name];
     }
   }
-  const plan = planOrg(built.desired, actual, { namespace, invalid });
+  // Access deletions go through the same circuit breaker as OU, account and SCP deletions: a
+  // first, deletion-only pass of the (pure) access planner tells the breaker what would leave.
+  const accessRemoval = { protectedKeys: invalid, removed: removal.removed };
+  const accessDeletions = actual.access
+    ? { units: accessDeletionUnits(planAccess(built.desired, actual, [], accessRemoval).ops), managed: managedAccessCount(actual.access) }
+    : undefined;
+  const plan = planOrg(built.desired, actual, { namespace, invalid, accessDeletions });
   if (actual.access) {
     // Access resources left out by validation or blocked by the planner keep what they own in AWS.
     const protectedKeys = new Set([...invalid, ...plan.blocked.map((b) => b.resource)]);
-    const access = planAccess(built.desired, actual, plan.ops, { protectedKeys });
-    plan.ops.push(...access.ops);
+    const access = planAccess(built.desired, actual, plan.ops, { protectedKeys, removed: removal.removed });
+    const tripped = plan.blocked.some((b) => b.reason === 'DeletionCircuitBreaker');
+    const held = new Set(tripped ? access.ops.filter(isAccessDeletion).map((o) => o.id) : []);
+    plan.ops.push(...access.ops.filter((o) => !held.has(o.id) && !o.deps.some((d) => held.has(d))));
     plan.blocked.push(...access.blocked);
     Object.assign(plan.drift, access.drift);
   }
+  // One dependency order over Organizations and access ops: deletions after the structure (every
+  // Organizations op) and after the other ops of their own resource.
+  const structural = (op: Op): boolean => writerOf(op) === 'organizations' || writerOf(op) === 'account-workflow';
+  plan.ops = orderPlanOps(plan.ops, (op) => actionOf(op) === 'delete' || op.op === 'DeleteAccountAssignment',
+    (deletion, other) => structural(other) || other.resource === deletion.resource);
+  plan.warnings.unshift(...guards.warnings);
+  // Every op carries its risk class from the one op table, judged against the whole plan.
+  stampRisk(plan.ops, actual);
+  // What the plan changes in effective permissions, and policy lint: read-only views of the plan.
+  plan.impact = await planImpact(actual, plan.ops);
+  plan.lint = await lintPlan(built.desired, actual, plan.ops);
   return { desired: built.desired, errors, invalid, actual, plan };
+}
+
+/** The guards in force: the operator's, lowered (never raised) by what the Organization manifest sets explicitly. */
+function operatorGuards(resources: AnyResource[], operator: Partial<Guards> | undefined): ReturnType<typeof effectiveGuards> {
+  const org = resources.find((r): r is Extract<AnyResource, { kind: 'Organization' }> => r.kind === 'Organization');
+  return effectiveGuards(operator, {
+    maxDeleteFraction: org?.spec.deletion?.maxDeleteFraction,
+    maxAccountClosuresPerRun: org?.spec.quotas?.maxAccountClosuresPerRun,
+  }, org ? refKey('Organization', org.metadata.name) : 'Organization');
 }
 
 /** Resource key -> AWS id for every resource matched in the snapshot. */
@@ -163,8 +228,10 @@ export function indexIds(desired: DesiredOrg, actual: ActualOrg, namespace: stri
  * Plans, then puts the stored account workflows into the plan: a workflow resumes only as an op of
  * a plan that still asks for its outcome; the rest are listed as cancelled (plan/resume.ts).
  */
-export async function prepare(resources: AnyResource[], opts: Pick<ReconcileOptions, 'clients' | 'namespace' | 'workflowStore'>): Promise<Prepared> {
-  const planned = await planAll(resources, opts.clients, opts.namespace);
+export async function prepare(
+  resources: AnyResource[], opts: Pick<ReconcileOptions, 'clients' | 'namespace' | 'workflowStore' | 'guards' | 'deleting'>,
+): Promise<Prepared> {
+  const planned = await planAll(resources, opts.clients, opts.namespace, { guards: opts.guards, deleting: opts.deleting });
   const held = new Set([...planned.invalid, ...planned.plan.blocked.map((b) => b.resource)]);
   const { plan, cancelled } = withStoredWorkflows(planned.plan, await opts.workflowStore.load(), held);
   return { ...planned, plan, cancelled };
@@ -182,8 +249,7 @@ async function reconcileSteps(resources: AnyResource[], opts: ReconcileOptions):
   const writing = opts.apply && !opts.observeOnly;
 
   const prepared = opts.prepared ?? await prepare(resources, opts);
-  let { desired, errors, actual } = prepared;
-  const plan = prepared.plan;
+  let { desired, errors, actual, plan } = prepared;
   // Stored workflows the plan does not ask for are forgotten (when writing) and reported; never run.
   await cancelWorkflows(prepared.cancelled, opts.workflowStore, { write: writing, onEvent: emit });
   for (const e of errors) emit({ resource: e.resource, type: 'Warning', reason: 'InvalidSpec', message: `${e.field}: ${e.message}` });
@@ -191,8 +257,15 @@ async function reconcileSteps(resources: AnyResource[], opts: ReconcileOptions):
 
   let applied: ApplyResult | undefined;
   let pending = plan;
-  if (writing && plan.ops.length) {
-    applied = await applyPlan(plan, {
+  // Org-wide ops run only when the operator allows them; the rest of the plan runs without them.
+  const gate = holdOrgWide(plan.ops, opts.allowOrgWide ?? (() => false));
+  if (writing) {
+    for (const b of gate.blocked) emit({ resource: b.resource, type: 'Warning', reason: b.reason, message: b.message });
+    plan = { ...plan, blocked: [...plan.blocked, ...gate.blocked] };
+    pending = plan;
+  }
+  if (writing && gate.ops.length) {
+    applied = await applyPlan({ ops: gate.ops }, {
       clients: opts.clients,
       workflowStore: opts.workflowStore,
       concurrency: opts.concurrency,
@@ -208,7 +281,7 @@ async function reconcileSteps(resources: AnyResource[], opts: ReconcileOptions):
     // Status reports what is true now, so read again and re-plan: what remains is pending.
     const after = await prepare(resources, opts);
     ({ desired, errors, actual } = after);
-    pending = after.plan;
+    pending = { ...after.plan, blocked: [...after.plan.blocked, ...gate.blocked] };
   }
   const workflows = await opts.workflowStore.load();
   const ids = indexIds(desired, actual, opts.namespace);

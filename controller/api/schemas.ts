@@ -341,6 +341,8 @@ export type AnyResource = { [K in Kind]: Resource<K> }[Kind];
 export const refKey = (kind: Kind, name: string): string => `${kind}/${name}`;
 
 export const ANNOTATION_PAUSED = 'orgplane.io/paused';
+/** Opt-in to take over an existing AWS object that carries no orgplane ownership tags (spec.id is the other). */
+export const ANNOTATION_ADOPT = 'orgplane.io/adopt';
 export const FINALIZER = 'orgplane.io/finalizer';
 
 // ---- Approval -------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import type { WorkflowStore } from '../workflows/store.js';
 import type { CancelledWorkflow } from '../plan/resume.js';
 import { runAccountOp, type AccountOp, type WorkflowOptions } from './account-ops.js';
 import { classifyError, OpDeferred } from './errors.js';
-import { ACCESS_OPS, ACCOUNT_OPS, APPLIED_REASON, DEPENDENCY_FAILED_REASON, FAILED_REASON } from './reasons.js';
+import { DEPENDENCY_FAILED_REASON, FAILED_REASON } from './reasons.js';
+import { eventReasonOf, writerOf } from '../plan/op-table.js';
 
 export type { AccountOp, WorkflowOptions } from './account-ops.js';
 export { classifyError, OpDeferred, OpError } from './errors.js';
@@ -129,15 +130,23 @@ const approvalCheck = (d: Pick<ApplyDeps, 'isApproved' | 'approvedMigrations' | 
 
 function defaultRunner(deps: ApplyDeps, account: (op: AccountOp, resolve: Resolve) => Promise<OpOutcome>): Runner {
   return async (op, resolve) => {
-    if (ACCOUNT_OPS.has(op.op)) return (deps.runners?.account ?? account)(op as AccountOp, resolve);
-    if (ACCESS_OPS.has(op.op)) {
-      if (deps.runners?.access) return deps.runners.access(op as AccessOp, resolve);
-      const m = await import('../aws/access-writer.js');
-      return m.executeAccessOp(deps.clients, op as AccessOp, resolve);
+    // The op table names each kind's writer; a new writer family fails to compile here.
+    const writer = writerOf(op);
+    switch (writer) {
+      case 'account-workflow':
+        return (deps.runners?.account ?? account)(op as AccountOp, resolve);
+      case 'identity-center':
+      case 'iam': {
+        if (deps.runners?.access) return deps.runners.access(op as AccessOp, resolve);
+        const m = await import('../aws/access-writer.js');
+        return m.executeAccessOp(deps.clients, op as AccessOp, resolve);
+      }
+      case 'organizations': {
+        if (deps.runners?.org) return deps.runners.org(op as OrgOp, resolve);
+        const m = await import('../aws/org-writer.js');
+        return m.executeOrgOp(deps.clients, op as OrgOp, resolve);
+      }
     }
-    if (deps.runners?.org) return deps.runners.org(op as OrgOp, resolve);
-    const m = await import('../aws/org-writer.js');
-    return m.executeOrgOp(deps.clients, op as OrgOp, resolve);
   };
 }
 
@@ -161,7 +170,7 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
     load: () => deps.workflowStore.load(),
     save: async (k, wf) => { await deps.workflowStore.save(k, wf); workflows[k] = wf; },
   };
-  const hasAccountOps = ops.some((o) => ACCOUNT_OPS.has(o.op));
+  const hasAccountOps = ops.some((o) => writerOf(o) === 'account-workflow');
   const stored = hasAccountOps && !deps.runners?.account ? await deps.workflowStore.load() : {};
   let closuresLeft = deps.closuresAllowed ?? 1;
   const approvalRule = deps.requireApproval;
@@ -243,7 +252,7 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
       // Only createdId fills refs (an UpdatePolicy's arn must not stand in for the policy id).
       if (outcome.createdId && op.resource) ids[op.resource] = outcome.createdId;
       settle({ opId: op.id, op, resource: op.resource, status: 'succeeded', outcome });
-      emit({ resource: op.resource, type: 'Normal', reason: APPLIED_REASON[op.op], message: outcome.message ?? op.summary, op: op.id });
+      emit({ resource: op.resource, type: 'Normal', reason: eventReasonOf(op), message: outcome.message ?? op.summary, op: op.id });
     } catch (e) {
       rootCause.set(op.id, op.id);
       if (signal?.aborted && isAbortError(e)) {

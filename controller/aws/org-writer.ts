@@ -23,12 +23,12 @@ type Handled = Extract<OrgOp, { op: HandledName }>;
 type HandledName =
   | 'CreateOU' | 'RenameOU' | 'DeleteOU' | 'TagResource' | 'UntagResource' | 'CreatePolicy' | 'UpdatePolicy'
   | 'DeletePolicy' | 'AttachPolicy' | 'DetachPolicy' | 'EnablePolicyType' | 'DisablePolicyType'
-  | 'EnableServiceAccess' | 'DisableServiceAccess' | 'RegisterDelegatedAdmin' | 'DeregisterDelegatedAdmin';
+  | 'EnableServiceAccess' | 'DisableServiceAccess' | 'RegisterDelegatedAdmin' | 'DeregisterDelegatedAdmin' | 'AdoptResource';
 
 const HANDLED: ReadonlySet<string> = new Set<HandledName>([
   'CreateOU', 'RenameOU', 'DeleteOU', 'TagResource', 'UntagResource', 'CreatePolicy', 'UpdatePolicy',
   'DeletePolicy', 'AttachPolicy', 'DetachPolicy', 'EnablePolicyType', 'DisablePolicyType',
-  'EnableServiceAccess', 'DisableServiceAccess', 'RegisterDelegatedAdmin', 'DeregisterDelegatedAdmin',
+  'EnableServiceAccess', 'DisableServiceAccess', 'RegisterDelegatedAdmin', 'DeregisterDelegatedAdmin', 'AdoptResource',
 ]);
 const ACCOUNT_LIFECYCLE: ReadonlySet<string> = new Set(['CreateAccount', 'MoveAccount', 'CloseAccount', 'RemoveAccount']);
 
@@ -62,6 +62,11 @@ export async function executeOrgOp(clients: AwsClients, op: Op, resolve: (r: IdR
 
     case 'DeleteOU':
       return deleteOU(clients, op.ouId, op.name);
+
+    case 'AdoptResource':
+      // Adoption is writing the ownership tags: from then on the object is orgplane's.
+      await org.send(new TagResourceCommand({ ResourceId: op.target.id, Tags: toTagList(op.tags) }));
+      return { message: `adopted ${op.objectKind} ${op.name} (${op.target.id})` };
 
     case 'TagResource': {
       if (Object.keys(op.tags).length === 0) return {};

@@ -14,13 +14,15 @@ import { validateAccess } from '../model/validate-access.js';
 import { formatValidationError, type ValidationError } from '../model/desired.js';
 import { importOrganization } from '../model/import.js';
 import { renderText, renderMarkdown, renderJson } from '../plan/render.js';
-import type { Plan } from '../plan/operations.js';
+import type { LintFinding, Plan } from '../plan/operations.js';
 import { parseSavedPlan, savePlan, serializeSavedPlan, verifySavedPlan, type SavedPlan } from '../plan/saved.js';
 import { planAll, prepare, reconcile, indexIds, type EngineEvent } from '../engine.js';
 import { exitCodeFor, interruptOnSignals, interruptedSummary } from './interrupt.js';
 import { FileWorkflowStore } from '../workflows/store.js';
 import { renderTree } from '../status/tree.js';
 import { EXIT } from './exit.js';
+import { lintOffline } from '../plan/lint.js';
+import { lintLine } from '../plan/render-impact.js';
 
 export interface CommonOptions {
   filename?: string[];
@@ -30,6 +32,13 @@ export interface CommonOptions {
   color: boolean;
   verbose?: boolean;
 }
+
+/** The operator's guards (--max-delete-fraction, --max-closures-per-run). */
+export interface GuardOptions {
+  maxDeleteFraction?: number;
+  maxClosuresPerRun?: number;
+}
+const guardsOf = (o: GuardOptions) => ({ maxDeleteFraction: o.maxDeleteFraction, maxAccountClosuresPerRun: o.maxClosuresPerRun });
 
 const useColor = (o: CommonOptions) => o.color && process.stdout.isTTY === true && !process.env.NO_COLOR;
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -85,25 +94,37 @@ async function withClients<T>(o: CommonOptions, fn: (c: AwsClients) => Promise<T
   }
 }
 
-export async function runValidate(o: CommonOptions & { output: string }): Promise<number> {
+/** Policy lint findings: warnings, or errors that fail the command under --strict. */
+function printLint(lint: LintFinding[], strict: boolean | undefined): void {
+  if (lint.length === 0) return;
+  err(`${lint.length} policy lint ${strict ? 'error' : 'warning'}${lint.length === 1 ? '' : 's'}${strict ? ' (--strict)' : ''}:`);
+  for (const f of lint) err(`  ${lintLine(f)}`);
+}
+
+export async function runValidate(o: CommonOptions & { output: string; strict?: boolean }): Promise<number> {
   const { resources, errors } = load(o);
   const built = buildDesired(resources, { namespace: o.namespace, loadErrors: errors });
   const all = [...errors, ...built.errors, ...validateAccess(built.desired, {})];
+  const lint = await lintOffline(built.desired);
+  const failed = all.length > 0 || (o.strict === true && lint.length > 0);
   if (o.output === 'json') {
-    out(JSON.stringify({ valid: all.length === 0, resources: resources.length, errors: all }, null, 2));
-  } else if (all.length) {
-    printErrors(all);
+    out(JSON.stringify({ valid: !failed, resources: resources.length, errors: all, lint }, null, 2));
   } else {
-    out(`${resources.length} resources valid.`);
+    if (all.length) printErrors(all);
+    // Lint reads a graph that validates: with errors, the errors are what to fix first.
+    else printLint(lint, o.strict);
+    if (!failed) out(`${resources.length} resources valid.`);
   }
-  return all.length ? EXIT.error : EXIT.ok;
+  return failed ? EXIT.error : EXIT.ok;
 }
 
-export interface PlanOptions extends CommonOptions {
+export interface PlanOptions extends CommonOptions, GuardOptions {
   output: 'text' | 'json' | 'markdown';
   state: string;
   /** Write the plan here for `apply --plan` (only a plan that can be applied as a whole). */
   out?: string;
+  /** Policy lint findings are errors. */
+  strict?: boolean;
 }
 
 export async function runPlan(o: PlanOptions): Promise<number> {
@@ -111,11 +132,12 @@ export async function runPlan(o: PlanOptions): Promise<number> {
   if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
   return withClients(o, async (clients) => {
     // The same plan apply would show: stored workflows appear as resume ops or cancellation warnings.
-    const p = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore: new FileWorkflowStore(o.state) });
+    const p = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore: new FileWorkflowStore(o.state), guards: guardsOf(o) });
     if (p.errors.length) printErrors(p.errors);
     if (o.output === 'json') out(renderJson(p.plan));
     else if (o.output === 'markdown') out(renderMarkdown(p.plan));
     else out(renderText(p.plan, { color: useColor(o) }));
+    if (o.strict && p.plan.lint?.length) { printLint(p.plan.lint, true); return EXIT.error; }
     // Save exactly what apply would accept: apply refuses invalid or spec-blocked manifest sets.
     const appliable = p.errors.length === 0 && specBlocked(p.plan).length === 0;
     if (o.out && appliable) await writeSavedPlan(o.out, savePlan(p.plan, { resources: loaded.resources, actual: p.actual, namespace: o.namespace }));
@@ -157,7 +179,9 @@ function eventLine(e: EngineEvent, color: boolean): string {
   return `${paint}${mark}${color ? '\x1b[0m' : ''} ${e.resource || 'Organization'}: ${e.reason}: ${e.message}`;
 }
 
-export interface ApplyOptions extends CommonOptions {
+export interface ApplyOptions extends CommonOptions, GuardOptions {
+  /** Also apply org-wide ops (op risk 'org-wide'). */
+  allowOrgWide?: boolean;
   autoApprove?: boolean;
   observeOnly?: boolean;
   approveMigration?: string[];
@@ -165,6 +189,8 @@ export interface ApplyOptions extends CommonOptions {
   state: string;
   /** A file `orgplane plan --out` wrote: applied as is (it is the approval), or refused. */
   plan?: string;
+  /** Refuse to apply when policy lint finds anything. */
+  strict?: boolean;
 }
 
 export async function runApply(o: ApplyOptions): Promise<number> {
@@ -176,7 +202,7 @@ export async function runApply(o: ApplyOptions): Promise<number> {
   return withClients(o, async (clients) => {
     const workflowStore = new FileWorkflowStore(o.state);
     // Nothing runs before confirmation: stored workflows only enter the plan (as resume ops).
-    const prepared = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore });
+    const prepared = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore, guards: guardsOf(o) });
     if (prepared.errors.length) {
       printErrors(prepared.errors);
       err('Nothing was applied: fix the errors above (orgplane applies a manifest set whole or not at all).');
@@ -184,6 +210,11 @@ export async function runApply(o: ApplyOptions): Promise<number> {
     }
     if (saved && o.plan && !savedPlanHolds(saved, o.plan, { ...prepared, resources: loaded.resources, namespace: o.namespace })) return EXIT.error;
     out(renderText(prepared.plan, { color }));
+    if (o.strict && prepared.plan.lint?.length) {
+      printLint(prepared.plan.lint, true);
+      err('Nothing was applied: --strict makes policy lint findings errors.');
+      return EXIT.error;
+    }
     if (specBlocked(prepared.plan).length) {
       err('Nothing was applied: the blocked resources above cannot be applied as written (orgplane applies a manifest set whole or not at all).');
       return EXIT.error;
@@ -197,6 +228,7 @@ export async function runApply(o: ApplyOptions): Promise<number> {
       if (mustAct(prepared.plan).length) return EXIT.error;
       return prepared.plan.ops.length ? EXIT.changes : EXIT.ok;
     }
+    warnOrgWide(prepared.plan, o.allowOrgWide === true);
     if (saved) out(`\nApplying the saved plan ${o.plan}: the manifests and the organization are as it read them.`);
     else if (!(await confirmed(o, prepared))) return process.stdin.isTTY ? EXIT.ok : EXIT.error;
     const interrupt = interruptOnSignals(err);
@@ -210,6 +242,8 @@ export async function runApply(o: ApplyOptions): Promise<number> {
         concurrency: o.concurrency,
         approvedMigrations: new Set((o.approveMigration ?? []).map((n) => refKey('Account', n))),
         prepared,
+        guards: guardsOf(o),
+        allowOrgWide: () => o.allowOrgWide === true,
         onEvent: (e) => out(eventLine(e, color)),
         signal: interrupt.signal,
       });
@@ -223,6 +257,14 @@ export async function runApply(o: ApplyOptions): Promise<number> {
     }
     return reportApplied(result, o.namespace, color);
   });
+}
+
+/** Org-wide ops need --allow-org-wide: say so before asking, so nobody confirms them by mistake. */
+function warnOrgWide(plan: Plan, allowed: boolean): void {
+  const orgWide = plan.ops.filter((op) => op.risk === 'org-wide');
+  if (!orgWide.length || allowed) return;
+  err(`${orgWide.length} org-wide change(s) will not be applied without --allow-org-wide (they and what depends on them are reported as blocked):`);
+  for (const op of orgWide) err(`  ! ${op.summary}`);
 }
 
 /** A saved plan applies only to the inputs it was made from; otherwise say what differs, write nothing. */

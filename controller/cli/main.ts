@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { runValidate, runPlan, runApply, runImport, runStatus, type ApplyOptions, type CommonOptions, type PlanOptions } from './commands.js';
 import { EXIT } from './exit.js';
-import { positiveInt } from './options.js';
+import { fraction, nonNegativeInt, positiveInt } from './options.js';
 import { registerExplain } from './explain.js';
 
 // orgplane supports Node 20 on purpose (see package.json engines); the SDK's notice that its
@@ -45,21 +45,32 @@ function common(cmd: Command, opts: { files?: boolean } = { files: true }): Comm
     .option('-v, --verbose', 'log AWS call counts and timings to stderr');
 }
 
+/** The operator's deletion guards: a manifest may only lower them. */
+function guards(cmd: Command): Command {
+  return cmd
+    .option('--max-delete-fraction <share>', 'circuit breaker: refuse deletions of more than this share of managed objects in one run (a manifest may only lower it)', fraction, 0.25)
+    .option('--max-closures-per-run <n>', 'account closures one run may start (a manifest may only lower it)', nonNegativeInt, 1);
+}
+
 common(program.command('validate'))
   .description('check manifests offline: schema, references, cycles, depth, duplicates, policy JSON and quotas')
   .option('--output <format>', 'text or json', 'text')
-  .action(async (o: CommonOptions & { output: string }) => exit(await runValidate(o)));
+  .option('--strict', 'policy lint findings are errors (exit 1), not warnings')
+  .action(async (o: CommonOptions & { output: string; strict?: boolean }) => exit(await runValidate(o)));
 
-common(program.command('plan'))
+guards(common(program.command('plan'))
   .description('read the organization and show what apply would change (exit 2 when there are changes)')
   .addOption(new Option('-o, --output <format>', 'plan format').choices(['text', 'json', 'markdown']).default('text'))
   .option('--state <file>', 'workflow state file: interrupted account workflows show as resume ops', STATE_FILE)
-  .option('--out <file>', 'also save the plan (versioned JSON with fingerprints of the manifests and the organization) for apply --plan')
+  .option('--strict', 'policy lint findings are errors (exit 1), not warnings')
+  .option('--out <file>', 'also save the plan (versioned JSON with fingerprints of the manifests and the organization) for apply --plan'))
   .action(async (o: PlanOptions) => exit(await runPlan(o)));
 
-common(program.command('apply'))
+guards(common(program.command('apply')))
   .description('plan, ask for confirmation, then apply in dependency order and print the resulting org tree')
+  .option('--allow-org-wide', 'also apply org-wide changes (disable a policy type or trusted access, deregister a delegated admin, FullAWSAccess off the root or an OU, a deny-everything SCP on the root)')
   .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)')
+  .option('--strict', 'refuse to apply when policy lint finds anything')
   .option('--observe-only', 'compute and report the plan, never write to AWS')
   .option('--approve-migration <account...>', 'Account resource names whose migration to another OU is approved')
   .option('--concurrency <n>', 'AWS writes in flight at once', positiveInt, 4)

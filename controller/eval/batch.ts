@@ -37,12 +37,24 @@ export interface BatchResult {
   decisions: Uint8Array[];
 }
 
+// Which actions a statement's Action/NotAction covers does not depend on the request, so the
+// bitmaps outlive one evaluateBatch call: the plan evaluates the same policies once per region.
+const statementBitmaps = new WeakMap<string[], WeakMap<Statement, Uint8Array>>();
+function statementCache(actions: string[]): WeakMap<Statement, Uint8Array> {
+  let m = statementBitmaps.get(actions);
+  if (!m) { m = new WeakMap(); statementBitmaps.set(actions, m); }
+  return m;
+}
+
 class Bitmaps {
-  private readonly stmt = new Map<Statement, Uint8Array>();
+  private readonly stmt: WeakMap<Statement, Uint8Array>;
   private readonly reqMatch = new Map<Statement, boolean>();
   private readonly level = new Map<string, { deny: Uint8Array; allow: Uint8Array }>();
+  private readonly prefix = new Map<string, { denied: Uint8Array; allowed: Uint8Array }>();
 
-  constructor(private readonly actions: string[], private readonly req: NormalRequest, private readonly anyResource: boolean) {}
+  constructor(private readonly actions: string[], private readonly req: NormalRequest, private readonly anyResource: boolean) {
+    this.stmt = statementCache(actions);
+  }
 
   private lowerActions?: string[];
 
@@ -92,6 +104,32 @@ class Bitmaps {
     }
     return lv;
   }
+
+  /**
+   * OR of the denies and AND of the allows from the root down to the last level. Chains in a tree
+   * share their upper levels, so each prefix is computed once: a chain costs one pass for its own
+   * level instead of one per level (the inner loop of the plan's impact step).
+   */
+  chainBits(kind: 'SCP' | 'RCP', levels: Chain['levels']): { denied: Uint8Array; allowed: Uint8Array } {
+    const n = this.actions.length;
+    let key = kind;
+    let acc = this.prefix.get(key);
+    if (!acc) { acc = { denied: new Uint8Array(n), allowed: new Uint8Array(n).fill(1) }; this.prefix.set(key, acc); }
+    for (const l of levels) {
+      const policies = kind === 'SCP' ? l.scps : l.rcps;
+      const lk = levelKey(kind, policies);
+      key += `>${lk}`;
+      let next = this.prefix.get(key);
+      if (!next) {
+        const lv = this.levelBits(lk, policies);
+        next = { denied: acc.denied.slice(), allowed: acc.allowed.slice() };
+        for (let j = 0; j < n; j++) { next.denied[j] |= lv.deny[j]; next.allowed[j] &= lv.allow[j]; }
+        this.prefix.set(key, next);
+      }
+      acc = next;
+    }
+    return acc;
+  }
 }
 
 /**
@@ -111,15 +149,9 @@ const levelKey = (kind: string, policies: AttachedPolicy[]) => `${kind}|${polici
 
 /** Decisions of one side (SCP or RCP) of a chain; `applies[j] = 0` skips action j (exempt). */
 function sideDecisions(bm: Bitmaps, kind: 'SCP' | 'RCP', chain: Chain, n: number, applies?: Uint8Array): Uint8Array {
-  // Plain typed-array passes (OR of the denies, AND of the allows) rather than a loop over levels
-  // per action: this is the inner loop of the impact computation.
-  const denied = new Uint8Array(n);
-  const allowedEverywhere = new Uint8Array(n).fill(1);
-  for (const l of chain.levels) {
-    const policies = kind === 'SCP' ? l.scps : l.rcps;
-    const lv = bm.levelBits(levelKey(kind, policies), policies);
-    for (let j = 0; j < n; j++) { denied[j] |= lv.deny[j]; allowedEverywhere[j] &= lv.allow[j]; }
-  }
+  // Plain typed-array passes (OR of the denies, AND of the allows, shared by chain prefix) rather
+  // than a loop over levels per action: this is the inner loop of the impact computation.
+  const { denied, allowed: allowedEverywhere } = bm.chainBits(kind, chain.levels);
   const out = new Uint8Array(n);
   for (let j = 0; j < n; j++) {
     if (applies && !applies[j]) continue;
@@ -133,12 +165,23 @@ const chainKey = (c: Chain) =>
 
 const worse = (a: number, b: number) => (a === EXPLICIT_DENY || b === EXPLICIT_DENY ? EXPLICIT_DENY : a === IMPLICIT_DENY || b === IMPLICIT_DENY ? IMPLICIT_DENY : ALLOW);
 
+// Which actions RCPs cover, per action list and service set: the plan evaluates the same
+// catalogue once per region, and splitting 22,000 names each time shows up in profiles.
+const rcpMasks = new WeakMap<string[], WeakMap<ReadonlySet<string>, Uint8Array>>();
+function rcpMask(actions: string[], services: ReadonlySet<string>): Uint8Array {
+  const bySet = rcpMasks.get(actions) ?? new WeakMap<ReadonlySet<string>, Uint8Array>();
+  rcpMasks.set(actions, bySet);
+  let mask = bySet.get(services);
+  if (!mask) { mask = Uint8Array.from(actions, (a) => (services.has(serviceOf(a)) ? 1 : 0)); bySet.set(services, mask); }
+  return mask;
+}
+
 /** evaluate() for every (account, action) pair; resources are taken to be in the same account. */
 export function evaluateBatch(chains: Chain[], actions: string[], opts: BatchOptions = {}): BatchResult {
   const req = normalizeRequest({ ...opts.request, action: '*' });
   const bm = new Bitmaps(actions, req, opts.request?.resource === undefined && opts.anyResource !== false);
   const rcpServices = opts.rcpServices ?? RCP_SERVICES;
-  const rcpApplies = Uint8Array.from(actions, (a) => (rcpServices.has(serviceOf(a)) ? 1 : 0));
+  const rcpApplies = rcpMask(actions, rcpServices);
   const slr = isServiceLinkedRole(req.principal);
   const memo = new Map<string, Uint8Array>();
   const decisions = chains.map((c) => {
@@ -148,7 +191,7 @@ export function evaluateBatch(chains: Chain[], actions: string[], opts: BatchOpt
       const exempt = c.management || slr;
       const scp = !exempt && c.scpEnabled ? sideDecisions(bm, 'SCP', c, actions.length) : new Uint8Array(actions.length);
       const rcp = !exempt && c.rcpEnabled ? sideDecisions(bm, 'RCP', c, actions.length, rcpApplies) : new Uint8Array(actions.length);
-      d = scp.map((v, j) => worse(v, rcp[j]));
+      d = c.rcpEnabled && !exempt ? scp.map((v, j) => worse(v, rcp[j])) : scp;
       memo.set(key, d);
     }
     return d;

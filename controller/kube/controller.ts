@@ -227,7 +227,7 @@ export class Controller {
     const gate = this.approvals.gate(live, approvalList);
     let outcome: ReconcileOutcome;
     try {
-      outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal, approvals: gate });
+      outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal, deleting: toDelete, approvals: gate });
     } catch (err) {
       // A stop or a lost Lease is no AWS failure: report nothing, the next run reads afresh.
       if (err instanceof NotLeaderError || !this.isLeader() || signal.aborted) throw err;

@@ -7,7 +7,7 @@ import type { Logger, LevelWithSilent } from 'pino';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { StopRequested } from '../aws/abort.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
-import { positiveInt } from '../cli/options.js';
+import { fraction, nonNegativeInt, positiveInt } from '../cli/options.js';
 import { loadKubeConfig, makeApis, type KubeApis } from './client.js';
 import { Controller } from './controller.js';
 import { engineReconciler } from './engine-reconciler.js';
@@ -50,6 +50,9 @@ export interface RunControllerOptions {
   concurrency?: number;
   /** Client-side AWS requests per second for every service (0 = unlimited); default: per-service limits. */
   awsTps?: number;
+  /** Operator's deletion guards (manifests may only lower them); default 0.25 and 1. */
+  maxDeleteFraction?: number;
+  maxClosuresPerRun?: number;
   /** How long Organizations tags are reused across reconciles (0 = read every time). */
   tagCacheTtlMs?: number;
   /** Health/metrics port; 0 = any free port; -1 = no server. */
@@ -95,7 +98,7 @@ export async function runController(o: RunControllerOptions): Promise<Controller
     const rateLimits = tps === undefined ? undefined
       : Object.fromEntries((['Organizations', 'SSOAdmin', 'IAM', 'STS', 'Identitystore'] as const).map((s) => [s, { tps, burst: Math.max(1, tps) }]));
     clients = createAwsClients({ endpoint: o.endpoint, region: o.region, credentials: o.credentials, rateLimits, tagCacheTtlMs: o.tagCacheTtlMs ?? DEFAULT_TAG_CACHE_TTL_MS });
-    reconciler = engineReconciler(clients, { concurrency: o.concurrency });
+    reconciler = engineReconciler(clients, { concurrency: o.concurrency, guards: { maxDeleteFraction: o.maxDeleteFraction, maxAccountClosuresPerRun: o.maxClosuresPerRun } });
   }
   let finish!: (reason: string) => void;
   const done = new Promise<string>((resolve) => { finish = resolve; });
@@ -196,6 +199,8 @@ export async function controllerMain(argv: string[]): Promise<void> {
     .option('--resync <d>', 'periodic drift resync', '5m')
     .option('--requeue <d>', 'recheck interval while deletions or workflows are under way', '10s')
     .option('--concurrency <n>', 'AWS writes in flight at once', positiveInt, 4)
+    .option('--max-delete-fraction <share>', 'circuit breaker: refuse deletions of more than this share of managed objects in one run (a manifest may only lower it)', fraction, 0.25)
+    .option('--max-closures-per-run <n>', 'account closures one run may start (a manifest may only lower it)', nonNegativeInt, 1)
     .option('--aws-tps <n>', 'client-side AWS requests per second per service, 0 = unlimited (default: per-service limits below AWS quotas)', (v) => Number.parseFloat(v))
     .option('--tag-cache-ttl <d>', 'reuse Organizations tags across reconciles this long (tags orgplane writes are refreshed at once; 0 = read every time)', '30m')
     .option('--port <n>', 'health and metrics port (/healthz, /readyz, /metrics)', (v) => Number.parseInt(v, 10), 8080)
@@ -213,7 +218,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     watchNamespace?: string; namespace?: string; controllerNamespace?: string; workflowConfigmap?: string;
     webhookPort?: number; webhookHosts: string; webhookConfig: string; webhookSecret: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; allowSelfApproval?: boolean; identity?: string;
     leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
-    debounce: string; resync: string; requeue: string; concurrency: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
+    debounce: string; resync: string; requeue: string; concurrency: number; maxDeleteFraction: number; maxClosuresPerRun: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
     shutdownTimeout: string;
   }>();
   const namespace = f.watchNamespace ?? f.namespace ?? process.env.WATCH_NAMESPACE ?? process.env.POD_NAMESPACE ?? 'default';
@@ -243,6 +248,8 @@ export async function controllerMain(argv: string[]): Promise<void> {
     resyncMs: parseDuration(f.resync),
     requeueMs: parseDuration(f.requeue),
     concurrency: f.concurrency,
+    maxDeleteFraction: f.maxDeleteFraction,
+    maxClosuresPerRun: f.maxClosuresPerRun,
     awsTps: f.awsTps,
     tagCacheTtlMs: parseDuration(f.tagCacheTtl),
     port: f.port,

@@ -35,6 +35,8 @@ export interface ReconcileContext {
   approvals?: ApprovalGate;
   /** Aborted on a stop (SIGTERM) or when leadership is lost: reads end at once, no op starts after it. */
   signal: AbortSignal;
+  /** Resources being deleted that still hold orgplane's finalizer: the engine plans what their deletionPolicy asks. */
+  deleting?: AnyResource[];
 }
 
 export type Reconciler = (resources: AnyResource[], ctx: ReconcileContext) => Promise<ReconcileOutcome>;

@@ -1,7 +1,7 @@
 // Resources -> one validated DesiredOrg. Steps: schema check, defaults and normalisation, graph
 // rules (validate.ts), then invalidity spreads to everything that depends on a failed resource,
 // so that nothing is applied for that part of the graph while the rest still plans.
-import { ANNOTATION_PAUSED, refKey, type AnyResource, type Resource } from '../api/schemas.js';
+import { ANNOTATION_ADOPT, ANNOTATION_PAUSED, refKey, type AnyResource, type Resource } from '../api/schemas.js';
 import type { ActualOrg } from './actual.js';
 import {
   DEFAULT_QUOTAS,
@@ -40,7 +40,8 @@ export interface BuildResult {
 
 const uniq = <T>(xs: T[]): T[] => [...new Set(xs)];
 const paused = (r: AnyResource): boolean => r.metadata.annotations?.[ANNOTATION_PAUSED] === 'true';
-const base = (r: AnyResource) => ({ key: refKey(r.kind, r.metadata.name), ref: r.metadata.name, paused: paused(r) });
+const adopt = (r: AnyResource): boolean => r.metadata.annotations?.[ANNOTATION_ADOPT] === 'true';
+const base = (r: AnyResource) => ({ key: refKey(r.kind, r.metadata.name), ref: r.metadata.name, paused: paused(r), ...(adopt(r) ? { adopt: true } : {}) });
 
 function organization(r: Resource<'Organization'>): DesiredOrganization {
   const s = r.spec;

@@ -45,6 +45,11 @@ interface DesiredBase {
   tags: Tags;
   /** orgplane.io/paused annotation: planned but never applied. */
   paused: boolean;
+  /**
+   * orgplane.io/adopt: "true": an existing AWS object without orgplane's ownership tags that this
+   * manifest names (by name or email) may be taken over. spec.id is the other opt-in.
+   */
+  adopt?: boolean;
 }
 
 export interface DesiredOU extends DesiredBase {

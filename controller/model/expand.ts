@@ -81,7 +81,7 @@ export function accountTarget(ref: string, desired: DesiredOrg, actual: ActualOr
 /**
  * Accounts covered by explicit account refs plus every account placed (by the manifests) in the
  * given OUs. Accounts no manifest describes count where AWS has them. Closed or suspended
- * accounts are left out: nothing can be assigned there.
+ * accounts are left out: nothing can be assigned there. So is the management account.
  */
 export function expandTargets(
   accounts: string[],
@@ -92,7 +92,9 @@ export function expandTargets(
 ): AccountTarget[] {
   const out = new Map<string, AccountTarget>();
   const add = (t: AccountTarget | undefined) => {
-    if (!t) return;
+    // The management account is never a target of any resource kind: an OU (root included) that
+    // holds it covers every other account. Naming it directly is a validation error (validate.ts).
+    if (!t || (t.accountId !== undefined && t.accountId === actual.managementAccountId)) return;
     const k = t.accountId ?? `ref:${t.ref}`;
     if (!out.has(k)) out.set(k, t);
   };

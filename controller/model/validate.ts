@@ -333,7 +333,13 @@ export function validateGraph(g: GraphInput): ValidationError[] {
     ps.assignments.forEach((as, i) => {
       const at = `spec.assignments[${i}]`;
       if (!as.principal.name && !as.principal.id) err(ps.key, `${at}.principal`, 'principal', 'needs a name or an id');
-      for (const acc of as.accounts) checkAccountRef(ps.key, `${at}.targets.accounts`, acc, 'assignment account');
+      for (const acc of as.accounts) {
+        if (!checkAccountRef(ps.key, `${at}.targets.accounts`, acc, 'assignment account')) continue;
+        const a = g.accounts[acc];
+        if (a && isManagement(a)) {
+          err(ps.key, `${at}.targets.accounts`, 'management-account', `assigns to Account/${acc}, the management account (${mgmtId}): orgplane never gives Identity Center access to the management account`);
+        }
+      }
       for (const ou of as.organizationalUnits) checkOuRef(ps.key, `${at}.targets.organizationalUnits`, ou, 'assignment OU');
     });
   }
@@ -351,7 +357,13 @@ export function validateGraph(g: GraphInput): ValidationError[] {
     const r = g.roles[ref];
     reservedTags(r.key, r.tags);
     if (r.targetAccounts.length === 0 && r.targetOUs.length === 0) err(r.key, 'spec.targets', 'role-targets', 'must list at least one account or organizational unit');
-    for (const a of r.targetAccounts) checkAccountRef(r.key, 'spec.targets.accounts', a, 'target account');
+    for (const a of r.targetAccounts) {
+      if (!checkAccountRef(r.key, 'spec.targets.accounts', a, 'target account')) continue;
+      const acc = g.accounts[a];
+      if (acc && isManagement(acc)) {
+        err(r.key, 'spec.targets.accounts', 'management-account', `targets Account/${a}, the management account (${mgmtId}): orgplane never puts cross-account roles into the management account`);
+      }
+    }
     for (const o of r.targetOUs) checkOuRef(r.key, 'spec.targets.organizationalUnits', o, 'target OU');
     if (r.trust.accounts.length === 0 && r.trust.principalArns.length === 0) err(r.key, 'spec.trust', 'role-trust', 'must name at least one account or principal ARN');
     for (const a of r.trust.accounts) checkAccountRef(r.key, 'spec.trust.accounts', a, 'trusted account');

@@ -134,6 +134,17 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
     return desiredKeys.has(other) || protectedKeys.has(other) ? `is already managed by ${other}` : undefined;
   };
 
+  /**
+   * An object found only by its natural key (name, email) that carries no orgplane ownership tag is
+   * taken over only when its manifest opts in (orgplane.io/adopt: "true"; spec.id matches by id
+   * and is an opt-in of its own). Unknown tags (not read) count as "not ours".
+   */
+  const refuseAdoption = (d: { key: string; adopt?: boolean }, tags: Tags | undefined, what: string, id: string): boolean => {
+    if (d.adopt || tags?.[TAG_OWNER] !== undefined) return false;
+    block(d.key, 'AdoptionNeedsOptIn', `adopt (needs opt-in): ${what} exists in AWS without orgplane's ownership tags; orgplane neither changes nor deletes it until the manifest opts in with spec.id: "${id}" or the annotation orgplane.io/adopt: "true"`);
+    return true;
+  };
+
   // ---- OUs, parents first (natural keys depend on the matched parent) ----
   const order = ouOrder(desired, result.warnings);
   /** The node of a resource's parent, or undefined (and the resource blocked) when the parent is. */
@@ -179,6 +190,7 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
           block(d.key, 'InvalidSpec', `OU ${natural.name} (${natural.id}) ${why}; refusing to adopt it or create a second OU with that name`);
           continue;
         }
+        if (refuseAdoption(d, natural.tags, `OU ${natural.name} (${natural.id})`, natural.id)) continue;
         current = natural;
         how = 'name';
       }
@@ -222,6 +234,9 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
       block(d.key, 'InvalidSpec', `account ${found.name} (${found.id}) ${why}; refusing to adopt it`);
       continue;
     }
+    // The management account is never adopted by orgplane's tags: it is only ever described.
+    if (found && how === 'name' && found.id !== actual.managementAccountId
+      && refuseAdoption(d, found.tags, `account ${found.name} (${found.id}) <${found.email}>`, found.id)) continue;
     if (found) result.claimed.add(found.id);
     result.accounts.set(d.ref, { desired: d, actual: found, how, parentNode, node: found ? found.id : newNode(d.key) });
   }
@@ -263,6 +278,8 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
       block(d.key, 'InvalidSpec', `policy ${found.name} (${found.id}) ${why}; refusing to adopt it`);
       continue;
     }
+    // AWS managed policies (FullAWSAccess) cannot carry tags: only their attachments are managed.
+    if (found && how === 'name' && !found.awsManaged && refuseAdoption(d, found.tags, `SCP ${found.name} (${found.id})`, found.id)) continue;
     if (found) result.claimed.add(found.id);
     result.policies.set(d.ref, { desired: d, actual: found, how, node: found ? found.id : newNode(d.key) });
   }

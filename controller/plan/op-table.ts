@@ -75,6 +75,7 @@ export const OPS = {
   DeleteRole: { action: 'delete', risk: 'destructive', writer: 'iam', eventReason: 'DeletedRole' },
   // Resuming carries the risk of what it resumes (a closure stays destructive).
   ResumeWorkflow: { action: 'resume', risk: (op, ctx) => riskOf(op.resumes, ctx), writer: 'account-workflow', eventReason: 'ResumedWorkflow' },
+  AdoptResource: { action: 'adopt', risk: 'routine', writer: 'organizations', eventReason: 'AdoptedResource' },
 } satisfies { [K in OpName]: OpSpec<K> };
 
 function specOf<K extends OpName>(op: Extract<Op, { op: K }>): OpSpec<K> {
@@ -93,3 +94,9 @@ export function riskOf(op: Op, ctx: RiskContext = {}): Risk {
 
 export const writerOf = (op: Op): Writer => specOf(op).writer;
 export const eventReasonOf = (op: Op): string => specOf(op).eventReason;
+
+/** Op kinds a writer family runs (derived from the table, so it cannot drift from it). */
+export function opsOfWriter(...writers: Writer[]): ReadonlySet<OpName> {
+  const names = Object.keys(OPS) as OpName[];
+  return new Set(names.filter((n) => writers.includes(OPS[n].writer)));
+}

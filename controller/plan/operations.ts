@@ -70,7 +70,13 @@ export type OrgOp =
   | (OpBase & { op: 'EnableServiceAccess'; servicePrincipal: string })
   | (OpBase & { op: 'DisableServiceAccess'; servicePrincipal: string })
   | (OpBase & { op: 'RegisterDelegatedAdmin'; account: IdRef; servicePrincipal: string })
-  | (OpBase & { op: 'DeregisterDelegatedAdmin'; accountId: string; servicePrincipal: string });
+  | (OpBase & { op: 'DeregisterDelegatedAdmin'; accountId: string; servicePrincipal: string })
+  /**
+   * Takes over an existing OU, account or SCP that carries no orgplane ownership tags, because its
+   * manifest opts in (spec.id or orgplane.io/adopt: "true"): writes the ownership tags (and the
+   * spec tags), after which the object is orgplane's to change and, per deletionPolicy, delete.
+   */
+  | (OpBase & { op: 'AdoptResource'; target: { id: string }; objectKind: 'OrganizationalUnit' | 'Account' | 'ServiceControlPolicy'; name: string; tags: Tags });
 
 /** Account ops that run as persisted workflows, the ones a ResumeWorkflow op can stand in for. */
 export type WorkflowOp = Extract<OrgOp, { op: 'CreateAccount' | 'MoveAccount' | 'CloseAccount' }>;
@@ -141,7 +147,11 @@ export type OpName = Op['op'];
 /** A resource the planner left out of this run, and why (invalid spec, paused, circuit breaker). */
 export interface Blocked {
   resource: string;
-  reason: 'InvalidSpec' | 'Paused' | 'DeletionCircuitBreaker' | 'DependencyInvalid' | 'ManagementAccount' | 'QuotaGuard' | 'NotEmpty';
+  reason: 'InvalidSpec' | 'Paused' | 'DeletionCircuitBreaker' | 'DependencyInvalid' | 'ManagementAccount' | 'QuotaGuard' | 'NotEmpty'
+    /** An existing AWS object without orgplane's ownership tags that the manifest does not opt in to adopting. */
+    | 'AdoptionNeedsOptIn'
+    /** An org-wide op refused at apply time (no --allow-org-wide / no approval), or something that depends on it. */
+    | 'OrgWideNotAllowed';
   message: string;
 }
 
@@ -155,6 +165,45 @@ export interface Plan {
   drift: Record<string, string[]>;
   /** Op.group -> one headline for the grouped change ("recreate OU Workloads under ..."). */
   groups?: Record<string, string>;
+  /** What the plan's SCP/RCP changes do to accounts' permissions (plan/impact.ts); absent when no op touches a chain. */
+  impact?: PlanImpact;
+  /** Policy lint findings (plan/lint.ts): warnings, errors under --strict. */
+  lint?: LintFinding[];
+}
+
+/** Actions that flip for an account; `regions` only when the outcome differs by aws:RequestedRegion. */
+export interface ImpactChange {
+  regions?: string[];
+  /** Allowed before, denied after ("ec2:*" when every ec2 action of the catalogue flipped). */
+  newlyDenied: string[];
+  newlyAllowed: string[];
+  /** With newlyDenied ["*"]: every catalogue action except these (shorter when a whole region is lost). */
+  newlyDeniedExcept?: string[];
+  newlyAllowedExcept?: string[];
+  /** Catalogue actions that flipped each way, before collapsing to service:*. */
+  counts: { denied: number; allowed: number };
+}
+
+/** Accounts whose permissions change alike, for the same reasons. */
+export interface ImpactGroup {
+  accounts: { id: string; name: string }[];
+  /** "P added to the path", "P removed from the path", "P updated", "moved Root / A -> Root / B". */
+  causes: string[];
+  changes: ImpactChange[];
+}
+
+export interface PlanImpact {
+  /** Accounts whose chain changed (all were evaluated), catalogue size, region contexts evaluated. */
+  evaluated: { accounts: number; actions: number; regions: string[] };
+  groups: ImpactGroup[];
+}
+
+/** A policy lint finding, in the shape of a validation error (resource, field, rule id, message). */
+export interface LintFinding {
+  resource: string;
+  field: string;
+  rule: string;
+  message: string;
 }
 
 /** What running one op produced: the id of a created object (fills IdRefs of later ops). */

@@ -2,7 +2,7 @@
 // creates and needs plus the ordering rules (parents first, policies before attachments, attaches
 // before detaches per target, moves after the destination is ready, deletions bottom-up and last),
 // then ids in a deterministic topological order so plans diff nicely in git.
-import type { Blocked, OrgOp } from './operations.js';
+import type { Blocked, Op, OrgOp } from './operations.js';
 import { isNewNode, newNode, refNode, type NodeKey } from './match.js';
 
 type Body<T> = T extends OrgOp ? Omit<T, 'id' | 'deps'> : never;
@@ -48,6 +48,8 @@ export interface Ordered {
 }
 
 const PHASE: Record<OrgOp['op'], number> = {
+  // Adoption first: nothing else is written to an object before it carries orgplane's tags.
+  AdoptResource: 0,
   EnablePolicyType: 0, EnableServiceAccess: 0,
   CreatePolicy: 1, UpdatePolicy: 1,
   CreateOU: 2, RenameOU: 2,
@@ -96,7 +98,12 @@ function needsNodes(d: Draft): NodeKey[] {
     case 'MoveAccount': return [refNode(b.to)];
     case 'TagResource': case 'UntagResource': return [refNode(b.target)];
     case 'RegisterDelegatedAdmin': return [refNode(b.account)];
-    default: return [];
+    case 'AdoptResource': return [b.target.id];
+    // Kinds that name only existing ids: nothing in the plan has to create them first.
+    case 'RenameOU': case 'DeleteOU': case 'CloseAccount': case 'RemoveAccount': case 'CreatePolicy': case 'UpdatePolicy':
+    case 'DeletePolicy': case 'DetachPolicy': case 'EnablePolicyType': case 'DisablePolicyType': case 'EnableServiceAccess':
+    case 'DisableServiceAccess': case 'DeregisterDelegatedAdmin':
+      return [];
   }
 }
 
@@ -109,6 +116,11 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
   const warnings: string[] = [];
   const deps = new Map<Draft, Set<Draft>>(drafts.map((d) => [d, new Set<Draft>(d.after ?? [])]));
+  const depsOf = (d: Draft): Set<Draft> => {
+    let set = deps.get(d);
+    if (!set) { set = new Set<Draft>(); deps.set(d, set); }
+    return set;
+  };
   const missing = new Map<Draft, string>();
   const creators = new Map<NodeKey, Draft>();
   for (const d of drafts) {
@@ -125,12 +137,17 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
   const deregisters = new Map<string, Draft[]>();
   const policyTypeEnables: Draft[] = [];
   const policyOps: Draft[] = [];
+  const adopts = new Map<string, Draft>();
+  for (const d of drafts) if (d.body.op === 'AdoptResource') adopts.set(d.body.resource, d);
   for (const d of drafts) {
+    // Every other op of an adopted resource waits for the ownership tags.
+    const adopt = adopts.get(d.body.resource);
+    if (adopt && adopt !== d) depsOf(d).add(adopt);
     const b = d.body;
     for (const n of needsNodes(d)) {
       if (!isNewNode(n)) continue;
       const c = creators.get(n);
-      if (c) deps.get(d)!.add(c);
+      if (c) depsOf(d).add(c);
       else if (!missing.has(d)) missing.set(d, `${n.slice(4)}, which this plan does not create`);
     }
     switch (b.op) {
@@ -142,11 +159,14 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
       case 'EnableServiceAccess': enableAccess.set(b.servicePrincipal, d); break;
       case 'DeregisterDelegatedAdmin': push(deregisters, b.servicePrincipal, d); break;
       case 'EnablePolicyType': if (b.policyType === 'SERVICE_CONTROL_POLICY') policyTypeEnables.push(d); break;
-      default: break;
+      // No ordering rule of their own beyond the phases and needsNodes.
+      case 'CreateOU': case 'RenameOU': case 'TagResource': case 'UntagResource': case 'CreateAccount': case 'CloseAccount':
+      case 'RemoveAccount': case 'DisablePolicyType': case 'DisableServiceAccess': case 'RegisterDelegatedAdmin': case 'AdoptResource':
+        break;
     }
   }
   const addAll = (d: Draft, list: Draft[] | undefined): void => {
-    if (list) for (const x of list) if (x !== d) deps.get(d)!.add(x);
+    if (list) for (const x of list) if (x !== d) depsOf(d).add(x);
   };
   // Attach before detach on each target, unless the target has no free slot: then just enough
   // detaches go first (FullAWSAccess last) and the rest wait for the attaches.
@@ -174,7 +194,7 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     } else if (b.op === 'DeletePolicy') addAll(d, detachesOf.get(b.policyId));
     else if (b.op === 'RegisterDelegatedAdmin') {
       const en = enableAccess.get(b.servicePrincipal);
-      if (en) deps.get(d)!.add(en);
+      if (en) depsOf(d).add(en);
     } else if (b.op === 'DisableServiceAccess') addAll(d, deregisters.get(b.servicePrincipal));
     else if (b.op === 'DisablePolicyType' && b.policyType === 'SERVICE_CONTROL_POLICY') addAll(d, policyOps);
     if (b.op === 'CreatePolicy' || b.op === 'AttachPolicy' || b.op === 'UpdatePolicy') addAll(d, policyTypeEnables);
@@ -192,8 +212,7 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     else continue;
     queue.push(d);
   }
-  while (queue.length > 0) {
-    const d = queue.pop()!;
+  for (let d = queue.pop(); d !== undefined; d = queue.pop()) {
     for (const x of dependents.get(d) ?? []) {
       if (dropped.has(x)) continue;
       dropped.set(x, { draft: x, why: 'dependency', cause: d.body.summary });
@@ -207,10 +226,10 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
   const keptDeletions = kept.filter((d) => d.deletion);
   if (keptDeletions.length > 0) {
     const hasDependent = new Set<Draft>();
-    for (const d of kept) for (const x of deps.get(d)!) hasDependent.add(x);
+    for (const d of kept) for (const x of depsOf(d)) hasDependent.add(x);
     const sinks = kept.filter((d) => !d.deletion && !hasDependent.has(d));
     for (const d of keptDeletions) {
-      const own = deps.get(d)!;
+      const own = depsOf(d);
       if (![...own].some((x) => x.deletion)) for (const s of sinks) own.add(s);
     }
   }
@@ -221,7 +240,7 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
   const out = new Map<Draft, Draft[]>();
   for (const d of kept) {
     let n = 0;
-    for (const x of deps.get(d)!) {
+    for (const x of depsOf(d)) {
       if (!keptSet.has(x)) continue;
       n++;
       push(out, x, d);
@@ -235,7 +254,7 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     const d = heap.pop();
     sorted.push(d);
     for (const x of out.get(d) ?? []) {
-      const n = indegree.get(x)! - 1;
+      const n = (indegree.get(x) ?? 0) - 1;
       indegree.set(x, n);
       if (n === 0) heap.push(x);
     }
@@ -244,10 +263,10 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
 
   const ids = new Map<Draft, number>(sorted.map((d, i) => [d, i + 1]));
   const ops = sorted.map((d) => {
-    const depIds = [...deps.get(d)!].filter((x) => keptSet.has(x)).map((x) => ids.get(x)!).sort((a, b) => a - b);
+    const depIds = [...depsOf(d)].filter((x) => keptSet.has(x)).map((x) => ids.get(x) ?? 0).sort((a, b) => a - b);
     return { id: `op-${ids.get(d)}`, deps: depIds.map((n) => `op-${n}`), ...d.body } as OrgOp;
   });
-  return { ops, drafts: sorted, dropped: drafts.filter((d) => dropped.has(d)).map((d) => dropped.get(d)!), warnings };
+  return { ops, drafts: sorted, dropped: drafts.flatMap((d) => { const x = dropped.get(d); return x ? [x] : []; }), warnings };
 }
 
 /** A small binary min-heap (the ready set can hold thousands of ops). */
@@ -269,8 +288,8 @@ class MinHeap<T> {
   pop(): T {
     const a = this.items;
     const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
       a[0] = last;
       let i = 0;
       for (;;) {
@@ -286,4 +305,57 @@ class MinHeap<T> {
     }
     return top;
   }
+}
+
+/**
+ * The one dependency order over a whole plan, Organizations and access ops together: the rule
+ * orderDrafts applies to Organizations drafts ("deletions last") is applied across all of them.
+ * A deletion waits for every non-deletion op it `waitsFor` (the engine: every Organizations op,
+ * since moves and creates decide what is targeted, and the ops of its own resource), so deleting
+ * a role copy or an assignment comes after the structure is in place, as deleting an OU does,
+ * but an unrelated role that fails to apply does not hold it back. The list is then put in a
+ * topological order (ties keep their planned order); ids are kept.
+ */
+export function orderPlanOps(ops: Op[], isDeletion: (op: Op) => boolean, waitsFor: (deletion: Op, other: Op) => boolean): Op[] {
+  const byId = new Map(ops.map((o) => [o.id, o]));
+  const deps = new Map<string, Set<string>>(ops.map((o) => [o.id, new Set(o.deps.filter((d) => byId.has(d)))]));
+  const deletions = ops.filter(isDeletion);
+  if (deletions.length === 0) return ops;
+  const deletionIds = new Set(deletions.map((o) => o.id));
+  const rest = ops.filter((o) => !deletionIds.has(o.id) && ![...(deps.get(o.id) ?? [])].some((d) => deletionIds.has(d)));
+  for (const d of deletions) {
+    const own = deps.get(d.id);
+    if (!own || [...own].some((x) => deletionIds.has(x))) continue;
+    // Sinks of what this deletion waits for: waiting on them is waiting on all of it.
+    const waited = rest.filter((o) => waitsFor(d, o));
+    const inner = new Set<string>();
+    for (const o of waited) for (const x of deps.get(o.id) ?? []) inner.add(x);
+    for (const o of waited) if (!inner.has(o.id)) own.add(o.id);
+  }
+  // Kahn's algorithm, taking the earliest planned ready op: deterministic and topological.
+  const index = new Map(ops.map((o, i) => [o.id, i]));
+  const indegree = new Map<string, number>();
+  const out = new Map<string, string[]>();
+  for (const o of ops) {
+    const ds = deps.get(o.id) ?? new Set<string>();
+    indegree.set(o.id, ds.size);
+    for (const d of ds) push(out, d, o.id);
+  }
+  const heap = new MinHeap<string>((a, b) => (index.get(a) ?? 0) - (index.get(b) ?? 0));
+  for (const o of ops) if (indegree.get(o.id) === 0) heap.push(o.id);
+  const sorted: Op[] = [];
+  while (heap.size > 0) {
+    const id = heap.pop();
+    const op = byId.get(id);
+    if (op) sorted.push({ ...op, deps: [...(deps.get(id) ?? [])].sort((a, b) => (index.get(a) ?? 0) - (index.get(b) ?? 0)) });
+    for (const x of out.get(id) ?? []) {
+      const n = (indegree.get(x) ?? 0) - 1;
+      indegree.set(x, n);
+      if (n === 0) heap.push(x);
+    }
+  }
+  // A cycle cannot come from these rules (deletions only ever wait on non-deletions); if the
+  // input had one, it is reported where it was made, not hidden here.
+  if (sorted.length !== ops.length) throw new Error(`plan ordering: dependency cycle among ${ops.length - sorted.length} operations`);
+  return sorted;
 }

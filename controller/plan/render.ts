@@ -11,6 +11,7 @@ import {
   RISK_HEADINGS, countActions, countRisks, countedActions, lineText, opDetails, opRisk, sections, summaryLine,
   type Detail, type Section,
 } from './render-model.js';
+import { impactMarkdownLines, impactTextLines, lintMarkdownLines, lintTextLines, moveImpactDetails } from './render-impact.js';
 
 export { NO_CHANGES, countActions, summaryLine } from './render-model.js';
 export { renderJson, planDocument, resourceChanges, PLAN_FORMAT_VERSION } from './render-json.js';
@@ -58,7 +59,7 @@ function textRiskLists(plan: Plan, c: Paint): string[] {
 function textSections(plan: Plan, c: Paint): string[] {
   return sections(plan).flatMap((s) => [
     c('bold', termSafe(s.grouped ? `# ${s.title}` : s.title)),
-    ...s.ops.flatMap((op) => [textOpLine(op, s, c), ...opDetails(op).map(textDetail)]),
+    ...s.ops.flatMap((op) => [textOpLine(op, s, c), ...[...opDetails(op), ...moveImpactDetails(plan, op)].map(textDetail)]),
     '',
   ]);
 }
@@ -76,7 +77,7 @@ function textTrailer(plan: Plan, c: Paint): string[] {
 
 export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
   const c: Paint = (k, text) => (opts.color && COLOR[k] ? `${COLOR[k]}${text}${RESET}` : text);
-  const lines = [...textRiskLists(plan, c), ...textSections(plan, c), ...textTrailer(plan, c), c('bold', summaryLine(plan))];
+  const lines = [...textRiskLists(plan, c), ...textSections(plan, c), ...impactTextLines(plan), ...lintTextLines(plan), ...textTrailer(plan, c), c('bold', summaryLine(plan))];
   return `${lines.join('\n')}\n`;
 }
 
@@ -124,7 +125,7 @@ function mdDiffBlock(plan: Plan): string[] {
     `# ${oneLine(s.title)}`,
     ...s.ops.flatMap((op) => {
       const a = actionOf(op);
-      return [`${DIFF_MARK[a]} ${SYMBOL[a]} ${oneLine(lineText(op, s))}${riskTag(op)}`, ...opDetails(op).map(mdDetail)];
+      return [`${DIFF_MARK[a]} ${SYMBOL[a]} ${oneLine(lineText(op, s))}${riskTag(op)}`, ...[...opDetails(op), ...moveImpactDetails(plan, op)].map(mdDetail)];
     }),
   ]);
   const block = fenced('diff', body);
@@ -152,6 +153,6 @@ function mdTrailer(plan: Plan): string[] {
 export function renderMarkdown(plan: Plan): string {
   const out: string[] = ['### orgplane plan', '', `**${summaryLine(plan)}**`, ''];
   if (plan.ops.length > 0) out.push(...mdRiskLists(plan), ...mdCounts(plan), ...mdDiffBlock(plan));
-  out.push(...mdTrailer(plan));
+  out.push(...impactMarkdownLines(plan), ...lintMarkdownLines(plan), ...mdTrailer(plan));
   return out.join('\n');
 }

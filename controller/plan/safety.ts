@@ -232,9 +232,14 @@ export function refuseNonEmptyDeletes(
  */
 export function circuitBreaker(
   groups: DeletionGroup[],
-  opts: { managed: number; desiredEmpty: boolean; maxDeleteFraction: number },
+  opts: {
+    managed: number; desiredEmpty: boolean; maxDeleteFraction: number;
+    /** Deletions planned elsewhere (Identity Center, IAM) that this same breaker counts and, when it trips, holds back. */
+    extra?: { resource: string; label: string }[];
+  },
 ): { groups: DeletionGroup[]; blocked: Blocked[]; message?: string } {
-  const leaving = groups.filter((g) => g.drafts.length > 0);
+  const extra = opts.extra ?? [];
+  const leaving: { resource: string; label: string; pruned?: boolean }[] = [...groups.filter((g) => g.drafts.length > 0), ...extra];
   const n = leaving.length;
   if (n === 0) return { groups, blocked: [] };
   const { desiredEmpty, maxDeleteFraction } = opts;

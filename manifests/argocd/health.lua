@@ -97,4 +97,8 @@ if ready ~= nil and ready.status == "False" then
   return hs
 end
 
+-- Ready=Unknown (or no Ready condition yet): the controller could not tell; keep waiting.
+if ready ~= nil then
+  hs.message = "Ready is " .. tostring(ready.status) .. ": " .. text(ready, "no message")
+end
 return hs

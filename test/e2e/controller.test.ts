@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { OrganizationsClient, ListAccountsCommand, ListParentsCommand, DescribeOrganizationalUnitCommand, ListRootsCommand, ListOrganizationalUnitsForParentCommand, type Account as AwsAccount } from '@aws-sdk/client-organizations';
 import { startMoto, createOrganization, TEST_CREDENTIALS, TEST_REGION, type MotoServer } from '../support/moto.js';
+import { GetRoleCommand } from '@aws-sdk/client-iam';
+import { createAwsClients } from '../../controller/aws/clients.js';
 import { startFaultProxy, type FaultProxy, type ForwardedRequest } from '../support/fault-proxy.js';
 import { REPO, kubectlFor, startController, startTestenv, waitFor, type ControllerProcess, type Testenv } from './support/testenv.js';
 
@@ -217,6 +219,32 @@ spec: { name: Temp Remove, email: temp-remove@securecart.example.com, parent: wo
     expect((JSON.parse(events) as { items: { involvedObject: { name: string; uid: string } }[] }).items.map((e) => e.involvedObject))
       .toContainEqual(expect.objectContaining({ name: 'production', uid: prod.metadata.uid }));
     await waitConverged('the rest to stay converged');
+  }, T);
+
+  it('removes the roles of a CrossAccountRole with deletionPolicy Delete deleted with kubectl before the finalizer goes', async () => {
+    await kubectl(['apply', '-n', NS, '-f', '-'], `
+apiVersion: orgplane.io/v1alpha1
+kind: CrossAccountRole
+metadata: { name: e2e-temp-role }
+spec:
+  roleName: E2eTempRole
+  deletionPolicy: Delete
+  targets: { accounts: [dev] }
+  trust: { principalArns: ["111122223333"] }
+`);
+    const aws = createAwsClients({ endpoint: moto.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
+    const devId = (await get('accounts', 'dev'))?.status?.id as string;
+    expect(devId).toMatch(/^\d{12}$/);
+    const roleInDev = async () => {
+      const { iam } = await aws.forAccount(devId, 'OrganizationAccountAccessRole');
+      return iam.send(new GetRoleCommand({ RoleName: 'E2eTempRole' })).then((r) => r.Role?.RoleName, () => undefined);
+    };
+    await waitFor('the role to exist in dev', async () => (await roleInDev()) === 'E2eTempRole', 120_000, 1000);
+    await kubectl(['delete', 'crossaccountrole', 'e2e-temp-role', '-n', NS, '--wait=true', '--timeout=120s']);
+    // The resource is gone only once the finalizer was dropped, which needs the role deleted first.
+    expect(await get('crossaccountroles', 'e2e-temp-role')).toBeUndefined();
+    expect(await roleInDev()).toBeUndefined();
+    aws.destroy();
   }, T);
 
   it('resumes a migration after the controller is killed right after MoveAccount reached AWS', async () => {

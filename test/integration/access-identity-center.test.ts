@@ -178,28 +178,8 @@ describe('access: Identity Center permission sets against moto', () => {
     expect((await planOnce(clients, d)).plan.ops).toEqual([]);
   });
 
-  it('deletes a removed permission set with deletionPolicy Delete (assignments first) and leaves a Retain one alone', async () => {
-    const d = desiredOrg();
-    const arn = await createAll(d);
-    const gone = emptyDesired();
-    gone.ous = d.ous;
-    gone.accounts = d.accounts;
-
-    // Retain (the default): nothing is planned.
-    const read = { removedPermissionSets: ['DeveloperAccess'] };
-    const retain = await planOnce(clients, gone, [], { read, plan: { removed: [{ kind: 'PermissionSet', name: 'DeveloperAccess', awsName: 'DeveloperAccess', deletionPolicy: 'Retain' }] } });
-    expect(retain.plan.ops).toEqual([]);
-    // moto keeps no readable tags, so the caller names the removed resource (controller: deletionTimestamp).
-    expect(retain.actual.access?.unsupported).toContain('SSOAdmin:ListTagsForResource');
-
-    const { plan } = await planOnce(clients, gone, [], { read, plan: { removed: [{ kind: 'PermissionSet', name: 'DeveloperAccess', awsName: 'DeveloperAccess', deletionPolicy: 'Delete' }] } });
-    expect(plan.ops.map((o) => o.op)).toEqual(['DeleteAccountAssignment', 'DeleteAccountAssignment', 'DeletePermissionSet']);
-    expect(plan.ops[2].deps).toEqual(['op-a1', 'op-a2']);
-    const results = await runAccessOps(clients, plan.ops);
-    expect(results.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    const listed = (await clients.ssoAdmin.send(new ListPermissionSetsCommand({ InstanceArn: ids.instanceArn }))).PermissionSets ?? [];
-    expect(listed).not.toContain(arn);
-  });
+  // Deleting a removed permission set (assignments first; Retain leaves it) is tested through
+  // reconcile with the resource being deleted, as the controller runs it: plan-contract.test.ts.
 
   it('reports an unknown group name as a validation error and plans nothing for that permission set', async () => {
     const d = desiredOrg();

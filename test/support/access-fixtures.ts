@@ -3,13 +3,13 @@
 import { OrganizationsClient, CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { executeAccessOp } from '../../controller/aws/access-writer.js';
-import { readAccess, type ReadAccessOptions } from '../../controller/aws/read-access.js';
+import { readAccess } from '../../controller/aws/read-access.js';
 import { readOrganization } from '../../controller/aws/read-org.js';
 import type { ActualOrg } from '../../controller/model/actual.js';
 import {
   DEFAULT_QUOTAS, type DesiredAccount, type DesiredOrg, type DesiredOU, type DesiredPermissionSet, type DesiredRole,
 } from '../../controller/model/desired.js';
-import { planAccess, type AccessPlan, type AccessPlanOptions } from '../../controller/plan/access.js';
+import { planAccess, type AccessPlan } from '../../controller/plan/access.js';
 import type { AccessOp, IdRef, Op, OpOutcome } from '../../controller/plan/operations.js';
 import { TEST_CREDENTIALS, TEST_REGION } from './moto.js';
 
@@ -75,12 +75,17 @@ export async function runAccessOps(clients: AwsClients, ops: AccessOp[], created
 }
 
 /** One read + plan of the access part, the way the engine does it. */
+/**
+ * Reads and plans access for a desired graph the way the engine does for live manifests. Deletion
+ * inputs (resources being deleted, roles in accounts outside the targets) are not passed here:
+ * those tests go through `reconcile` (plan-contract.test.ts), where the engine derives them.
+ */
 export async function planOnce(
-  clients: AwsClients, desired: DesiredOrg, orgOps: Op[] = [], opts: { read?: ReadAccessOptions; plan?: AccessPlanOptions } = {},
+  clients: AwsClients, desired: DesiredOrg, orgOps: Op[] = [],
 ): Promise<{ actual: ActualOrg; plan: AccessPlan }> {
   const actual = await readOrganization(clients);
-  actual.access = await readAccess(clients, desired, actual, opts.read);
-  return { actual, plan: planAccess(desired, actual, orgOps, opts.plan) };
+  actual.access = await readAccess(clients, desired, actual);
+  return { actual, plan: planAccess(desired, actual, orgOps) };
 }
 
 /**

@@ -7,6 +7,7 @@ import { readOrganization } from '../../controller/aws/read-org.js';
 import { loadManifests, parseManifests } from '../../controller/model/load.js';
 import type { AnyResource } from '../../controller/api/schemas.js';
 import { reconcile, type ReconcileResult } from '../../controller/engine.js';
+import type { Guards } from '../../controller/plan/guards.js';
 import { MemoryWorkflowStore, type WorkflowStore } from '../../controller/workflows/store.js';
 import type { ActualOrg } from '../../controller/model/actual.js';
 import { TEST_CREDENTIALS, TEST_REGION } from './moto.js';
@@ -42,8 +43,13 @@ export function edit(resources: AnyResource[], key: string, fn: (r: AnyResource)
   return copy;
 }
 
+/**
+ * One `orgplane apply`: the options are the ones the CLI sets from its flags (--max-delete-fraction,
+ * --max-closures-per-run, --allow-org-wide, --approve-migration, --concurrency).
+ */
 export async function apply(
-  resources: AnyResource[], clients: AwsClients, opts: { store?: WorkflowStore; namespace?: string; approved?: string[]; concurrency?: number } = {},
+  resources: AnyResource[], clients: AwsClients,
+  opts: { store?: WorkflowStore; namespace?: string; approved?: string[]; concurrency?: number; guards?: Partial<Guards>; allowOrgWide?: boolean } = {},
 ): Promise<ReconcileResult> {
   return reconcile(resources, {
     clients,
@@ -52,11 +58,13 @@ export async function apply(
     apply: true,
     concurrency: opts.concurrency,
     approvedMigrations: new Set(opts.approved ?? []),
+    guards: opts.guards,
+    allowOrgWide: () => opts.allowOrgWide === true,
   });
 }
 
-export async function plan(resources: AnyResource[], clients: AwsClients, namespace = 'default'): Promise<ReconcileResult> {
-  return reconcile(resources, { clients, namespace, workflowStore: new MemoryWorkflowStore(), apply: false });
+export async function plan(resources: AnyResource[], clients: AwsClients, namespace = 'default', guards?: Partial<Guards>): Promise<ReconcileResult> {
+  return reconcile(resources, { clients, namespace, workflowStore: new MemoryWorkflowStore(), apply: false, guards });
 }
 
 /** The org as names, for comparing end states: "Root/WorkloadsOU/Workloads Dev" etc. */

@@ -50,26 +50,47 @@ describe('planOrg: building and converging', () => {
 });
 
 describe('planOrg: adoption', () => {
-  it('adopts by natural key: OU name under its parent, account email (case-insensitive), policy name', () => {
+  it('does not take over objects without ownership tags found by natural key unless the manifest opts in', () => {
+    const a = baseActual();
+    addOU(a, 'ou-ab12-security', 'Security', ROOT_ID, { team: 'sec' });
+    addAccount(a, '222222222222', 'Audit', 'Audit@Example.com', 'ou-ab12-security', { tags: {} });
+    addPolicy(a, 'p-denyroot1', 'deny-root', ALLOW_ALL, [], {});
+    const d = desiredOrg({
+      ous: [dOU('security', 'root', { name: 'Security', tags: { team: 'sec' } })],
+      accounts: [dAccount('audit', 'audit@example.com', 'security', { name: 'Audit' })],
+      policies: [dPolicy('deny-root', DENY_ROOT, [toOU('security')])],
+    });
+    const p = plan(d, a);
+    // No write, no delete, no detach: the plan only says what needs an opt-in.
+    expect(p.ops).toEqual([]);
+    expect(p.blocked.map((b) => [b.resource, b.reason])).toEqual([
+      ['OrganizationalUnit/security', 'AdoptionNeedsOptIn'],
+      ['Account/audit', 'DependencyInvalid'],
+      ['ServiceControlPolicy/deny-root', 'AdoptionNeedsOptIn'],
+    ]);
+    expect(p.blocked[0].message).toBe('adopt (needs opt-in): OU Security (ou-ab12-security) exists in AWS without orgplane\'s ownership tags; orgplane neither changes nor deletes it until the manifest opts in with spec.id: "ou-ab12-security" or the annotation orgplane.io/adopt: "true"');
+  });
+
+  it('adopts by natural key with orgplane.io/adopt: an AdoptResource op first, then the changes', () => {
     const a = baseActual();
     addOU(a, 'ou-ab12-security', 'Security', ROOT_ID, { team: 'sec' });
     addAccount(a, '222222222222', 'Audit', 'Audit@Example.com', 'ou-ab12-security'); // tags not read
     // Same policy, different whitespace and key order: no update.
     addPolicy(a, 'p-denyroot1', 'deny-root', JSON.stringify(JSON.parse(DENY_ROOT), null, 2).replace('"Version": "2012-10-17",', '').replace('{', '{"Version":"2012-10-17",'), ['ou-ab12-security'], {});
     const d = desiredOrg({
-      ous: [dOU('security', 'root', { name: 'Security', tags: { team: 'sec' } })],
-      accounts: [dAccount('audit', 'audit@example.com', 'security', { name: 'Audit', tags: { costcenter: '42' } })],
-      policies: [dPolicy('deny-root', DENY_ROOT, [toOU('security')])],
+      ous: [dOU('security', 'root', { name: 'Security', tags: { team: 'sec' }, adopt: true })],
+      accounts: [dAccount('audit', 'audit@example.com', 'security', { name: 'Audit', tags: { costcenter: '42' }, adopt: true })],
+      policies: [dPolicy('deny-root', DENY_ROOT, [toOU('security')], { adopt: true })],
     });
     const p = plan(d, a);
     // Account tags were not read: nothing is known about them, so nothing is planned for them
     // (the engine reads them where the answer matters).
     expect(p.ops.map((o) => [o.op, o.resource])).toEqual([
-      ['TagResource', 'OrganizationalUnit/security'], ['TagResource', 'ServiceControlPolicy/deny-root'],
+      ['AdoptResource', 'OrganizationalUnit/security'], ['AdoptResource', 'ServiceControlPolicy/deny-root'],
     ]);
-    const [ouTag] = opsOf(p, 'TagResource');
-    expect(ouTag.tags).toEqual(own('OrganizationalUnit/security'));
-    expect(ouTag.summary).toBe('adopt OU Security (ou-ab12-security): add ownership tags');
+    const [ouAdopt] = opsOf(p, 'AdoptResource');
+    expect(ouAdopt.tags).toEqual(own('OrganizationalUnit/security'));
+    expect(ouAdopt.summary).toBe('adopt OU Security (ou-ab12-security): write orgplane\'s ownership tags');
     expect(opsOf(p, 'UpdatePolicy')).toEqual([]);
   });
 
@@ -364,7 +385,7 @@ describe('matchedIds', () => {
     addAccount(a, '222222222222', 'Shop', 'shop@example.com', 'ou-ab12-work0000');
     const d = desiredOrg({
       ous: [dOU('workloads', 'root', { name: 'Workloads' }), dOU('moved', 'workloads')],
-      accounts: [dAccount('shop', 'SHOP@example.com', 'workloads'), dAccount('new', 'new@example.com')],
+      accounts: [dAccount('shop', 'SHOP@example.com', 'workloads', { adopt: true }), dAccount('new', 'new@example.com')],
       policies: [dPolicy('full', '', [], { awsManaged: true, name: 'FullAWSAccess' })],
     });
     expect(matchedIds(d, a, NS)).toEqual({ ous: { workloads: 'ou-ab12-work0000' }, accounts: { shop: '222222222222' }, policies: { full: FULL } });

@@ -37,8 +37,11 @@ export interface GateOptions {
   allowSelfApproval?: boolean;
 }
 
-/** Key of an op in the grant record: its id when it has one, else resource + summary. */
-export const opKey = (op: { id?: string; resource: string; summary: string }): string => op.id ?? `${op.resource}\u0000${op.summary}`;
+/**
+ * Key of an op in the grant record: id, resource and summary. Not the id alone: the engine plans
+ * again after applying, and an op of that second plan may reuse the id of a different op of the first.
+ */
+export const opKey = (op: { id?: string; resource: string; summary: string }): string => [op.id ?? '', op.resource, op.summary].join('\u0000');
 
 export class ApprovalGate {
   /** opKey -> what let that op through, filled as the engine asks. */
@@ -46,6 +49,11 @@ export class ApprovalGate {
   readonly names: ReadonlyMap<string, string>;
   private readonly versions: Map<string, ResourceVersion>;
   private readonly byKey: Map<string, AnyResource>;
+
+  /** Whether annotations on the resources also approve (--allow-self-approval). */
+  get selfApproval(): boolean {
+    return this.o.allowSelfApproval === true;
+  }
 
   constructor(private readonly o: GateOptions) {
     this.names = ouNameIndex(o.resources);
@@ -88,7 +96,8 @@ export class ApprovalGate {
 
   /** What let this applied op through, if anything did. */
   grantFor(op: { id?: string; resource: string; summary: string }): Grant | undefined {
-    return this.grants.get(opKey(op)) ?? this.grants.get(opKey({ resource: op.resource, summary: op.summary }));
+    return this.grants.get(opKey(op)) ?? this.grants.get(opKey({ resource: op.resource, summary: op.summary }))
+      ?? [...this.grants.values()].find((g) => g.opId === undefined && g.resource === op.resource && g.summary === op.summary);
   }
 }
 

@@ -110,7 +110,9 @@ export class ApprovalKeeper {
     const byKey = new Map(resources.map((r) => [keyOf(r), r]));
     for (const result of outcome.applied as { status?: string; opId?: string; op?: Op }[]) {
       if (result.status !== 'succeeded' || !result.op) continue;
-      const grant = gate.grantFor({ id: result.opId ?? result.op.id, resource: result.op.resource, summary: result.op.summary });
+      // The gate saw the move a resumed migration makes (its `resumes` op: same id, own summary).
+      const asked = moveOfOp(result.op) ?? result.op;
+      const grant = gate.grantFor({ id: asked.id, resource: asked.resource, summary: asked.summary });
       if (!grant) continue;
       if (grant.approval) {
         await this.markConsumed(grant.approval, grant, now);
