@@ -48,7 +48,7 @@ testenv: ## build (once, cached) and start a real kube-apiserver + etcd on loopb
 testenv-stop: ## stop the kube-apiserver + etcd started by make testenv
 	@bash scripts/testenv.sh stop
 
-argocd: ## build Argo CD from the Go module proxy (once, cached) + redis-server (docs/notes/argocd.md)
+argocd: ## build Argo CD from the Go module proxy (once, cached) + redis-server (docs/argocd.md)
 	@bash scripts/argocd.sh build
 
 test: install typecheck ## all tests: unit, integration (moto), e2e (real kube-apiserver, Argo CD)
