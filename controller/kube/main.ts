@@ -187,7 +187,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     .option('--observe-only', 'plan and report in status, never write to AWS')
     .option('--identity <id>', 'leader election identity (default: pod name + pid)')
     .option('--no-leader-election', 'reconcile without a Lease (one replica only)')
-    .option('--lease-namespace <ns>', 'namespace of the leader Lease (default: POD_NAMESPACE or --namespace)')
+    .option('--lease-namespace <ns>', 'namespace of the leader Lease (default: the controller namespace)')
     .option('--lease-name <name>', 'name of the leader Lease (default: orgplane-<namespace>)')
     .option('--lease-duration <d>', 'lease duration', '15s')
     .option('--renew-interval <d>', 'how often the leader renews', '5s')
