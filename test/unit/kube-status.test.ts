@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyResource, Condition } from '../../controller/api/schemas.js';
-import { jsonEqual, mergeConditions, statusPatch, withCondition } from '../../controller/kube/conditions.js';
+import { statusPatch } from '../../controller/kube/conditions.js';
+import { sameData } from '../../controller/model/json-data.js';
+import { mergeConditions, withCondition } from '../../controller/status/conditions.js';
 import { buildStatusPatch } from '../../controller/kube/status-writer.js';
 import { observeOnlyStatus } from '../../controller/kube/controller.js';
 import { deletionOutcome } from '../../controller/kube/deletion.js';
@@ -54,9 +56,9 @@ describe('statusPatch', () => {
     expect(statusPatch({}, { workflow: null })).toBeUndefined();
   });
   it('compares JSON structurally, ignoring key order', () => {
-    expect(jsonEqual({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })).toBe(true);
-    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
-    expect(jsonEqual([1, 2], [2, 1])).toBe(false);
+    expect(sameData({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })).toBe(true);
+    expect(sameData({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(sameData([1, 2], [2, 1])).toBe(false);
   });
 });
 
