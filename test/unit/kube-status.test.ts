@@ -6,6 +6,7 @@ import { mergeConditions, withCondition } from '../../controller/status/conditio
 import { buildStatusPatch } from '../../controller/kube/status-writer.js';
 import { observeOnlyStatus } from '../../controller/kube/controller.js';
 import { deletionOutcome } from '../../controller/kube/deletion.js';
+import type { OpResult } from '../../controller/apply/executor.js';
 import type { Plan } from '../../controller/plan/operations.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
@@ -119,9 +120,11 @@ describe('deletionOutcome', () => {
     ...empty,
     ops: [{ id: 'op-1', deps: [], resource: 'Account/dev', summary: 'close dev', op: 'CloseAccount', accountId: '111111111111', name: 'dev' }],
   };
+  const ran = (status: OpResult['status'], error?: string): OpResult =>
+    ({ opId: 'op-1', op: closing.ops[0], resource: 'Account/dev', status, ...(error === undefined ? {} : { error }) });
 
   it('is done when nothing is pending, nothing failed and no workflow is open', () => {
-    expect(deletionOutcome('Account/dev', 'Close', empty, [{ resource: 'Account/dev', status: 'succeeded' }], false, false))
+    expect(deletionOutcome('Account/dev', 'Close', empty, [ran('succeeded')], false, false))
       .toEqual({ done: true, reason: 'Deleted', message: 'deletion (Close) done in AWS', warning: false });
   });
   it('waits while ops remain or the workflow is open', () => {
@@ -131,7 +134,7 @@ describe('deletionOutcome', () => {
       .toEqual({ done: false, reason: 'Deleting', message: 'deletion (Close): workflow still running in AWS', warning: false });
   });
   it('reports a failed op as a warning', () => {
-    expect(deletionOutcome('Account/dev', 'Close', closing, [{ resource: 'Account/dev', status: 'failed', error: 'ConstraintViolationException: quota' }], false, false))
+    expect(deletionOutcome('Account/dev', 'Close', closing, [ran('failed', 'ConstraintViolationException: quota')], false, false))
       .toEqual({ done: false, reason: 'DeleteFailed', message: 'deletion (Close) failed: ConstraintViolationException: quota; will retry', warning: true });
   });
   it('never lets go in observe-only mode while AWS still has work', () => {
