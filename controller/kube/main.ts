@@ -83,26 +83,26 @@ export interface ControllerHandle {
 /** Long enough that steady-state reconciles skip the per-object tag reads; short enough to see out-of-band tag edits. */
 export const DEFAULT_TAG_CACHE_TTL_MS = 30 * 60_000;
 
-export async function runController(o: RunControllerOptions): Promise<ControllerHandle> {
-  const identity = o.identity ?? `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
-  const log = o.log ?? createLogger(o.logLevel ?? 'info', { namespace: o.namespace, identity });
-  const apis = o.apis ?? makeApis(loadKubeConfig(o.kubeconfig));
-  const metrics = new ControllerMetrics(o.port !== -1);
-  const controllerNamespace = o.controllerNamespace ?? process.env.POD_NAMESPACE ?? o.namespace;
-  let clients: AwsClients | undefined;
-  let reconciler = o.reconciler;
-  if (!reconciler) {
-    const tps = o.awsTps;
-    const rateLimits = tps === undefined ? undefined
-      : Object.fromEntries((['Organizations', 'SSOAdmin', 'IAM', 'STS', 'Identitystore'] as const).map((s) => [s, { tps, burst: Math.max(1, tps) }]));
-    clients = createAwsClients({ endpoint: o.endpoint, region: o.region, credentials: o.credentials, rateLimits, tagCacheTtlMs: o.tagCacheTtlMs ?? DEFAULT_TAG_CACHE_TTL_MS });
-    reconciler = engineReconciler(clients, { concurrency: o.concurrency, guards: { maxDeleteFraction: o.maxDeleteFraction, maxAccountClosuresPerRun: o.maxClosuresPerRun } });
-  }
-  let finish!: (reason: string) => void;
-  const done = new Promise<string>((resolve) => { finish = resolve; });
+/** The engine reconciler over AWS clients built from the options (endpoint, region, rate limits). */
+function awsReconciler(o: RunControllerOptions): { clients: AwsClients; reconciler: Reconciler } {
+  const tps = o.awsTps;
+  const rateLimits = tps === undefined ? undefined
+    : Object.fromEntries((['Organizations', 'SSOAdmin', 'IAM', 'STS', 'Identitystore'] as const).map((s) => [s, { tps, burst: Math.max(1, tps) }]));
+  const clients = createAwsClients({ endpoint: o.endpoint, region: o.region, credentials: o.credentials, rateLimits, tagCacheTtlMs: o.tagCacheTtlMs ?? DEFAULT_TAG_CACHE_TTL_MS });
+  const reconciler = engineReconciler(clients, { concurrency: o.concurrency, guards: { maxDeleteFraction: o.maxDeleteFraction, maxAccountClosuresPerRun: o.maxClosuresPerRun } });
+  return { clients, reconciler };
+}
+
+interface ControllerParts {
+  apis: KubeApis; identity: string; controllerNamespace: string; reconciler: Reconciler; log: Logger;
+  metrics: ControllerMetrics; clients: AwsClients | undefined; finish: (reason: string) => void;
+}
+
+/** The Controller with the options' defaults filled in (timings, Lease, workflow ConfigMap). */
+function newController(o: RunControllerOptions, { apis, identity, controllerNamespace, reconciler, log, metrics, clients, finish }: ControllerParts): Controller {
   const renewIntervalMs = o.renewIntervalMs ?? 5000;
   const leaseDurationSeconds = o.leaseDurationSeconds ?? 15;
-  const controller = new Controller({
+  return new Controller({
     apis,
     namespace: o.namespace,
     workflowConfigMap: { namespace: controllerNamespace, name: o.workflowConfigMap ?? workflowConfigMapName(o.namespace) },
@@ -126,21 +126,34 @@ export async function runController(o: RunControllerOptions): Promise<Controller
     awsCalls: clients?.calls,
     onLeadershipLost: (reason) => { if (o.exitOnLeadershipLoss) finish(`leadership lost: ${reason}`); },
   });
-  let server: HealthServer | undefined;
-  let port: number | undefined;
-  if (o.port !== -1) {
-    server = new HealthServer({
-      port: o.port ?? 8080,
-      host: o.host,
-      registry: metrics.registry,
-      readiness: () => controller.readiness(),
-      beforeMetrics: () => {
-        metrics.queueDepth.set(controller.scheduler.depth());
-        if (clients) metrics.syncAwsCalls(clients.calls);
-      },
-    });
-    port = await server.start();
-  }
+}
+
+/** The health and metrics server; not started. */
+function healthServer(o: RunControllerOptions, metrics: ControllerMetrics, controller: Controller, clients: AwsClients | undefined): HealthServer {
+  return new HealthServer({
+    port: o.port ?? 8080,
+    host: o.host,
+    registry: metrics.registry,
+    readiness: () => controller.readiness(),
+    beforeMetrics: () => {
+      metrics.queueDepth.set(controller.scheduler.depth());
+      if (clients) metrics.syncAwsCalls(clients.calls);
+    },
+  });
+}
+
+export async function runController(o: RunControllerOptions): Promise<ControllerHandle> {
+  const identity = o.identity ?? `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
+  const log = o.log ?? createLogger(o.logLevel ?? 'info', { namespace: o.namespace, identity });
+  const apis = o.apis ?? makeApis(loadKubeConfig(o.kubeconfig));
+  const metrics = new ControllerMetrics(o.port !== -1);
+  const controllerNamespace = o.controllerNamespace ?? process.env.POD_NAMESPACE ?? o.namespace;
+  const { clients, reconciler } = o.reconciler ? { clients: undefined, reconciler: o.reconciler } : awsReconciler(o);
+  let finish!: (reason: string) => void;
+  const done = new Promise<string>((resolve) => { finish = resolve; });
+  const controller = newController(o, { apis, identity, controllerNamespace, reconciler, log, metrics, clients, finish });
+  const server = o.port === -1 ? undefined : healthServer(o, metrics, controller, clients);
+  const port = await server?.start();
   await controller.start();
   let webhook: RunningWebhook | undefined;
   if (o.webhook) {
