@@ -183,8 +183,9 @@ export function parseDuration(v: string): number {
   return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
 }
 
-export async function controllerMain(argv: string[]): Promise<void> {
-  const cmd = new Command('orgplane controller')
+/** The `orgplane controller` command line: flags, defaults and help. */
+function controllerCommand(): Command {
+  return new Command('orgplane controller')
     .description('Kubernetes controller: reconcile the orgplane.io resources of one namespace to the AWS Organization')
     .option('--watch-namespace <ns>', 'the organization namespace: its orgplane resources form the organization graph (default WATCH_NAMESPACE, else POD_NAMESPACE)')
     .option('-n, --namespace <ns>', 'deprecated alias of --watch-namespace')
@@ -216,23 +217,22 @@ export async function controllerMain(argv: string[]): Promise<void> {
     .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.LOG_LEVEL ?? 'info')
     .option('--shutdown-timeout <d>', 'on SIGTERM, exit anyway after this long (keep it below the pod\'s terminationGracePeriodSeconds)', '20s')
     .exitOverride();
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (err) {
-    // --help and --version are not failures.
-    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')) return;
-    throw err;
-  }
-  const f = cmd.opts<{
-    watchNamespace?: string; namespace?: string; controllerNamespace?: string; workflowConfigmap?: string;
-    webhookPort?: number; webhookHosts: string; webhookConfig: string; webhookSecret: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; identity?: string;
-    leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
-    debounce: string; resync: string; requeue: string; concurrency: number; maxDeleteFraction: number; maxClosuresPerRun: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
-    shutdownTimeout: string;
-  }>();
+}
+
+/** The parsed flags of `orgplane controller`. */
+interface ControllerFlags {
+  watchNamespace?: string; namespace?: string; controllerNamespace?: string; workflowConfigmap?: string;
+  webhookPort?: number; webhookHosts: string; webhookConfig: string; webhookSecret: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; identity?: string;
+  leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
+  debounce: string; resync: string; requeue: string; concurrency: number; maxDeleteFraction: number; maxClosuresPerRun: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
+  shutdownTimeout: string;
+}
+
+/** The flags as runController options (namespaces resolved, durations parsed). */
+function runControllerOptions(f: ControllerFlags): RunControllerOptions {
   const namespace = f.watchNamespace ?? f.namespace ?? process.env.WATCH_NAMESPACE ?? process.env.POD_NAMESPACE ?? 'default';
   const controllerNamespace = f.controllerNamespace ?? namespace;
-  const handle = await runController({
+  return {
     namespace,
     controllerNamespace,
     workflowConfigMap: f.workflowConfigmap,
@@ -263,7 +263,20 @@ export async function controllerMain(argv: string[]): Promise<void> {
     port: f.port,
     logLevel: f.logLevel,
     exitOnLeadershipLoss: true,
-  });
+  };
+}
+
+export async function controllerMain(argv: string[]): Promise<void> {
+  const cmd = controllerCommand();
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (err) {
+    // --help and --version are not failures.
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')) return;
+    throw err;
+  }
+  const f = cmd.opts<ControllerFlags>();
+  const handle = await runController(runControllerOptions(f));
   process.exit(await runUntilStopped(handle, parseDuration(f.shutdownTimeout)));
 }
 
