@@ -5,7 +5,7 @@
 # Base images: both stages are Node 24 on Debian 12 (bookworm), so what stage 1 installs runs in
 # stage 2 (orgplane has no native modules; `npm ci --ignore-scripts` proves none is needed).
 # Release builds pin both by digest; the digests are not committed because this repository was
-# written without registry access to read them. Pin or update (docs/notes/runtime.md):
+# written without registry access to read them. Pin or update (docs/runtime.md):
 #   docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'
 #   docker buildx imagetools inspect gcr.io/distroless/nodejs24-debian12:nonroot --format '{{json .Manifest.Digest}}'
 #   docker build --build-arg BUILD_IMAGE=node:24-bookworm-slim@sha256:<digest> \

@@ -105,7 +105,7 @@ cmd_build() {
   [[ -x "$bin" ]] && return 0
   go=$(go_bin)
   mkdir -p "$(dirname "$bin")"
-  log "building argocd $version into $bin (first time only; see docs/notes/argocd.md for times)"
+  log "building argocd $version into $bin (first time only; see docs/argocd.md for times)"
   local ldflags="-s -w" pkg=github.com/argoproj/argo-cd/v3/common
   ldflags+=" -X $pkg.version=${version#v} -X $pkg.buildDate=1970-01-01T00:00:00Z"
   ldflags+=" -X $pkg.gitTreeState=clean"

@@ -156,14 +156,38 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
   const signal = deps.signal ?? currentAbortSignal();
   const emit = (e: ApplyEvent) => deps.onEvent?.(e);
 
-  if (deps.observeOnly) {
-    return {
-      results: ops.map((op) => ({ opId: op.id, op, resource: op.resource, status: 'skipped', reason: 'observe-only', error: 'observe-only mode: no AWS writes' })),
-      ids,
-      workflows: {},
-    };
-  }
+  if (deps.observeOnly) return observeOnlyResult(ops, ids);
 
+  const { workflows, accountRunner } = await accountRunnerFor(deps, ops, signal, emit);
+  const run = defaultRunner(deps, accountRunner);
+  const resolve = idResolver(ids);
+
+  const st: RunState = {
+    ops,
+    results: new Map<string, OpResult>(),
+    byId: new Map(ops.map((o) => [o.id, o])),
+    rootCause: new Map<string, string>(),
+    pending: new Set(ops.map((o) => o.id)),
+    runningIds: new Set<string>(),
+    signal,
+    emit,
+  };
+  const limit = Math.max(1, Math.floor(deps.concurrency ?? 4));
+  await runAll(st, limit, (op) => execute(st, op, () => run(op, resolve), ids));
+
+  return { results: ops.map((o) => st.results.get(o.id)!), ids, workflows };
+}
+
+function observeOnlyResult(ops: readonly Op[], ids: Record<string, string>): ApplyResult {
+  return {
+    results: ops.map((op) => ({ opId: op.id, op, resource: op.resource, status: 'skipped', reason: 'observe-only', error: 'observe-only mode: no AWS writes' })),
+    ids,
+    workflows: {},
+  };
+}
+
+/** The runner for account ops, over a store that captures every workflow status this run writes. */
+async function accountRunnerFor(deps: ApplyDeps, ops: readonly Op[], signal: AbortSignal | undefined, emit: (e: ApplyEvent) => void) {
   // Capture every workflow status this run writes, for the caller's resource status.
   const workflows: Record<string, WorkflowStatus | undefined> = {};
   const store: WorkflowStore = {
@@ -187,100 +211,111 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
     options: stoppableWorkflow(deps.workflow ?? {}, signal),
     onWorkflowEvent: (type, reason, message) => emit({ resource: op.resource, type, reason, message, op: op.id }),
   });
-  const run = defaultRunner(deps, accountRunner);
+  return { workflows, accountRunner };
+}
 
-  const resolve: Resolve = (r) => {
-    if ('id' in r) return r.id;
-    const id = ids[r.ref];
-    if (id === undefined) throw new Error(`unresolved reference ${r.ref}: no earlier operation in this run produced its id`);
-    return id;
-  };
+const idResolver = (ids: Record<string, string>): Resolve => (r) => {
+  if ('id' in r) return r.id;
+  const id = ids[r.ref];
+  if (id === undefined) throw new Error(`unresolved reference ${r.ref}: no earlier operation in this run produced its id`);
+  return id;
+};
 
-  const results = new Map<string, OpResult>();
-  const byId = new Map(ops.map((o) => [o.id, o]));
+/** What one applyPlan run knows about its ops while it runs them. */
+interface RunState {
+  ops: readonly Op[];
+  results: Map<string, OpResult>;
+  byId: Map<string, Op>;
   /** For a failed op: itself; for a skipped one: the failed/deferred op at the root of its chain. */
-  const rootCause = new Map<string, string>();
-  const limit = Math.max(1, Math.floor(deps.concurrency ?? 4));
+  rootCause: Map<string, string>;
+  pending: Set<string>;
+  runningIds: Set<string>;
+  signal: AbortSignal | undefined;
+  emit: (e: ApplyEvent) => void;
+}
+
+const settle = (st: RunState, r: OpResult) => { st.results.set(r.opId, r); st.pending.delete(r.opId); };
+
+const describeRoot = (st: RunState, rootId: string): string => {
+  const root = st.byId.get(rootId);
+  const r = st.results.get(rootId);
+  const what = root ? `${root.id} (${root.summary})` : rootId;
+  if (r?.status === 'failed') return `${what} failed: ${r.error ?? 'unknown error'}`;
+  return `${what} did not run: ${r?.error ?? r?.reason ?? 'skipped'}`;
+};
+
+/** Skip ops whose deps did not succeed; fail ops with unknown deps. Repeats until nothing changes. */
+function propagate(st: RunState): void {
+  const { byId, results, rootCause, emit } = st;
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const id of st.pending) {
+      const op = byId.get(id)!;
+      if (results.has(id) || st.runningIds.has(id)) continue;
+      const unknown = op.deps.find((d) => !byId.has(d));
+      if (unknown) {
+        settle(st, { opId: id, op, resource: op.resource, status: 'failed', reason: 'InvalidPlan', retryable: false, error: `depends on ${unknown}, which is not in the plan` });
+        rootCause.set(id, id);
+        emit({ resource: op.resource, type: 'Warning', reason: FAILED_REASON, message: `${op.summary}: depends on ${unknown}, which is not in the plan`, op: id });
+        changed = true;
+        continue;
+      }
+      const bad = op.deps.find((d) => { const s = results.get(d)?.status; return s === 'failed' || s === 'skipped'; });
+      if (bad) {
+        const root = rootCause.get(bad) ?? bad;
+        rootCause.set(id, root);
+        const error = `skipped: depends on ${describeRoot(st, root)}`;
+        settle(st, { opId: id, op, resource: op.resource, status: 'skipped', reason: 'DependencyFailed', error });
+        emit({ resource: op.resource, type: 'Warning', reason: DEPENDENCY_FAILED_REASON, message: `${op.summary}: ${error}`, op: id });
+        changed = true;
+      }
+    }
+  }
+}
+
+/** Runs one op and settles it: succeeded, interrupted, deferred or failed. */
+async function execute(st: RunState, op: Op, run: () => Promise<OpOutcome>, ids: Record<string, string>): Promise<void> {
+  const { signal, emit } = st;
+  try {
+    // Out of the run's abort scope: an op that has started runs whole, reads included, so a
+    // stop never leaves it half-applied (a created OU without its ownership tags).
+    const outcome = await withAbortSignal(undefined, run);
+    // Only createdId fills refs (an UpdatePolicy's arn must not stand in for the policy id).
+    if (outcome.createdId && op.resource) ids[op.resource] = outcome.createdId;
+    settle(st, { opId: op.id, op, resource: op.resource, status: 'succeeded', outcome });
+    emit({ resource: op.resource, type: 'Normal', reason: eventReasonOf(op), message: outcome.message ?? op.summary, op: op.id });
+  } catch (e) {
+    st.rootCause.set(op.id, op.id);
+    if (signal?.aborted && isAbortError(e)) {
+      const error = `interrupted (${abortMessage(signal)}): its workflow is saved and the next run resumes it`;
+      settle(st, { opId: op.id, op, resource: op.resource, status: 'skipped', reason: 'Interrupted', error });
+      emit({ resource: op.resource, type: 'Normal', reason: 'Interrupted', message: `${op.summary}: ${error}`, op: op.id });
+      return;
+    }
+    if (e instanceof OpDeferred) {
+      settle(st, { opId: op.id, op, resource: op.resource, status: 'skipped', reason: e.reason, error: e.message });
+      emit({ resource: op.resource, type: e.reason === 'QuotaGuard' ? 'Warning' : 'Normal', reason: e.reason, message: e.message, op: op.id });
+      return;
+    }
+    const c = classifyError(e);
+    settle(st, { opId: op.id, op, resource: op.resource, status: 'failed', reason: c.code, error: c.message, retryable: c.retryable });
+    emit({ resource: op.resource, type: 'Warning', reason: FAILED_REASON, message: `${op.summary}: ${c.message}`, op: op.id });
+  }
+}
+
+/** Starts every op whose deps succeeded, up to `limit` at a time, until every op is settled. */
+function runAll(st: RunState, limit: number, execute: (op: Op) => Promise<void>): Promise<void> {
+  const { ops, byId, results, pending, runningIds, signal, emit } = st;
   let inFlight = 0;
-  const pending = new Set(ops.map((o) => o.id));
-
-  const settle = (r: OpResult) => { results.set(r.opId, r); pending.delete(r.opId); };
-
-  const describeRoot = (rootId: string): string => {
-    const root = byId.get(rootId);
-    const r = results.get(rootId);
-    const what = root ? `${root.id} (${root.summary})` : rootId;
-    if (r?.status === 'failed') return `${what} failed: ${r.error ?? 'unknown error'}`;
-    return `${what} did not run: ${r?.error ?? r?.reason ?? 'skipped'}`;
-  };
-
-  /** Skip ops whose deps did not succeed; fail ops with unknown deps. Repeats until nothing changes. */
-  const propagate = () => {
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const id of pending) {
-        const op = byId.get(id)!;
-        if (results.has(id) || runningIds.has(id)) continue;
-        const unknown = op.deps.find((d) => !byId.has(d));
-        if (unknown) {
-          settle({ opId: id, op, resource: op.resource, status: 'failed', reason: 'InvalidPlan', retryable: false, error: `depends on ${unknown}, which is not in the plan` });
-          rootCause.set(id, id);
-          emit({ resource: op.resource, type: 'Warning', reason: FAILED_REASON, message: `${op.summary}: depends on ${unknown}, which is not in the plan`, op: id });
-          changed = true;
-          continue;
-        }
-        const bad = op.deps.find((d) => { const s = results.get(d)?.status; return s === 'failed' || s === 'skipped'; });
-        if (bad) {
-          const root = rootCause.get(bad) ?? bad;
-          rootCause.set(id, root);
-          const error = `skipped: depends on ${describeRoot(root)}`;
-          settle({ opId: id, op, resource: op.resource, status: 'skipped', reason: 'DependencyFailed', error });
-          emit({ resource: op.resource, type: 'Warning', reason: DEPENDENCY_FAILED_REASON, message: `${op.summary}: ${error}`, op: id });
-          changed = true;
-        }
-      }
-    }
-  };
-
-  const runningIds = new Set<string>();
-
-  const execute = async (op: Op): Promise<void> => {
-    try {
-      // Out of the run's abort scope: an op that has started runs whole, reads included, so a
-      // stop never leaves it half-applied (a created OU without its ownership tags).
-      const outcome = await withAbortSignal(undefined, () => run(op, resolve));
-      // Only createdId fills refs (an UpdatePolicy's arn must not stand in for the policy id).
-      if (outcome.createdId && op.resource) ids[op.resource] = outcome.createdId;
-      settle({ opId: op.id, op, resource: op.resource, status: 'succeeded', outcome });
-      emit({ resource: op.resource, type: 'Normal', reason: eventReasonOf(op), message: outcome.message ?? op.summary, op: op.id });
-    } catch (e) {
-      rootCause.set(op.id, op.id);
-      if (signal?.aborted && isAbortError(e)) {
-        const error = `interrupted (${abortMessage(signal)}): its workflow is saved and the next run resumes it`;
-        settle({ opId: op.id, op, resource: op.resource, status: 'skipped', reason: 'Interrupted', error });
-        emit({ resource: op.resource, type: 'Normal', reason: 'Interrupted', message: `${op.summary}: ${error}`, op: op.id });
-        return;
-      }
-      if (e instanceof OpDeferred) {
-        settle({ opId: op.id, op, resource: op.resource, status: 'skipped', reason: e.reason, error: e.message });
-        emit({ resource: op.resource, type: e.reason === 'QuotaGuard' ? 'Warning' : 'Normal', reason: e.reason, message: e.message, op: op.id });
-        return;
-      }
-      const c = classifyError(e);
-      settle({ opId: op.id, op, resource: op.resource, status: 'failed', reason: c.code, error: c.message, retryable: c.retryable });
-      emit({ resource: op.resource, type: 'Warning', reason: FAILED_REASON, message: `${op.summary}: ${c.message}`, op: op.id });
-    }
-  };
-
-  await new Promise<void>((done) => {
+  return new Promise<void>((done) => {
     const pump = () => {
-      propagate();
+      propagate(st);
       // Aborted (a stop, or the controller lost its Lease): start nothing more; what runs finishes.
       if (signal?.aborted) {
         for (const id of [...pending]) {
           if (runningIds.has(id)) continue;
           const op = byId.get(id)!;
-          settle({ opId: id, op, resource: op.resource, status: 'skipped', reason: 'Aborted', error: `not started: this run was stopped (${abortMessage(signal)})` });
+          settle(st, { opId: id, op, resource: op.resource, status: 'skipped', reason: 'Aborted', error: `not started: this run was stopped (${abortMessage(signal)})` });
         }
       }
       for (const op of ops) {
@@ -300,7 +335,7 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
         const stuck = new Set(pending);
         for (const id of stuck) {
           const op = byId.get(id)!;
-          settle({ opId: id, op, resource: op.resource, status: 'failed', reason: 'InvalidPlan', retryable: false, error: `dependency cycle: ${id} waits on ${op.deps.filter((d) => stuck.has(d)).join(', ')}` });
+          settle(st, { opId: id, op, resource: op.resource, status: 'failed', reason: 'InvalidPlan', retryable: false, error: `dependency cycle: ${id} waits on ${op.deps.filter((d) => stuck.has(d)).join(', ')}` });
           emit({ resource: op.resource, type: 'Warning', reason: FAILED_REASON, message: `${op.summary}: dependency cycle`, op: id });
         }
         done();
@@ -308,8 +343,6 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
     };
     pump();
   });
-
-  return { results: ops.map((o) => results.get(o.id)!), ids, workflows };
 }
 
 /** Event reason of a stored workflow the plan does not ask for. */

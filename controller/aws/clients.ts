@@ -89,8 +89,14 @@ interface ClientConfig {
   maxAttempts: number;
 }
 
-type SdkRequestHandler = RequestHandler<any, any, HttpHandlerOptions>; // SDK boundary
-interface Usable { middlewareStack: { use(p: Pluggable<any, any>): void }; destroy(): void; config: { requestHandler: SdkRequestHandler } } // SDK boundary
+// biome-ignore lint/suspicious/noExplicitAny: SDK boundary, each client's handler has its own request/response types
+type SdkRequestHandler = RequestHandler<any, any, HttpHandlerOptions>;
+interface Usable {
+  // biome-ignore lint/suspicious/noExplicitAny: SDK boundary, one middleware plugged into clients with different input/output types
+  middlewareStack: { use(p: Pluggable<any, any>): void };
+  destroy(): void;
+  config: { requestHandler: SdkRequestHandler };
+}
 
 /**
  * Makes the client's HTTP handler abort a request when the abort signal of its call's scope

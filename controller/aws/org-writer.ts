@@ -43,6 +43,37 @@ export async function executeOrgOp(clients: AwsClients, op: Op, resolve: (r: IdR
       : 'Identity Center and IAM ops run through the access writer';
     throw new OrgOpError(`executeOrgOp does not run ${op.op} (${op.id}): ${who}`, 'UnsupportedOp');
   }
+  return runOrgOp(clients, op, resolve);
+}
+
+/** Hands an op this writer owns to the function for its group. */
+function runOrgOp(clients: AwsClients, op: Handled, resolve: (r: IdRef) => string): Promise<OpOutcome> {
+  switch (op.op) {
+    case 'CreateOU':
+    case 'RenameOU':
+    case 'DeleteOU':
+    case 'AdoptResource':
+    case 'TagResource':
+    case 'UntagResource':
+      return runStructureOp(clients, op, resolve);
+    case 'CreatePolicy':
+    case 'UpdatePolicy':
+    case 'DeletePolicy':
+    case 'AttachPolicy':
+    case 'DetachPolicy':
+      return runPolicyOp(clients, op, resolve);
+    case 'EnablePolicyType':
+    case 'DisablePolicyType':
+    case 'EnableServiceAccess':
+    case 'DisableServiceAccess':
+    case 'RegisterDelegatedAdmin':
+    case 'DeregisterDelegatedAdmin':
+      return runOrgSettingOp(clients, op, resolve);
+  }
+}
+
+/** OU, tag and adoption ops. */
+async function runStructureOp(clients: AwsClients, op: Extract<Handled, { op: 'CreateOU' | 'RenameOU' | 'DeleteOU' | 'AdoptResource' | 'TagResource' | 'UntagResource' }>, resolve: (r: IdRef) => string): Promise<OpOutcome> {
   const org = clients.organizations;
   switch (op.op) {
     case 'CreateOU':
@@ -79,7 +110,13 @@ export async function executeOrgOp(clients: AwsClients, op: Op, resolve: (r: IdR
       await org.send(new UntagResourceCommand({ ResourceId: resolve(op.target), TagKeys: op.tagKeys }));
       return {};
     }
+  }
+}
 
+/** Policy create, update, delete, attach and detach. */
+async function runPolicyOp(clients: AwsClients, op: Extract<Handled, { op: 'CreatePolicy' | 'UpdatePolicy' | 'DeletePolicy' | 'AttachPolicy' | 'DetachPolicy' }>, resolve: (r: IdRef) => string): Promise<OpOutcome> {
+  const org = clients.organizations;
+  switch (op.op) {
     case 'CreatePolicy':
       return createPolicy(clients, op.name, op.description, op.content, op.tags);
 
@@ -122,7 +159,13 @@ export async function executeOrgOp(clients: AwsClients, op: Op, resolve: (r: IdR
         if (isAwsError(e, 'PolicyNotAttachedException')) return { message: `policy ${op.policyId} was not attached to ${op.targetId}` };
         throw e;
       }
+  }
+}
 
+/** Policy types, trusted service access and delegated administrators. */
+async function runOrgSettingOp(clients: AwsClients, op: Extract<Handled, { op: 'EnablePolicyType' | 'DisablePolicyType' | 'EnableServiceAccess' | 'DisableServiceAccess' | 'RegisterDelegatedAdmin' | 'DeregisterDelegatedAdmin' }>, resolve: (r: IdRef) => string): Promise<OpOutcome> {
+  const org = clients.organizations;
+  switch (op.op) {
     case 'EnablePolicyType':
       try {
         await org.send(new EnablePolicyTypeCommand({ RootId: op.rootId, PolicyType: op.policyType as PolicyType }));

@@ -9,6 +9,8 @@
 //   policies at one level give the intersection (example 5). A child operator that is not
 //   allowed is ignored (example 4), and reported.
 
+import { sameData } from '../model/json-data.js';
+
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
 
@@ -41,7 +43,6 @@ interface StateNode {
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const newNode = (): StateNode => ({ children: new Map() });
 const asArray = (v: Json | undefined): Json[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
-const same = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b);
 
 function intersect(a: Set<ValueOperator> | undefined, b: Set<ValueOperator> | undefined): Set<ValueOperator> | undefined {
   if (!a) return b;
@@ -71,9 +72,9 @@ function applyOperator(node: StateNode, op: ValueOperator, v: Json, ctx: MergeCo
     node.assignedAt = ctx.level;
   } else if (op === '@@append') {
     const current = asArray(node.value);
-    node.value = [...current, ...asArray(v).filter((x) => !current.some((c) => same(c, x)))];
+    node.value = [...current, ...asArray(v).filter((x) => !current.some((c) => sameData(c, x)))];
   } else {
-    node.value = asArray(node.value).filter((x) => !asArray(v).some((r) => same(r, x)));
+    node.value = asArray(node.value).filter((x) => !asArray(v).some((r) => sameData(r, x)));
   }
 }
 

@@ -20,6 +20,7 @@ import type { Reconciler, ReconcileOutcome } from './reconciler.js';
 import { NotLeaderError, StatusWriter } from './status-writer.js';
 import { ConfigMapKV } from './runtime/configmap-kv.js';
 import { ConfigMapWorkflowStore } from './workflow-store.js';
+import type { ApprovalGate } from './approvals/gate.js';
 import { ApprovalKeeper } from './approvals/keeper.js';
 import { ApprovalWatcher } from './approvals/watch.js';
 
@@ -206,7 +207,7 @@ export class Controller {
   }
 
   private async runSteps(req: RunRequest, signal: AbortSignal): Promise<RunResult> {
-    const { log, namespace, observeOnly, metrics } = this.c;
+    const { log, observeOnly, metrics } = this.c;
     const started = Date.now();
     const resources = await this.watcher.listFresh();
     const byKey = new Map(resources.map((r) => [keyOf(r), r]));
@@ -225,20 +226,7 @@ export class Controller {
     await this.store.refresh();
     const approvalList = await this.approvals.list();
     const gate = this.approvals.gate(live, approvalList);
-    let outcome: ReconcileOutcome;
-    try {
-      outcome = await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal, deleting: toDelete, approvals: gate });
-    } catch (err) {
-      // A stop or a lost Lease is no AWS failure: report nothing, the next run reads afresh.
-      if (err instanceof NotLeaderError || !this.isLeader() || signal.aborted) throw err;
-      this.lastAwsOk = false;
-      const message = `reconcile failed: ${errorMessage(err)}`;
-      for (const r of live) {
-        await this.status.write(r, { conditions: [{ type: 'Synced', status: 'False', reason: 'ReconcileError', message }] });
-        await this.emit(r, 'Warning', 'ReconcileError', message);
-      }
-      throw err;
-    }
+    const outcome = await this.reconcileLive(live, toDelete, signal, gate);
     if (!this.isLeader()) throw new NotLeaderError('results of a reconcile');
     this.lastAwsOk = true;
     this.lastResult = outcome;
@@ -270,25 +258,7 @@ export class Controller {
       if (await this.status.write(r, desired, now)) written++;
     }
 
-    let waiting = false;
-    for (const d of toDelete) {
-      const key = keyOf(d);
-      const policy = deletionPolicyOf(d);
-      const o = deletionOutcome(key, policy, pending, outcome.applied, this.store.isOpen(key), observeOnly);
-      if (o.done) {
-        await this.emit(d, 'Normal', 'Deleted', `${o.message}; finalizer removed`);
-        await this.finalizers.remove(d);
-      } else {
-        waiting = true;
-        await this.status.write(d, {
-          conditions: [
-            { type: 'Ready', status: 'False', reason: 'Deleting', message: o.message },
-            { type: 'Synced', status: o.warning ? 'False' : 'True', reason: o.reason, message: o.message },
-          ],
-        }, now);
-        if (o.warning) await this.emit(d, 'Warning', o.reason, o.message);
-      }
-    }
+    const waiting = await this.finishDeletions(toDelete, pending, outcome.applied, now);
     const openWorkflows = this.store.open();
     const next: RunResult = waiting || openWorkflows.length > 0
       ? { requeueAfterMs: this.c.requeueMs, reason: `deletion or workflow in progress: ${[...openWorkflows, ...toDelete.map(keyOf)].slice(0, 5).join(', ')}` }
@@ -303,6 +273,49 @@ export class Controller {
       statusWrites: written, deleting: toDelete.length, ms: Date.now() - started, observeOnly, requeueAfterMs: next.requeueAfterMs,
     }, 'reconciled');
     return next;
+  }
+
+  /** Runs the reconciler over the live resources; on an AWS failure marks each one not Synced and rethrows. */
+  private async reconcileLive(live: AnyResource[], toDelete: AnyResource[], signal: AbortSignal, approvals: ApprovalGate): Promise<ReconcileOutcome> {
+    const { namespace, observeOnly } = this.c;
+    try {
+      return await this.c.reconciler(live, { namespace, observeOnly, apply: true, workflowStore: this.store, signal, deleting: toDelete, approvals });
+    } catch (err) {
+      // A stop or a lost Lease is no AWS failure: report nothing, the next run reads afresh.
+      if (err instanceof NotLeaderError || !this.isLeader() || signal.aborted) throw err;
+      this.lastAwsOk = false;
+      const message = `reconcile failed: ${errorMessage(err)}`;
+      for (const r of live) {
+        await this.status.write(r, { conditions: [{ type: 'Synced', status: 'False', reason: 'ReconcileError', message }] });
+        await this.emit(r, 'Warning', 'ReconcileError', message);
+      }
+      throw err;
+    }
+  }
+
+  /** Removes the finalizer of each deleted resource whose AWS side is done; returns whether any still waits. */
+  private async finishDeletions(toDelete: AnyResource[], pending: ReconcileOutcome['plan'], applied: ReconcileOutcome['applied'], now: string): Promise<boolean> {
+    const { observeOnly } = this.c;
+    let waiting = false;
+    for (const d of toDelete) {
+      const key = keyOf(d);
+      const policy = deletionPolicyOf(d);
+      const o = deletionOutcome(key, policy, pending, applied, this.store.isOpen(key), observeOnly);
+      if (o.done) {
+        await this.emit(d, 'Normal', 'Deleted', `${o.message}; finalizer removed`);
+        await this.finalizers.remove(d);
+      } else {
+        waiting = true;
+        await this.status.write(d, {
+          conditions: [
+            { type: 'Ready', status: 'False', reason: 'Deleting', message: o.message },
+            { type: 'Synced', status: o.warning ? 'False' : 'True', reason: o.reason, message: o.message },
+          ],
+        }, now);
+        if (o.warning) await this.emit(d, 'Warning', o.reason, o.message);
+      }
+    }
+    return waiting;
   }
 
   private async emit(obj: AnyResource, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {

@@ -3,7 +3,7 @@
 // until the plan re-computed after the run (`pending`) has nothing left for the resource, none
 // of its ops failed, nothing blocked it and no workflow of it is still open.
 import type { Plan } from '../plan/operations.js';
-import { appliedFailed, appliedResource } from './reconciler.js';
+import type { OpResult } from '../apply/executor.js';
 
 export interface DeletionOutcome {
   done: boolean;
@@ -18,7 +18,7 @@ export function deletionOutcome(
   key: string,
   policy: string,
   pending: Plan,
-  applied: readonly unknown[],
+  applied: readonly OpResult[],
   workflowOpen: boolean,
   observeOnly: boolean,
 ): DeletionOutcome {
@@ -28,11 +28,11 @@ export function deletionOutcome(
   if (observeOnly && ops.length > 0) {
     return { done: false, reason: 'ObserveOnly', message: `deletion (${policy}) needs ${ops.length} operation(s) in AWS; not applied in observe-only mode`, warning: false };
   }
-  const mine = applied.filter((r) => appliedResource(r) === key);
-  const failed = mine.filter(appliedFailed);
-  if (failed.length > 0) {
-    const err = (failed[0] as { error?: unknown }).error;
-    return { done: false, reason: 'DeleteFailed', message: `deletion (${policy}) failed${err ? `: ${String(err)}` : ''}; will retry`, warning: true };
+  // A skipped op (dependency failed, interrupted, ...) holds the deletion back like a failed one.
+  const failed = applied.find((r) => r.resource === key && r.status !== 'succeeded');
+  if (failed) {
+    const err = failed.error;
+    return { done: false, reason: 'DeleteFailed', message: `deletion (${policy}) failed${err ? `: ${err}` : ''}; will retry`, warning: true };
   }
   if (ops.length > 0) {
     return { done: false, reason: 'Deleting', message: `deletion (${policy}): ${ops.length} operation(s) still to run in AWS`, warning: false };

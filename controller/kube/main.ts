@@ -85,26 +85,26 @@ export interface ControllerHandle {
 /** Long enough that steady-state reconciles skip the per-object tag reads; short enough to see out-of-band tag edits. */
 export const DEFAULT_TAG_CACHE_TTL_MS = 30 * 60_000;
 
-export async function runController(o: RunControllerOptions): Promise<ControllerHandle> {
-  const identity = o.identity ?? `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
-  const log = o.log ?? createLogger(o.logLevel ?? 'info', { namespace: o.namespace, identity });
-  const apis = o.apis ?? makeApis(loadKubeConfig(o.kubeconfig));
-  const metrics = new ControllerMetrics(o.port !== -1);
-  const controllerNamespace = o.controllerNamespace ?? process.env.POD_NAMESPACE ?? o.namespace;
-  let clients: AwsClients | undefined;
-  let reconciler = o.reconciler;
-  if (!reconciler) {
-    const tps = o.awsTps;
-    const rateLimits = tps === undefined ? undefined
-      : Object.fromEntries((['Organizations', 'SSOAdmin', 'IAM', 'STS', 'Identitystore'] as const).map((s) => [s, { tps, burst: Math.max(1, tps) }]));
-    clients = createAwsClients({ endpoint: o.endpoint, region: o.region, credentials: o.credentials, rateLimits, tagCacheTtlMs: o.tagCacheTtlMs ?? DEFAULT_TAG_CACHE_TTL_MS });
-    reconciler = engineReconciler(clients, { concurrency: o.concurrency, guards: { maxDeleteFraction: o.maxDeleteFraction, maxAccountClosuresPerRun: o.maxClosuresPerRun } });
-  }
-  let finish!: (reason: string) => void;
-  const done = new Promise<string>((resolve) => { finish = resolve; });
+/** The engine reconciler over AWS clients built from the options (endpoint, region, rate limits). */
+function awsReconciler(o: RunControllerOptions): { clients: AwsClients; reconciler: Reconciler } {
+  const tps = o.awsTps;
+  const rateLimits = tps === undefined ? undefined
+    : Object.fromEntries((['Organizations', 'SSOAdmin', 'IAM', 'STS', 'Identitystore'] as const).map((s) => [s, { tps, burst: Math.max(1, tps) }]));
+  const clients = createAwsClients({ endpoint: o.endpoint, region: o.region, credentials: o.credentials, rateLimits, tagCacheTtlMs: o.tagCacheTtlMs ?? DEFAULT_TAG_CACHE_TTL_MS });
+  const reconciler = engineReconciler(clients, { concurrency: o.concurrency, guards: { maxDeleteFraction: o.maxDeleteFraction, maxAccountClosuresPerRun: o.maxClosuresPerRun } });
+  return { clients, reconciler };
+}
+
+interface ControllerParts {
+  apis: KubeApis; identity: string; controllerNamespace: string; reconciler: Reconciler; log: Logger;
+  metrics: ControllerMetrics; clients: AwsClients | undefined; finish: (reason: string) => void;
+}
+
+/** The Controller with the options' defaults filled in (timings, Lease, workflow ConfigMap). */
+function newController(o: RunControllerOptions, { apis, identity, controllerNamespace, reconciler, log, metrics, clients, finish }: ControllerParts): Controller {
   const renewIntervalMs = o.renewIntervalMs ?? 5000;
   const leaseDurationSeconds = o.leaseDurationSeconds ?? 15;
-  const controller = new Controller({
+  return new Controller({
     apis,
     namespace: o.namespace,
     workflowConfigMap: { namespace: controllerNamespace, name: o.workflowConfigMap ?? workflowConfigMapName(o.namespace) },
@@ -129,21 +129,34 @@ export async function runController(o: RunControllerOptions): Promise<Controller
     onLeadershipLost: (reason) => { if (o.exitOnLeadershipLoss) finish(`leadership lost: ${reason}`); },
     allowSelfApproval: o.allowSelfApproval,
   });
-  let server: HealthServer | undefined;
-  let port: number | undefined;
-  if (o.port !== -1) {
-    server = new HealthServer({
-      port: o.port ?? 8080,
-      host: o.host,
-      registry: metrics.registry,
-      readiness: () => controller.readiness(),
-      beforeMetrics: () => {
-        metrics.queueDepth.set(controller.scheduler.depth());
-        if (clients) metrics.syncAwsCalls(clients.calls);
-      },
-    });
-    port = await server.start();
-  }
+}
+
+/** The health and metrics server; not started. */
+function healthServer(o: RunControllerOptions, metrics: ControllerMetrics, controller: Controller, clients: AwsClients | undefined): HealthServer {
+  return new HealthServer({
+    port: o.port ?? 8080,
+    host: o.host,
+    registry: metrics.registry,
+    readiness: () => controller.readiness(),
+    beforeMetrics: () => {
+      metrics.queueDepth.set(controller.scheduler.depth());
+      if (clients) metrics.syncAwsCalls(clients.calls);
+    },
+  });
+}
+
+export async function runController(o: RunControllerOptions): Promise<ControllerHandle> {
+  const identity = o.identity ?? `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
+  const log = o.log ?? createLogger(o.logLevel ?? 'info', { namespace: o.namespace, identity });
+  const apis = o.apis ?? makeApis(loadKubeConfig(o.kubeconfig));
+  const metrics = new ControllerMetrics(o.port !== -1);
+  const controllerNamespace = o.controllerNamespace ?? process.env.POD_NAMESPACE ?? o.namespace;
+  const { clients, reconciler } = o.reconciler ? { clients: undefined, reconciler: o.reconciler } : awsReconciler(o);
+  let finish!: (reason: string) => void;
+  const done = new Promise<string>((resolve) => { finish = resolve; });
+  const controller = newController(o, { apis, identity, controllerNamespace, reconciler, log, metrics, clients, finish });
+  const server = o.port === -1 ? undefined : healthServer(o, metrics, controller, clients);
+  const port = await server?.start();
   await controller.start();
   let webhook: RunningWebhook | undefined;
   if (o.webhook) {
@@ -173,8 +186,9 @@ export function parseDuration(v: string): number {
   return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
 }
 
-export async function controllerMain(argv: string[]): Promise<void> {
-  const cmd = new Command('orgplane controller')
+/** The `orgplane controller` command line: flags, defaults and help. */
+function controllerCommand(): Command {
+  return new Command('orgplane controller')
     .description('Kubernetes controller: reconcile the orgplane.io resources of one namespace to the AWS Organization')
     .option('--watch-namespace <ns>', 'the organization namespace: its orgplane resources form the organization graph (default WATCH_NAMESPACE, else POD_NAMESPACE)')
     .option('-n, --namespace <ns>', 'deprecated alias of --watch-namespace')
@@ -191,7 +205,7 @@ export async function controllerMain(argv: string[]): Promise<void> {
     .option('--allow-self-approval', 'approvals are not separated from authoring: the orgplane.io/approve-migration annotation on an Account also approves its move (and is removed once the move is done); default: only Approval resources approve')
     .option('--identity <id>', 'leader election identity (default: pod name + pid)')
     .option('--no-leader-election', 'reconcile without a Lease (one replica only)')
-    .option('--lease-namespace <ns>', 'namespace of the leader Lease (default: POD_NAMESPACE or --namespace)')
+    .option('--lease-namespace <ns>', 'namespace of the leader Lease (default: the controller namespace)')
     .option('--lease-name <name>', 'name of the leader Lease (default: orgplane-<namespace>)')
     .option('--lease-duration <d>', 'lease duration', '15s')
     .option('--renew-interval <d>', 'how often the leader renews', '5s')
@@ -207,23 +221,22 @@ export async function controllerMain(argv: string[]): Promise<void> {
     .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.LOG_LEVEL ?? 'info')
     .option('--shutdown-timeout <d>', 'on SIGTERM, exit anyway after this long (keep it below the pod\'s terminationGracePeriodSeconds)', '20s')
     .exitOverride();
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (err) {
-    // --help and --version are not failures.
-    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')) return;
-    throw err;
-  }
-  const f = cmd.opts<{
-    watchNamespace?: string; namespace?: string; controllerNamespace?: string; workflowConfigmap?: string;
-    webhookPort?: number; webhookHosts: string; webhookConfig: string; webhookSecret: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; allowSelfApproval?: boolean; identity?: string;
-    leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
-    debounce: string; resync: string; requeue: string; concurrency: number; maxDeleteFraction: number; maxClosuresPerRun: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
-    shutdownTimeout: string;
-  }>();
+}
+
+/** The parsed flags of `orgplane controller`. */
+interface ControllerFlags {
+  watchNamespace?: string; namespace?: string; controllerNamespace?: string; workflowConfigmap?: string;
+  webhookPort?: number; webhookHosts: string; webhookConfig: string; webhookSecret: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; allowSelfApproval?: boolean; identity?: string;
+  leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
+  debounce: string; resync: string; requeue: string; concurrency: number; maxDeleteFraction: number; maxClosuresPerRun: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
+  shutdownTimeout: string;
+}
+
+/** The flags as runController options (namespaces resolved, durations parsed). */
+function runControllerOptions(f: ControllerFlags): RunControllerOptions {
   const namespace = f.watchNamespace ?? f.namespace ?? process.env.WATCH_NAMESPACE ?? process.env.POD_NAMESPACE ?? 'default';
   const controllerNamespace = f.controllerNamespace ?? namespace;
-  const handle = await runController({
+  return {
     namespace,
     controllerNamespace,
     workflowConfigMap: f.workflowConfigmap,
@@ -255,7 +268,20 @@ export async function controllerMain(argv: string[]): Promise<void> {
     port: f.port,
     logLevel: f.logLevel,
     exitOnLeadershipLoss: true,
-  });
+  };
+}
+
+export async function controllerMain(argv: string[]): Promise<void> {
+  const cmd = controllerCommand();
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (err) {
+    // --help and --version are not failures.
+    if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version')) return;
+    throw err;
+  }
+  const f = cmd.opts<ControllerFlags>();
+  const handle = await runController(runControllerOptions(f));
   process.exit(await runUntilStopped(handle, parseDuration(f.shutdownTimeout)));
 }
 

@@ -2,6 +2,7 @@
 // live resource of its namespace and gets back the plan, what was applied, per-resource status
 // and events. The shape follows controller/engine.ts's ReconcileResult.
 import type { AnyResource } from '../api/schemas.js';
+import type { OpResult } from '../apply/executor.js';
 import type { ValidationError } from '../model/desired.js';
 import type { ActualOrg } from '../model/actual.js';
 import type { Plan } from '../plan/operations.js';
@@ -19,8 +20,8 @@ export interface ReconcileOutcome {
   pending?: Plan;
   errors: ValidationError[];
   actual?: ActualOrg;
-  /** One entry per op the executor ran; read loosely (see opFailed) to stay tolerant of its shape. */
-  applied: unknown[];
+  /** One entry per op the executor ran or skipped (status and reason say which and why). */
+  applied: OpResult[];
   statuses: Record<string, StatusFields>;
   events: EngineEvent[];
 }
@@ -40,23 +41,3 @@ export interface ReconcileContext {
 }
 
 export type Reconciler = (resources: AnyResource[], ctx: ReconcileContext) => Promise<ReconcileOutcome>;
-
-/** Resource key of an applied-op record, whatever the executor's exact OpResult shape. */
-export function appliedResource(r: unknown): string | undefined {
-  if (!r || typeof r !== 'object') return undefined;
-  const o = r as { resource?: unknown; op?: { resource?: unknown } };
-  if (typeof o.resource === 'string') return o.resource;
-  if (o.op && typeof o.op.resource === 'string') return o.op.resource;
-  return undefined;
-}
-
-/** True when an applied-op record says the op did not succeed. */
-export function appliedFailed(r: unknown): boolean {
-  if (!r || typeof r !== 'object') return false;
-  const o = r as { ok?: unknown; status?: unknown; error?: unknown; outcome?: unknown };
-  if (o.ok === false) return true;
-  if (o.error !== undefined && o.error !== null) return true;
-  if (typeof o.status === 'string' && /fail|error|skip|block/i.test(o.status)) return true;
-  if (typeof o.outcome === 'string' && /fail|error|skip|block/i.test(o.outcome)) return true;
-  return false;
-}

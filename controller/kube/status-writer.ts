@@ -5,7 +5,8 @@ import { KINDS, type AnyResource, type Condition, type Kind } from '../api/schem
 import type { KubeApis } from './client.js';
 import { errorMessage, httpStatus, mergePatch } from './client.js';
 import { GROUP, PLURALS, VERSION } from './kinds.js';
-import { mergeConditions, statusPatch, type StatusFields } from './conditions.js';
+import { mergeConditions } from '../status/conditions.js';
+import { statusPatch, type StatusFields } from './conditions.js';
 
 /** Status fields the status writer leaves alone: the workflow store owns status.workflow. */
 const NOT_MINE = new Set(['workflow']);

@@ -1,7 +1,9 @@
 // One canonical form for IAM-style policy documents (SCP, RCP, IAM trust and inline policies), so
 // that "has this policy changed?" (the planner) and "what changed in it?" (the plan renderer) agree.
 // IAM reads documents as data: key order, whitespace, the order of values in a string list and
-// `["x"]` versus `"x"` carry no meaning, and neither does the order of statements.
+// `["x"]` versus `"x"` carry no meaning, and neither does the order of statements. Built on the
+// generic stable form (json-data.ts) with those list rules.
+import { asSet, stableData } from './json-data.js';
 
 /** A document parsed when it is JSON text; anything else (already parsed, or not JSON) as is. */
 export function parsePolicy(doc: unknown): unknown {
@@ -19,21 +21,13 @@ export function parsePolicy(doc: unknown): unknown {
  * dropped, one-element lists collapsed to the element, and lists of objects (statements) sorted
  * by their own canonical text. Two documents IAM treats alike have equal canonical values.
  */
-export function canonicalValue(v: unknown): unknown {
-  if (Array.isArray(v)) {
-    const items = v.map(canonicalValue);
-    if (items.length === 1) return items[0];
-    if (items.every((i) => typeof i === 'string')) return [...new Set(items as string[])].sort();
-    if (items.every((i) => i !== null && typeof i === 'object' && !Array.isArray(i))) {
-      return items.map((i) => [JSON.stringify(i), i] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, i]) => i);
-    }
-    return items;
-  }
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, canonicalValue(o[k])]));
-  }
-  return v;
+export const canonicalValue = (v: unknown): unknown => stableData(v, policyList);
+
+function policyList(items: unknown[]): unknown {
+  if (items.length === 1) return items[0];
+  if (items.every((i) => typeof i === 'string')) return [...new Set(items as string[])].sort();
+  if (items.every((i) => i !== null && typeof i === 'object' && !Array.isArray(i))) return asSet(items);
+  return items;
 }
 
 /** Canonical JSON text of a parsed value (the diff planner's historical name). */

@@ -122,6 +122,20 @@ const policyKey = (ref: string) => `ServiceControlPolicy/${ref}`;
 
 export function validateGraph(g: GraphInput): ValidationError[] {
   const errors: ValidationError[] = [];
+  const c = graphChecks(g, errors);
+  validateOrganizations(g, c);
+  validateOUs(g, c);
+  validateAccounts(g, c);
+  validatePolicies(g, c);
+  validatePermissionSets(g, c);
+  validateRoles(g, c);
+  return errors;
+}
+
+type GraphChecks = ReturnType<typeof graphChecks>;
+
+/** The error sink and the reference, tag and management-account checks every rule family uses. */
+function graphChecks(g: GraphInput, errors: ValidationError[]) {
   const err = (resource: string, field: string, rule: string, message: string) => {
     const source = g.sources[resource];
     errors.push({ resource, field, rule, message, ...(source ? { source } : {}) });
@@ -166,8 +180,11 @@ export function validateGraph(g: GraphInput): ValidationError[] {
   const mgmtEmail = g.actual?.managementAccountEmail?.toLowerCase();
   const isManagement = (a: DesiredAccount) =>
     g.actual !== undefined && ((a.id !== undefined && a.id === mgmtId) || (mgmtEmail !== undefined && mgmtEmail !== '' && a.email.toLowerCase() === mgmtEmail));
+  return { err, checkOuRef, checkAccountRef, reservedTags, isManagement, mgmtId };
+}
 
-  // -- Organization: singleton, delegated administrators
+/** Organization: singleton, delegated administrators. */
+function validateOrganizations(g: GraphInput, { err, checkAccountRef, isManagement, mgmtId }: GraphChecks): void {
   const orgKeys = [...g.organizations.map((o) => o.key), ...[...g.knownInvalid].filter((k) => k.startsWith('Organization/'))].sort();
   if (orgKeys.length > 1) {
     for (const o of g.organizations) {
@@ -184,8 +201,10 @@ export function validateGraph(g: GraphInput): ValidationError[] {
       }
     });
   }
+}
 
-  // -- OUs: reserved name, parent reference, cycles, depth, names unique per parent, ids
+/** OUs: reserved name, parent reference, cycles, depth, names unique per parent, ids. */
+function validateOUs(g: GraphInput, { err, checkOuRef, reservedTags }: GraphChecks): void {
   const ouRefs = Object.keys(g.ous).sort();
   for (const ref of ouRefs) {
     const ou = g.ous[ref];
@@ -193,6 +212,23 @@ export function validateGraph(g: GraphInput): ValidationError[] {
     checkOuRef(ou.key, 'spec.parent', ou.parent, 'parent');
     reservedTags(ou.key, ou.tags);
   }
+  const inCycle = checkOuCycles(g, ouRefs, err);
+  checkOuDepth(g, ouRefs, inCycle, err);
+  // AWS rejects a second OU with the same name under one parent (DuplicateOrganizationalUnitException).
+  // AWS does not document whether the comparison ignores case; we treat "Prod" and "prod" as the
+  // same name so that plan never promises what apply might be refused.
+  groupBy(ouRefs, (r) => `${g.ous[r].parent}\u0000${g.ous[r].name.toLowerCase()}`).forEach((refs) => {
+    for (const r of refs) {
+      const others = refs.filter((o) => o !== r).map(ouKey).join(', ');
+      err(ouKey(r), g.ous[r].name === r ? 'metadata.name' : 'spec.name', 'duplicate-ou-name',
+        `OU name ${JSON.stringify(g.ous[r].name)} is also used by ${others} under parent ${JSON.stringify(g.ous[r].parent)} (AWS OU names are unique per parent; compared case-insensitively)`);
+    }
+  });
+  idConflicts(ouRefs.filter((r) => g.ous[r].id), (r) => g.ous[r].id as string, ouKey, 'OU id', err);
+}
+
+/** Reports every OU on a parent cycle; returns them. */
+function checkOuCycles(g: GraphInput, ouRefs: string[], err: GraphChecks['err']): Set<string> {
   const inCycle = new Set<string>();
   for (const ref of ouRefs) {
     const chain: string[] = [];
@@ -212,6 +248,11 @@ export function validateGraph(g: GraphInput): ValidationError[] {
       cur = g.ous[cur].parent;
     }
   }
+  return inCycle;
+}
+
+/** Reports the first OU of each chain that goes deeper than AWS allows. */
+function checkOuDepth(g: GraphInput, ouRefs: string[], inCycle: Set<string>, err: GraphChecks['err']): void {
   /** root/a/b/... path of metadata names, or undefined when the chain is broken or cyclic. */
   const pathOf = (ref: string): string[] | undefined => {
     const path: string[] = [];
@@ -230,42 +271,14 @@ export function validateGraph(g: GraphInput): ValidationError[] {
       err(ouKey(ref), 'spec.parent', 'ou-depth', `OU would be ${path.length} levels below the root; AWS allows at most ${MAX_OU_DEPTH}: root/${path.join('/')}`);
     }
   }
-  // AWS rejects a second OU with the same name under one parent (DuplicateOrganizationalUnitException).
-  // AWS does not document whether the comparison ignores case; we treat "Prod" and "prod" as the
-  // same name so that plan never promises what apply might be refused.
-  groupBy(ouRefs, (r) => `${g.ous[r].parent}\u0000${g.ous[r].name.toLowerCase()}`).forEach((refs) => {
-    for (const r of refs) {
-      const others = refs.filter((o) => o !== r).map(ouKey).join(', ');
-      err(ouKey(r), g.ous[r].name === r ? 'metadata.name' : 'spec.name', 'duplicate-ou-name',
-        `OU name ${JSON.stringify(g.ous[r].name)} is also used by ${others} under parent ${JSON.stringify(g.ous[r].parent)} (AWS OU names are unique per parent; compared case-insensitively)`);
-    }
-  });
-  idConflicts(ouRefs.filter((r) => g.ous[r].id), (r) => g.ous[r].id as string, ouKey, 'OU id', err);
+}
 
-  // -- Accounts: parent, email, uniqueness, management account
+/** Accounts: parent, email, uniqueness, management account. */
+function validateAccounts(g: GraphInput, c: GraphChecks): void {
+  const { err } = c;
   const accountRefs = Object.keys(g.accounts).sort();
   for (const ref of accountRefs) {
-    const a = g.accounts[ref];
-    checkOuRef(a.key, 'spec.parent', a.parent, 'parent');
-    reservedTags(a.key, a.tags);
-    if (!isValidEmail(a.email)) err(a.key, 'spec.email', 'email', `${JSON.stringify(a.email)} is not a valid email address`);
-    if (isManagement(a)) {
-      if (a.parent !== ROOT) {
-        err(a.key, 'spec.parent', 'management-account', `is the management account (${mgmtId}), which always stays in the root: parent must be "root", not ${JSON.stringify(a.parent)}`);
-      }
-      if (a.deletionPolicy !== 'Retain') {
-        err(a.key, 'spec.deletionPolicy', 'management-account', `is the management account (${mgmtId}), which orgplane never closes or removes: deletionPolicy must be Retain, not ${a.deletionPolicy}`);
-      }
-      if (a.id !== undefined && a.id !== mgmtId) {
-        err(a.key, 'spec.id', 'ownership-conflict', `email ${JSON.stringify(a.email)} belongs to the management account ${mgmtId}, not to ${a.id}`);
-      }
-    } else if (g.actual && a.id !== undefined) {
-      // Adopting by id and email at once: both must name the same AWS account.
-      const byEmail = Object.values(g.actual.accounts).find((x) => x.email.toLowerCase() === a.email.toLowerCase());
-      if (byEmail && byEmail.id !== a.id) {
-        err(a.key, 'spec.id', 'ownership-conflict', `email ${JSON.stringify(a.email)} belongs to account ${byEmail.id} in the organization, not to ${a.id}`);
-      }
-    }
+    checkAccount(g, c, g.accounts[ref]);
   }
   groupBy(accountRefs.filter((r) => isValidEmail(g.accounts[r].email)), (r) => g.accounts[r].email.toLowerCase()).forEach((refs) => {
     for (const r of refs) {
@@ -274,29 +287,41 @@ export function validateGraph(g: GraphInput): ValidationError[] {
     }
   });
   idConflicts(accountRefs.filter((r) => g.accounts[r].id), (r) => g.accounts[r].id as string, accountKey, 'account id', err);
+}
 
-  // -- Service control policies
+/** One account: parent, tags, email, and the management account's fixed parent, deletion policy and id. */
+function checkAccount(g: GraphInput, { err, checkOuRef, reservedTags, isManagement, mgmtId }: GraphChecks, a: DesiredAccount): void {
+  checkOuRef(a.key, 'spec.parent', a.parent, 'parent');
+  reservedTags(a.key, a.tags);
+  if (!isValidEmail(a.email)) err(a.key, 'spec.email', 'email', `${JSON.stringify(a.email)} is not a valid email address`);
+  if (isManagement(a)) {
+    if (a.parent !== ROOT) {
+      err(a.key, 'spec.parent', 'management-account', `is the management account (${mgmtId}), which always stays in the root: parent must be "root", not ${JSON.stringify(a.parent)}`);
+    }
+    if (a.deletionPolicy !== 'Retain') {
+      err(a.key, 'spec.deletionPolicy', 'management-account', `is the management account (${mgmtId}), which orgplane never closes or removes: deletionPolicy must be Retain, not ${a.deletionPolicy}`);
+    }
+    if (a.id !== undefined && a.id !== mgmtId) {
+      err(a.key, 'spec.id', 'ownership-conflict', `email ${JSON.stringify(a.email)} belongs to the management account ${mgmtId}, not to ${a.id}`);
+    }
+  } else if (g.actual && a.id !== undefined) {
+    // Adopting by id and email at once: both must name the same AWS account.
+    const byEmail = Object.values(g.actual.accounts).find((x) => x.email.toLowerCase() === a.email.toLowerCase());
+    if (byEmail && byEmail.id !== a.id) {
+      err(a.key, 'spec.id', 'ownership-conflict', `email ${JSON.stringify(a.email)} belongs to account ${byEmail.id} in the organization, not to ${a.id}`);
+    }
+  }
+}
+
+/** Service control policies: document, size, name, targets, ids, quotas. */
+function validatePolicies(g: GraphInput, { err, checkOuRef, checkAccountRef, reservedTags, isManagement, mgmtId }: GraphChecks): void {
   const policyRefs = Object.keys(g.policies).sort();
   const org = g.organizations.length === 1 ? g.organizations[0] : undefined;
   const scpDisabled = org?.enabledPolicyTypes !== undefined && !org.enabledPolicyTypes.includes('SERVICE_CONTROL_POLICY');
   for (const ref of policyRefs) {
     const p = g.policies[ref];
     reservedTags(p.key, p.tags);
-    if (p.awsManaged && p.content !== '') {
-      err(p.key, 'spec.document', 'policy-document', 'must be omitted when awsManaged is true (an AWS managed policy cannot be changed)');
-    } else if (!p.awsManaged && p.content === '') {
-      err(p.key, 'spec.document', 'policy-document', 'is required unless awsManaged is true');
-    } else if (!p.awsManaged) {
-      const problems = checkPolicyDocument(p.content);
-      for (const pr of problems) err(p.key, 'spec.document', pr.rule, pr.message);
-      const size = policySize(p.content);
-      if (problems.length === 0 && size > g.quotas.maxPolicySize) {
-        err(p.key, 'spec.document', 'policy-size', `is ${size} characters when minified; the limit is ${g.quotas.maxPolicySize} (quotas.maxPolicySize)`);
-      }
-    }
-    if (!p.awsManaged && p.name.toLowerCase() === FULL_AWS_ACCESS_NAME.toLowerCase()) {
-      err(p.key, p.name === ref ? 'metadata.name' : 'spec.name', 'duplicate-policy-name', `policy name ${JSON.stringify(p.name)} is taken by the AWS managed policy ${FULL_AWS_ACCESS_ID} (set awsManaged: true to manage its attachments)`);
-    }
+    checkScpDocument(g, err, p, ref);
     if (scpDisabled && p.targets.length > 0) {
       err(p.key, 'spec.targets', 'policy-type-disabled', `SCPs cannot be attached: ${org?.key} spec.enabledPolicyTypes does not include SERVICE_CONTROL_POLICY`);
     }
@@ -319,8 +344,29 @@ export function validateGraph(g: GraphInput): ValidationError[] {
   });
   idConflicts(policyRefs.filter((r) => g.policies[r].id), (r) => g.policies[r].id as string, policyKey, 'policy id', err);
   checkPolicyQuota(g, policyRefs, err);
+}
 
-  // -- Permission sets
+/** An SCP's document (present unless AWS managed, valid, within the size quota) and its name. */
+function checkScpDocument(g: GraphInput, err: GraphChecks['err'], p: GraphInput['policies'][string], ref: string): void {
+  if (p.awsManaged && p.content !== '') {
+    err(p.key, 'spec.document', 'policy-document', 'must be omitted when awsManaged is true (an AWS managed policy cannot be changed)');
+  } else if (!p.awsManaged && p.content === '') {
+    err(p.key, 'spec.document', 'policy-document', 'is required unless awsManaged is true');
+  } else if (!p.awsManaged) {
+    const problems = checkPolicyDocument(p.content);
+    for (const pr of problems) err(p.key, 'spec.document', pr.rule, pr.message);
+    const size = policySize(p.content);
+    if (problems.length === 0 && size > g.quotas.maxPolicySize) {
+      err(p.key, 'spec.document', 'policy-size', `is ${size} characters when minified; the limit is ${g.quotas.maxPolicySize} (quotas.maxPolicySize)`);
+    }
+  }
+  if (!p.awsManaged && p.name.toLowerCase() === FULL_AWS_ACCESS_NAME.toLowerCase()) {
+    err(p.key, p.name === ref ? 'metadata.name' : 'spec.name', 'duplicate-policy-name', `policy name ${JSON.stringify(p.name)} is taken by the AWS managed policy ${FULL_AWS_ACCESS_ID} (set awsManaged: true to manage its attachments)`);
+  }
+}
+
+/** Permission sets: session duration, inline policy, assignments, unique names. */
+function validatePermissionSets(g: GraphInput, { err, checkOuRef, checkAccountRef, reservedTags, isManagement, mgmtId }: GraphChecks): void {
   const psRefs = Object.keys(g.permissionSets).sort();
   for (const ref of psRefs) {
     const ps = g.permissionSets[ref];
@@ -350,8 +396,10 @@ export function validateGraph(g: GraphInput): ValidationError[] {
         `permission set name ${JSON.stringify(g.permissionSets[r].name)} is also used by ${others} (names are unique in an Identity Center instance; compared case-insensitively)`);
     }
   });
+}
 
-  // -- Cross-account roles
+/** Cross-account roles: targets, trust, inline policies, role names. */
+function validateRoles(g: GraphInput, { err, checkOuRef, checkAccountRef, reservedTags, isManagement, mgmtId }: GraphChecks): void {
   const roleRefs = Object.keys(g.roles).sort();
   for (const ref of roleRefs) {
     const r = g.roles[ref];
@@ -371,7 +419,11 @@ export function validateGraph(g: GraphInput): ValidationError[] {
       for (const pr of checkPolicyDocument(doc)) err(r.key, keyField('spec.inlinePolicies', name), pr.rule, pr.message);
     }
   }
-  // IAM role names are unique per account (case-insensitively): two resources must not own the same role.
+  checkRoleNameConflicts(g, roleRefs, err);
+}
+
+/** IAM role names are unique per account (case-insensitively): two resources must not own the same role. */
+function checkRoleNameConflicts(g: GraphInput, roleRefs: string[], err: GraphChecks['err']): void {
   for (let i = 0; i < roleRefs.length; i++) {
     for (let j = i + 1; j < roleRefs.length; j++) {
       const a = g.roles[roleRefs[i]];
@@ -385,7 +437,6 @@ export function validateGraph(g: GraphInput): ValidationError[] {
       err(b.key, 'spec.roleName', 'ownership-conflict', `role ${JSON.stringify(b.roleName)} in ${where} is also managed by ${a.key}`);
     }
   }
-  return errors;
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): T[][] {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { AnyResource } from '../api/schemas.js';
 import type { ActualOrg } from '../model/actual.js';
+import { asSet, stableJson } from '../model/json-data.js';
 
 /** One object: a name a person recognises and each field as its value (short scalars) or a hash. */
 export interface ObjectPrint {
@@ -18,29 +19,16 @@ export interface Fingerprint {
   objects: Record<string, ObjectPrint>;
 }
 
-/**
- * JSON with sorted keys. With `sets`, arrays are sorted too: every array in ActualOrg is a set
- * (targets, trusted services, ...) whose order is the order AWS happened to list it in.
- */
-export function canonical(v: unknown, sets = false): string {
-  if (Array.isArray(v)) {
-    const items = v.map((x) => canonical(x, sets));
-    return `[${(sets ? items.sort() : items).join(',')}]`;
-  }
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k], sets)}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** A short scalar stays readable (ids, names, states); anything else is a hash. */
+/**
+ * A short scalar stays readable (ids, names, states); anything else is a hash. Every list in
+ * ActualOrg is a set (targets, trusted services, ...) whose order is the order AWS happened to
+ * list it in, so lists hash as sets here.
+ */
 function fieldPrint(v: unknown): string {
   if ((typeof v === 'string' && v.length <= 80) || typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return `sha256:${sha(canonical(v, true)).slice(0, 16)}`;
+  return `sha256:${sha(stableJson(v, asSet)).slice(0, 16)}`;
 }
 
 function print(label: string, obj: object, skip: readonly string[] = []): ObjectPrint {
@@ -50,7 +38,7 @@ function print(label: string, obj: object, skip: readonly string[] = []): Object
 }
 
 function finish(objects: Record<string, ObjectPrint>): Fingerprint {
-  return { hash: sha(canonical(objects)), objects };
+  return { hash: sha(stableJson(objects)), objects };
 }
 
 /** The manifests as loaded: spec, labels and annotations of each resource. */

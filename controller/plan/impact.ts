@@ -6,6 +6,7 @@
 // identical chains), once per region a changed policy names; accounts with the same outcome are
 // reported together so a 1,000-account change stays a few lines.
 import type { ActualOrg } from '../model/actual.js';
+import { sameData } from '../model/json-data.js';
 import { loadCatalog, type Catalog } from '../eval/catalog.js';
 import { allChains, orgFromActual, type Chain } from '../eval/org.js';
 import { chainSignature, collapse, serviceCounts } from '../eval/impact.js';
@@ -154,7 +155,7 @@ export function causesOf(before: Chain, after: Chain): string[] {
   for (const [k, p] of now) {
     const old = was.get(k);
     if (!old) causes.add(`${p.name} added to the path`);
-    else if (JSON.stringify(old.policy) !== JSON.stringify(p.policy)) causes.add(`${p.name} updated`);
+    else if (!sameData(old.policy, p.policy)) causes.add(`${p.name} updated`);
   }
   for (const [k, p] of was) if (!now.has(k)) causes.add(`${p.name} removed from the path`);
   const path = (c: Chain) => c.levels.slice(0, -1).map((l) => l.target.name).join(' / ');

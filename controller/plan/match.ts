@@ -81,21 +81,19 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOptions): OrgMatch {
-  const { namespace, protectedKeys } = opts;
   const result: OrgMatch = {
     ous: new Map(), accounts: new Map(), policies: new Map(),
     claimed: new Set(), ownedBy: new Map(), blocked: [], blockedKeys: new Set(), warnings: [],
   };
-  const block = (resource: string, reason: Blocked['reason'], message: string): void => {
-    result.blocked.push({ resource, reason, message });
-    result.blockedKeys.add(resource);
-  };
-  const desiredKeys = new Set<string>([
-    ...Object.values(desired.ous).map((o) => o.key),
-    ...Object.values(desired.accounts).map((a) => a.key),
-    ...Object.values(desired.policies).map((p) => p.key),
-  ]);
+  const m = matchHelpers(desired, actual, opts, result);
+  matchOUs(desired, actual, m, result);
+  matchAccounts(desired, actual, m, result);
+  matchPolicies(desired, actual, m, result);
+  return result;
+}
 
+/** Indexes the AWS objects by owner and by natural key; records ownership in `result`. */
+function indexActual(actual: ActualOrg, { namespace, protectedKeys }: MatchOptions, result: OrgMatch) {
   // Index what this namespace owns; objects owned by a protected (invalid) resource are claimed
   // up front so nothing adopts or deletes them while their manifest is broken.
   const ownerIndex = new Map<string, { id: string }[]>();
@@ -121,6 +119,25 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
     indexOwner(pol);
     push(policyByName, `${pol.awsManaged ? 'aws' : 'customer'}\u0000${pol.name}`, pol);
   }
+  return { ownerIndex, ouByParentName, accountByEmail, policyByName };
+}
+
+type MatchHelpers = ReturnType<typeof matchHelpers>;
+
+/** The lookups and rules every kind's matching shares (ownership conflicts, adoption opt-in, blocked parents). */
+function matchHelpers(desired: DesiredOrg, actual: ActualOrg, opts: MatchOptions, result: OrgMatch) {
+  const { namespace, protectedKeys } = opts;
+  const block = (resource: string, reason: Blocked['reason'], message: string): void => {
+    result.blocked.push({ resource, reason, message });
+    result.blockedKeys.add(resource);
+  };
+  const desiredKeys = new Set<string>([
+    ...Object.values(desired.ous).map((o) => o.key),
+    ...Object.values(desired.accounts).map((a) => a.key),
+    ...Object.values(desired.policies).map((p) => p.key),
+  ]);
+
+  const { ownerIndex, ouByParentName, accountByEmail, policyByName } = indexActual(actual, opts, result);
   const ownedCandidates = <T extends { id: string }>(key: string): T[] =>
     ((ownerIndex.get(key) ?? []) as T[]).filter((o) => !result.claimed.has(o.id));
 
@@ -145,8 +162,6 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
     return true;
   };
 
-  // ---- OUs, parents first (natural keys depend on the matched parent) ----
-  const order = ouOrder(desired, result.warnings);
   /** The node of a resource's parent, or undefined (and the resource blocked) when the parent is. */
   const parentNodeOf = (d: { key: string; parent: string }, what: string): NodeKey | undefined => {
     if (d.parent === ROOT) return actual.root.id;
@@ -157,6 +172,12 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
     }
     return pm.node;
   };
+  return { block, ownedCandidates, conflict, refuseAdoption, parentNodeOf, ouByParentName, accountByEmail, policyByName };
+}
+
+/** OUs, parents first (natural keys depend on the matched parent). */
+function matchOUs(desired: DesiredOrg, actual: ActualOrg, { block, ownedCandidates, conflict, refuseAdoption, parentNodeOf, ouByParentName }: MatchHelpers, result: OrgMatch): void {
+  const order = ouOrder(desired, result.warnings);
   for (const { ou: d, depth } of order) {
     const parentNode = parentNodeOf(d, 'OU');
     if (parentNode === undefined) continue;
@@ -203,7 +224,10 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
       node: current ? current.id : newNode(d.key),
     });
   }
+}
 
+/** Accounts: by spec.id, else by ownership tag, else by email. */
+function matchAccounts(desired: DesiredOrg, actual: ActualOrg, { block, ownedCandidates, conflict, refuseAdoption, parentNodeOf, accountByEmail }: MatchHelpers, result: OrgMatch): void {
   // ---- Accounts ----
   for (const d of sortedValues(desired.accounts)) {
     const parentNode = parentNodeOf(d, 'account');
@@ -240,7 +264,10 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
     if (found) result.claimed.add(found.id);
     result.accounts.set(d.ref, { desired: d, actual: found, how, parentNode, node: found ? found.id : newNode(d.key) });
   }
+}
 
+/** SCPs: by spec.id, else by ownership tag, else by name (AWS managed ones by name only). */
+function matchPolicies(desired: DesiredOrg, actual: ActualOrg, { block, ownedCandidates, conflict, refuseAdoption, policyByName }: MatchHelpers, result: OrgMatch): void {
   // ---- Policies ----
   for (const d of sortedValues(desired.policies)) {
     let found: ActualPolicy | undefined;
@@ -283,7 +310,6 @@ export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOpti
     if (found) result.claimed.add(found.id);
     result.policies.set(d.ref, { desired: d, actual: found, how, node: found ? found.id : newNode(d.key) });
   }
-  return result;
 }
 
 /** Desired OUs parent-first (by depth, then name) so each OU's parent is matched before it. */

@@ -121,6 +121,26 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     if (!set) { set = new Set<Draft>(); deps.set(d, set); }
     return set;
   };
+  const { missing, idx } = indexDrafts(drafts, depsOf);
+  addOrderingRules(drafts, idx, opts, depsOf, warnings);
+  const { dropped, kept } = dropHeldAndUnsatisfiable(drafts, deps, missing, opts);
+  deletionsLast(kept, depsOf);
+  const keptSet = new Set(kept);
+  const sorted = topoSort(kept, keptSet, depsOf);
+
+  const ids = new Map<Draft, number>(sorted.map((d, i) => [d, i + 1]));
+  const ops = sorted.map((d) => {
+    const depIds = [...depsOf(d)].filter((x) => keptSet.has(x)).map((x) => ids.get(x) ?? 0).sort((a, b) => a - b);
+    return { id: `op-${ids.get(d)}`, deps: depIds.map((n) => `op-${n}`), ...d.body } as OrgOp;
+  });
+  return { ops, drafts: sorted, dropped: drafts.flatMap((d) => { const x = dropped.get(d); return x ? [x] : []; }), warnings };
+}
+
+type DepsOf = (d: Draft) => Set<Draft>;
+type DraftIndex = ReturnType<typeof indexDrafts>['idx'];
+
+/** Deps on the drafts that create the new nodes each draft needs, and the indexes the ordering rules read. */
+function indexDrafts(drafts: Draft[], depsOf: DepsOf) {
   const missing = new Map<Draft, string>();
   const creators = new Map<NodeKey, Draft>();
   for (const d of drafts) {
@@ -165,6 +185,12 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
         break;
     }
   }
+  return { missing, idx: { attachesTo, detachesFrom, detachesOf, movesFrom, ouDeletesUnder, enableAccess, deregisters, policyTypeEnables, policyOps } };
+}
+
+/** The ordering rules: attach/detach slots per target, moves and deletes, delegated admins, policy types. */
+function addOrderingRules(drafts: Draft[], idx: DraftIndex, opts: OrderOptions, depsOf: DepsOf, warnings: string[]): void {
+  const { attachesTo, detachesFrom, detachesOf, movesFrom, ouDeletesUnder, enableAccess, deregisters, policyTypeEnables, policyOps } = idx;
   const addAll = (d: Draft, list: Draft[] | undefined): void => {
     if (list) for (const x of list) if (x !== d) depsOf(d).add(x);
   };
@@ -199,7 +225,10 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     else if (b.op === 'DisablePolicyType' && b.policyType === 'SERVICE_CONTROL_POLICY') addAll(d, policyOps);
     if (b.op === 'CreatePolicy' || b.op === 'AttachPolicy' || b.op === 'UpdatePolicy') addAll(d, policyTypeEnables);
   }
+}
 
+/** Drops held (paused) and unsatisfiable drafts, and everything that depends on them. */
+function dropHeldAndUnsatisfiable(drafts: Draft[], deps: Map<Draft, Set<Draft>>, missing: Map<Draft, string>, opts: OrderOptions) {
   // Drop held (paused) and unsatisfiable drafts, and everything that depends on them.
   const dependents = new Map<Draft, Draft[]>();
   for (const [d, ds] of deps) for (const x of ds) push(dependents, x, d);
@@ -220,7 +249,11 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     }
   }
   const kept = drafts.filter((d) => !dropped.has(d));
+  return { dropped, kept };
+}
 
+/** Makes each deletion that waits on no other deletion wait for every non-deletion sink. */
+function deletionsLast(kept: Draft[], depsOf: DepsOf): void {
   // Deletions last: each deletion op that waits on no other deletion op waits for every
   // non-deletion sink (transitively: for every non-deletion op).
   const keptDeletions = kept.filter((d) => d.deletion);
@@ -233,10 +266,12 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
       if (![...own].some((x) => x.deletion)) for (const s of sinks) own.add(s);
     }
   }
+}
 
+/** Topological order of the kept drafts (deps outside `keptSet` ignored); throws on a cycle. */
+function topoSort(kept: Draft[], keptSet: Set<Draft>, depsOf: DepsOf): Draft[] {
   // Kahn's algorithm, always taking the smallest ready draft: deterministic and topological.
   const indegree = new Map<Draft, number>();
-  const keptSet = new Set(kept);
   const out = new Map<Draft, Draft[]>();
   for (const d of kept) {
     let n = 0;
@@ -260,13 +295,7 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
     }
   }
   if (sorted.length !== kept.length) throw new Error(`plan ordering: dependency cycle among ${kept.length - sorted.length} operations`);
-
-  const ids = new Map<Draft, number>(sorted.map((d, i) => [d, i + 1]));
-  const ops = sorted.map((d) => {
-    const depIds = [...depsOf(d)].filter((x) => keptSet.has(x)).map((x) => ids.get(x) ?? 0).sort((a, b) => a - b);
-    return { id: `op-${ids.get(d)}`, deps: depIds.map((n) => `op-${n}`), ...d.body } as OrgOp;
-  });
-  return { ops, drafts: sorted, dropped: drafts.flatMap((d) => { const x = dropped.get(d); return x ? [x] : []; }), warnings };
+  return sorted;
 }
 
 /** A small binary min-heap (the ready set can hold thousands of ops). */

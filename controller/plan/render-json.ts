@@ -3,6 +3,7 @@
 // risk class and the documents it changes before and after, totals, and the ops themselves.
 // Keys are sorted at every level and arrays keep plan order, so equal plans print equal bytes.
 import type { Operation } from 'fast-json-patch';
+import { stableData } from '../model/json-data.js';
 import { actionOf, type ResourceAction, type Risk } from './op-table.js';
 import type { Op, Plan } from './operations.js';
 import { countActions, countRisks, documentChanges, highestRisk, opRisk } from './render-model.js';
@@ -85,16 +86,5 @@ export function planDocument(plan: Plan): PlanDocument {
 
 /** Stable JSON: object keys sorted at every level, arrays in plan order. */
 export function renderJson(plan: Plan): string {
-  return `${JSON.stringify(sortKeys(planDocument(plan)), null, 2)}\n`;
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = sortKeys(o[k]);
-    return out;
-  }
-  return v;
+  return `${JSON.stringify(stableData(planDocument(plan)), null, 2)}\n`;
 }

@@ -52,8 +52,20 @@ const hasAnyOwner = (tags: Tags | undefined): boolean =>
 export const label = (kind: string, name: string, id: string): string => `${kind} ${name} (${id})`;
 
 export function planDeletions(input: DeletionInput): DeletionResult {
-  const { actual, ownedBy, isAccountedFor, protectedKeys, pruneUnmanaged, ouDepth } = input;
   const out: DeletionResult = { groups: [], blocked: [], warnings: [], unmanaged: [] };
+  const h = deletionHelpers(input, out);
+  planOUDeletions(input, h, out);
+  planAccountDeletions(input, h, out);
+  planPolicyDeletions(input, h, out);
+  out.unmanaged.sort();
+  return out;
+}
+
+type DeletionHelpers = ReturnType<typeof deletionHelpers>;
+
+/** Builders of deletion groups; they record warnings and Blocked entries in `out`. */
+function deletionHelpers(input: DeletionInput, out: DeletionResult) {
+  const { actual, ouDepth } = input;
   const mgmt = actual.managementAccountId;
   const orphanPolicy = (id: string, tags: Tags | undefined, allowed: string[], what: string): string => {
     const value = tags?.[TAG_DELETION_POLICY] ?? 'Retain';
@@ -100,7 +112,12 @@ export function planDeletions(input: DeletionInput): DeletionResult {
     return { resource, label: lbl, destructive: true, pruned, drafts };
   };
 
-  // ---- OUs ----
+  return { orphanPolicy, release, deleteOU, deletePolicy };
+}
+
+/** OUs: owned ones by their deletion policy; unmanaged ones pruned when asked. */
+function planOUDeletions(input: DeletionInput, { orphanPolicy, release, deleteOU }: DeletionHelpers, out: DeletionResult): void {
+  const { actual, ownedBy, isAccountedFor, protectedKeys, pruneUnmanaged } = input;
   for (const ou of sortedById(actual.ous)) {
     if (isAccountedFor(ou.id)) continue;
     const lbl = label('OrganizationalUnit', ou.name, ou.id);
@@ -114,7 +131,12 @@ export function planDeletions(input: DeletionInput): DeletionResult {
       if (pruneUnmanaged && ou.tags !== undefined) out.groups.push(deleteOU(`OrganizationalUnit/${ou.id}`, ou, 'unmanaged, pruneUnmanaged is on', true));
     }
   }
-  // ---- Accounts ----
+}
+
+/** Accounts: owned ones closed, removed or released by their deletion policy; never pruned, never the management account. */
+function planAccountDeletions(input: DeletionInput, { orphanPolicy, release }: DeletionHelpers, out: DeletionResult): void {
+  const { actual, ownedBy, isAccountedFor, protectedKeys, pruneUnmanaged } = input;
+  const mgmt = actual.managementAccountId;
   let unprunedAccounts = 0;
   for (const acc of sortedById(actual.accounts)) {
     if (isAccountedFor(acc.id)) continue;
@@ -154,7 +176,11 @@ export function planDeletions(input: DeletionInput): DeletionResult {
   if (pruneUnmanaged && unprunedAccounts > 0) {
     out.warnings.push(`pruneUnmanaged never closes or removes accounts: ${unprunedAccounts} unmanaged account(s) left as they are (describe them with an Account manifest and a deletionPolicy to remove them)`);
   }
-  // ---- Policies ----
+}
+
+/** SCPs: owned ones by their deletion policy; unmanaged ones pruned when asked. */
+function planPolicyDeletions(input: DeletionInput, { orphanPolicy, release, deletePolicy }: DeletionHelpers, out: DeletionResult): void {
+  const { actual, ownedBy, isAccountedFor, protectedKeys, pruneUnmanaged } = input;
   for (const p of sortedById(actual.policies)) {
     if (p.awsManaged || isAccountedFor(p.id)) continue;
     const lbl = label('ServiceControlPolicy', p.name, p.id);
@@ -172,8 +198,6 @@ export function planDeletions(input: DeletionInput): DeletionResult {
       }
     }
   }
-  out.unmanaged.sort();
-  return out;
 }
 
 /**

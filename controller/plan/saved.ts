@@ -7,7 +7,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { AnyResource } from '../api/schemas.js';
 import type { ActualOrg } from '../model/actual.js';
-import { canonical, describeDifferences, manifestFingerprint, organizationFingerprint, type Fingerprint } from './fingerprint.js';
+import { sameData } from '../model/json-data.js';
+import { describeDifferences, manifestFingerprint, organizationFingerprint, type Fingerprint } from './fingerprint.js';
 import { OPS } from './op-table.js';
 import type { Op, Plan } from './operations.js';
 
@@ -111,9 +112,9 @@ function warningDifferences(saved: readonly string[], now: readonly string[]): s
  * workflows, or orgplane itself, changed): its ops are not what this orgplane would do, so none runs.
  */
 function opDifferences(saved: readonly Op[], now: readonly Op[]): string[] {
-  if (canonical(saved) === canonical(now)) return [];
+  if (sameData(saved, now)) return [];
   const byId = new Map(now.map((o) => [o.id, o]));
-  const diff = saved.filter((o) => canonical(o) !== canonical(byId.get(o.id) ?? null)).map((o) => `${o.id} (${o.summary})`);
+  const diff = saved.filter((o) => !sameData(o, byId.get(o.id) ?? null)).map((o) => `${o.id} (${o.summary})`);
   const extra = now.filter((o) => !saved.some((s) => s.id === o.id)).map((o) => `${o.id} (${o.summary}) is not in the saved plan`);
   return [`the saved ops are not the ops of a plan made from the same inputs: ${[...diff.map((d) => `${d} differs`), ...extra].slice(0, 10).join('; ')}; plan again`];
 }

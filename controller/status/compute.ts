@@ -94,7 +94,6 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
   const blockedBy = group(input.pending.blocked, (b) => b.resource);
   const failedBy = group(input.results.filter((r) => r.status === 'failed'), (r) => r.resource);
   const skippedBy = group(input.results.filter((r) => r.status === 'skipped'), (r) => r.resource);
-  const driftBy = input.pending.drift;
 
   const out: Record<string, ComputedStatus> = {};
   for (const r of input.resources) {
@@ -107,31 +106,8 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
     const blocked = blockedBy.get(key) ?? [];
     const skipped = skippedBy.get(key) ?? [];
     const workflow = input.workflows[key];
-    const exists = id !== undefined;
 
-    let synced: ConditionInput;
-    if (errors.length) {
-      synced = { type: 'Synced', status: 'False', reason: 'InvalidSpec', message: errors.map((e) => `${e.field}: ${e.message}`).join('; ') };
-    } else if (blocked.length) {
-      synced = { type: 'Synced', status: 'False', reason: blocked[0].reason, message: blocked.map((b) => b.message).join('; ') };
-    } else if (failed.length) {
-      // Throttled only when AWS said so; other failures a retry can fix (5xx, resets, a workflow
-      // still running) are RetryableError; the rest need a spec change (ReconcileError).
-      const reason = !failed.every((f) => f.retryable) ? 'ReconcileError'
-        : failed.every((f) => THROTTLE_CODE.test(f.reason ?? '')) ? 'Throttled' : 'RetryableError';
-      synced = { type: 'Synced', status: 'False', reason, message: failed.map((f) => `${f.op.op}: ${f.error ?? 'failed'}`).join('; ') };
-    } else if (pending.length && input.observeOnly) {
-      synced = { type: 'Synced', status: 'False', reason: 'ObserveOnly', message: `${pending.length} change(s) pending; observe-only mode writes nothing: ${pending.map((o) => o.summary).join('; ')}` };
-    } else if (pending.length && skipped.some((s) => s.reason === 'AwaitingApproval')) {
-      synced = { type: 'Synced', status: 'False', reason: 'AwaitingApproval', message: `${pending.map((o) => o.summary).join('; ')}: approve with the orgplane.io/approve-migration annotation (or orgplane apply --approve-migration ${r.metadata.name})` };
-    } else if (skipped.length && pending.length) {
-      synced = { type: 'Synced', status: 'False', reason: 'DependencyFailed', message: skipped.map((s) => s.error ?? `${s.op.op} skipped`).join('; ') };
-    } else if (pending.length) {
-      synced = { type: 'Synced', status: 'False', reason: 'ChangesPending', message: pending.map((o) => o.summary).join('; ') };
-    } else {
-      const drift = driftBy[key];
-      synced = { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: drift?.length ? `drift corrected: ${drift.join('; ')}` : 'AWS matches the spec' };
-    }
+    const synced = syncedCondition(input, r, key, { errors, blocked, failed, pending, skipped });
 
     // Finished workflows keep their last snapshot (phase Succeeded/Failed): judge by the snapshot.
     const inFlight = workflow && !isFinished(workflow);
@@ -139,21 +115,7 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
       ? { type: 'Progressing', status: 'True', reason: WORKFLOW_REASON[workflow.kind] ?? 'Working', message: workflow.message ?? `${workflow.kind}: ${workflow.phase}` }
       : { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no workflow running' };
 
-    const account = r.kind === 'Account' && id ? input.actual.accounts[id] : undefined;
-    const roleRows = r.kind === 'CrossAccountRole' ? (input.extra?.[key]?.roles as { account: string; error?: string }[] | undefined) ?? [] : undefined;
-    const roleFailures = roleRows?.filter((x) => x.error) ?? [];
-    let ready: ConditionInput;
-    if (roleRows && !errors.length) {
-      // A role is one resource in many accounts: usable only where it exists, so Ready says how many.
-      ready = roleRows.length && !roleFailures.length
-        ? { type: 'Ready', status: 'True', reason: 'Available', message: `role in place in ${roleRows.length} account(s)` }
-        : { type: 'Ready', status: 'False', reason: roleRows.length ? 'PartiallyAvailable' : 'NoTargets',
-          message: roleRows.length ? roleFailures.map((x) => `${x.account}: ${x.error}`).join('; ') : 'no target account' };
-    } else if (errors.length && !exists) ready = { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'the spec is invalid; nothing was created' };
-    else if (account && account.state !== 'ACTIVE') ready = { type: 'Ready', status: 'False', reason: 'Unavailable', message: `account is ${account.state}` };
-    else if (exists) ready = { type: 'Ready', status: 'True', reason: 'Available', message: `${r.kind} ${id} exists in AWS` };
-    else if (inFlight) ready = { type: 'Ready', status: 'False', reason: 'Creating', message: workflow.message ?? 'being created' };
-    else ready = { type: 'Ready', status: 'False', reason: 'Unavailable', message: 'not present in AWS yet' };
+    const ready = readyCondition(input, r, key, errors, workflow);
 
     const status: ComputedStatus = {
       ...awsFields(r.kind, id, input.actual),
@@ -173,6 +135,66 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
     out[key] = status;
   }
   return out;
+}
+
+/** One resource's share of the validation errors, blocked ops, results and pending ops. */
+interface ByResource {
+  errors: ValidationError[];
+  blocked: Plan['blocked'];
+  failed: OpResultLike[];
+  pending: Plan['ops'];
+  skipped: OpResultLike[];
+}
+
+/** Synced: the first of invalid spec, blocked, failed, observe-only, awaiting approval, dependency failed, pending; else in sync. */
+function syncedCondition(input: StatusInputs, r: AnyResource, key: string, { errors, blocked, failed, pending, skipped }: ByResource): ConditionInput {
+  let synced: ConditionInput;
+  if (errors.length) {
+    synced = { type: 'Synced', status: 'False', reason: 'InvalidSpec', message: errors.map((e) => `${e.field}: ${e.message}`).join('; ') };
+  } else if (blocked.length) {
+    synced = { type: 'Synced', status: 'False', reason: blocked[0].reason, message: blocked.map((b) => b.message).join('; ') };
+  } else if (failed.length) {
+    // Throttled only when AWS said so; other failures a retry can fix (5xx, resets, a workflow
+    // still running) are RetryableError; the rest need a spec change (ReconcileError).
+    const reason = !failed.every((f) => f.retryable) ? 'ReconcileError'
+      : failed.every((f) => THROTTLE_CODE.test(f.reason ?? '')) ? 'Throttled' : 'RetryableError';
+    synced = { type: 'Synced', status: 'False', reason, message: failed.map((f) => `${f.op.op}: ${f.error ?? 'failed'}`).join('; ') };
+  } else if (pending.length && input.observeOnly) {
+    synced = { type: 'Synced', status: 'False', reason: 'ObserveOnly', message: `${pending.length} change(s) pending; observe-only mode writes nothing: ${pending.map((o) => o.summary).join('; ')}` };
+  } else if (pending.length && skipped.some((s) => s.reason === 'AwaitingApproval')) {
+    synced = { type: 'Synced', status: 'False', reason: 'AwaitingApproval', message: `${pending.map((o) => o.summary).join('; ')}: approve with the orgplane.io/approve-migration annotation (or orgplane apply --approve-migration ${r.metadata.name})` };
+  } else if (skipped.length && pending.length) {
+    synced = { type: 'Synced', status: 'False', reason: 'DependencyFailed', message: skipped.map((s) => s.error ?? `${s.op.op} skipped`).join('; ') };
+  } else if (pending.length) {
+    synced = { type: 'Synced', status: 'False', reason: 'ChangesPending', message: pending.map((o) => o.summary).join('; ') };
+  } else {
+    const drift = input.pending.drift[key];
+    synced = { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: drift?.length ? `drift corrected: ${drift.join('; ')}` : 'AWS matches the spec' };
+  }
+  return synced;
+}
+
+/** Ready: whether the AWS object exists and is usable (for a role: in every target account). */
+function readyCondition(input: StatusInputs, r: AnyResource, key: string, errors: ValidationError[], workflow: WorkflowStatus | undefined): ConditionInput {
+  const id = input.ids[key];
+  const exists = id !== undefined;
+  const inFlight = workflow && !isFinished(workflow);
+  const account = r.kind === 'Account' && id ? input.actual.accounts[id] : undefined;
+  const roleRows = r.kind === 'CrossAccountRole' ? (input.extra?.[key]?.roles as { account: string; error?: string }[] | undefined) ?? [] : undefined;
+  const roleFailures = roleRows?.filter((x) => x.error) ?? [];
+  let ready: ConditionInput;
+  if (roleRows && !errors.length) {
+    // A role is one resource in many accounts: usable only where it exists, so Ready says how many.
+    ready = roleRows.length && !roleFailures.length
+      ? { type: 'Ready', status: 'True', reason: 'Available', message: `role in place in ${roleRows.length} account(s)` }
+      : { type: 'Ready', status: 'False', reason: roleRows.length ? 'PartiallyAvailable' : 'NoTargets',
+        message: roleRows.length ? roleFailures.map((x) => `${x.account}: ${x.error}`).join('; ') : 'no target account' };
+  } else if (errors.length && !exists) ready = { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'the spec is invalid; nothing was created' };
+  else if (account && account.state !== 'ACTIVE') ready = { type: 'Ready', status: 'False', reason: 'Unavailable', message: `account is ${account.state}` };
+  else if (exists) ready = { type: 'Ready', status: 'True', reason: 'Available', message: `${r.kind} ${id} exists in AWS` };
+  else if (inFlight) ready = { type: 'Ready', status: 'False', reason: 'Creating', message: workflow.message ?? 'being created' };
+  else ready = { type: 'Ready', status: 'False', reason: 'Unavailable', message: 'not present in AWS yet' };
+  return ready;
 }
 
 function group<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

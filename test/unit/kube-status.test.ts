@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyResource, Condition } from '../../controller/api/schemas.js';
-import { jsonEqual, mergeConditions, statusPatch, withCondition } from '../../controller/kube/conditions.js';
+import { statusPatch } from '../../controller/kube/conditions.js';
+import { sameData } from '../../controller/model/json-data.js';
+import { mergeConditions, withCondition } from '../../controller/status/conditions.js';
 import { buildStatusPatch } from '../../controller/kube/status-writer.js';
 import { observeOnlyStatus } from '../../controller/kube/controller.js';
 import { deletionOutcome } from '../../controller/kube/deletion.js';
+import type { OpResult } from '../../controller/apply/executor.js';
 import type { Plan } from '../../controller/plan/operations.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
@@ -54,9 +57,9 @@ describe('statusPatch', () => {
     expect(statusPatch({}, { workflow: null })).toBeUndefined();
   });
   it('compares JSON structurally, ignoring key order', () => {
-    expect(jsonEqual({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })).toBe(true);
-    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
-    expect(jsonEqual([1, 2], [2, 1])).toBe(false);
+    expect(sameData({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })).toBe(true);
+    expect(sameData({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(sameData([1, 2], [2, 1])).toBe(false);
   });
 });
 
@@ -117,9 +120,11 @@ describe('deletionOutcome', () => {
     ...empty,
     ops: [{ id: 'op-1', deps: [], resource: 'Account/dev', summary: 'close dev', op: 'CloseAccount', accountId: '111111111111', name: 'dev' }],
   };
+  const ran = (status: OpResult['status'], error?: string): OpResult =>
+    ({ opId: 'op-1', op: closing.ops[0], resource: 'Account/dev', status, ...(error === undefined ? {} : { error }) });
 
   it('is done when nothing is pending, nothing failed and no workflow is open', () => {
-    expect(deletionOutcome('Account/dev', 'Close', empty, [{ resource: 'Account/dev', status: 'succeeded' }], false, false))
+    expect(deletionOutcome('Account/dev', 'Close', empty, [ran('succeeded')], false, false))
       .toEqual({ done: true, reason: 'Deleted', message: 'deletion (Close) done in AWS', warning: false });
   });
   it('waits while ops remain or the workflow is open', () => {
@@ -129,7 +134,7 @@ describe('deletionOutcome', () => {
       .toEqual({ done: false, reason: 'Deleting', message: 'deletion (Close): workflow still running in AWS', warning: false });
   });
   it('reports a failed op as a warning', () => {
-    expect(deletionOutcome('Account/dev', 'Close', closing, [{ resource: 'Account/dev', status: 'failed', error: 'ConstraintViolationException: quota' }], false, false))
+    expect(deletionOutcome('Account/dev', 'Close', closing, [ran('failed', 'ConstraintViolationException: quota')], false, false))
       .toEqual({ done: false, reason: 'DeleteFailed', message: 'deletion (Close) failed: ConstraintViolationException: quota; will retry', warning: true });
   });
   it('never lets go in observe-only mode while AWS still has work', () => {

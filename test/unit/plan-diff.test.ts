@@ -157,6 +157,22 @@ describe('planOrg: account moves with preflight', () => {
     expect(p.drift['Account/shop']).toEqual(['in Sandbox (ou-ab12-sandbox0), manifest says Prod (ou-ab12-prod0000)']);
   });
 
+  it('keeps an awsManaged policy attached directly to a moved account in its path (targets are a minimum)', () => {
+    const a = baseActual();
+    addOU(a, 'ou-ab12-sandbox0', 'Sandbox', ROOT_ID, own('OrganizationalUnit/sandbox'));
+    addAccount(a, '333333333333', 'Shop', 'shop@example.com', 'ou-ab12-sandbox0', { tags: own('Account/shop') });
+    a.policies[FULL].targets!.push('ou-ab12-sandbox0', '333333333333');
+    const d = desiredOrg({
+      ous: [dOU('sandbox', 'root', { name: 'Sandbox' })],
+      accounts: [dAccount('shop', 'shop@example.com', 'root', { name: 'Shop' })],
+      // Listed on the root only; AWS keeps it on the OU and the account, and so does orgplane.
+      policies: [dPolicy('full', '', [{ kind: 'root' }], { name: 'FullAWSAccess', awsManaged: true, id: FULL })],
+    });
+    const [mv] = opsOf(plan(d, a), 'MoveAccount');
+    expect(mv).toMatchObject({ accountId: '333333333333', gained: [], lost: [] });
+    expect(mv.summary).toBe('move account Shop (333333333333) from Sandbox (ou-ab12-sandbox0) to Root');
+  });
+
   it('moves an account into an OU created in the same plan', () => {
     const a = baseActual();
     addAccount(a, '333333333333', 'Shop', 'shop@example.com', ROOT_ID, { tags: own('Account/shop') });

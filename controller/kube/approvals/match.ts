@@ -7,7 +7,7 @@ import {
   APPROVAL_DEFAULT_TTL, APPROVAL_MAX_TTL,
   type AnyResource, type ApprovalObject, type ApprovalOperation, type ApprovalState,
 } from '../../api/schemas.js';
-import { canonical } from '../../plan/fingerprint.js';
+import { stableJson } from '../../model/json-data.js';
 import type { IdRef } from '../../plan/operations.js';
 
 /** The change a plan op asks for, in the terms an Approval names it. */
@@ -32,7 +32,7 @@ export interface ChangeRequest {
 export type Verdict = { ok: true } | { ok: false; why: string };
 
 /** sha256 of the spec's canonical JSON (sorted keys): what `spec.specHash` names. */
-export const specHash = (spec: unknown): string => `sha256:${createHash('sha256').update(canonical(spec)).digest('hex')}`;
+export const specHash = (spec: unknown): string => `sha256:${createHash('sha256').update(stableJson(spec)).digest('hex')}`;
 
 export const versionOf = (r: AnyResource): ResourceVersion => ({
   key: `${r.kind}/${r.metadata.name}`,

@@ -78,14 +78,17 @@ export function planAttachments(ctx: PlanContext, pm: PolicyMatch): void {
       },
     });
   }
+  // AWS managed policies (FullAWSAccess) are attached by AWS itself to every new OU and account,
+  // and taking the only Allow away denies everything below: by default their targets are "at
+  // least these" (exclusiveTargets: false). What is not detached stays attached after the plan,
+  // which the move preflight must see (FullAWSAccess on an account stays with it when it moves).
+  const detaching = !unresolved && d.exclusiveTargets && p !== undefined;
+  for (const t of have) if (!want.has(t) && (!detaching || t === ctx.mgmt)) push(ctx.afterAttached, t, d.name);
   if (unresolved) {
     ctx.warnings.push(`${d.key}: some targets are not planned (blocked or missing), so no attachment is detached this run`);
     return;
   }
-  // AWS managed policies (FullAWSAccess) are attached by AWS itself to every new OU and account,
-  // and taking the only Allow away denies everything below: by default their targets are "at
-  // least these" (exclusiveTargets: false).
-  if (!d.exclusiveTargets || !p) return;
+  if (!detaching || !p) return;
   for (const t of [...have].sort()) {
     if (want.has(t) || t === ctx.mgmt || ctx.oldOUs.has(t)) continue; // old OUs are deleted with their attachments
     ctx.noteDrift(d.key, `attached to ${ctx.nodeName(t)}, which is not in spec.targets`);
