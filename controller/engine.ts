@@ -180,8 +180,13 @@ async function settleOwnership(clients: AwsClients, actual: ActualOrg, ops: read
   if (deferred.length === 0) return false;
   // An op mentioning the account id anywhere (target, parent, dependency, detail) counts: reading
   // one account's tags too many is cheap, writing to an account that is not ours is not.
-  const texts = ops.filter(writesOrganizations).map((op) => JSON.stringify(op));
-  const touched = deferred.filter((a) => texts.some((t) => t.includes(a.id))).map((a) => a.id);
+  const mentioned = new Set<string>();
+  for (const op of ops) {
+    if (!writesOrganizations(op)) continue;
+    // Every 12-digit window of every digit run: an id inside a longer number counts too.
+    for (const run of JSON.stringify(op).match(/\d{12,}/g) ?? []) for (let i = 0; i + 12 <= run.length; i++) mentioned.add(run.slice(i, i + 12));
+  }
+  const touched = deferred.filter((a) => mentioned.has(a.id)).map((a) => a.id);
   if (touched.length === 0) return false;
   const tags = await readTags(clients, touched);
   for (const id of touched) {
