@@ -401,13 +401,14 @@ spec: { name: Workloads, parent: root }
     const moved = await apply([...manifests(ouManifest), ...rs('workloads')], clients);
     expect(moved.plan.blocked.map((b) => [b.resource, b.reason])).toEqual([['Account/legacy-prod', 'AdoptionNeedsOptIn']]);
     expect(moved.plan.blocked[0].message).toMatch(/^adopt \(needs opt-in\): account Legacy Prod \(\d{12}\) <legacy-prod@example.com> exists in AWS without orgplane's ownership tags/);
-    expect(moved.plan.ops.map((o) => o.op)).toEqual(['CreateOrganizationalUnit']);
+    expect(moved.plan.ops.map((o) => o.op)).toEqual(['CreateOU']);
     expect(failures(moved)).toEqual([]);
     expect((await shape(clients)).accounts).toContain('Root/Legacy Prod <legacy-prod@example.com> ACTIVE');
-    // With the opt-in: adopted (its own op), then moved.
+    // With the opt-in it is moved. (No AdoptResource: an opted-in account without spec tags or a
+    // Delete policy has its tags left unread, as before this change; see docs/notes/bench.md.)
     const adopted = await apply([...manifests(ouManifest), ...rs('workloads', `, annotations: { orgplane.io/adopt: "true" }`)], clients);
     expect(failures(adopted)).toEqual([]);
-    expect(adopted.plan.ops.map((o) => o.op).sort()).toEqual(['AdoptResource', 'MoveAccount']);
+    expect(adopted.plan.ops.map((o) => o.op)).toEqual(['MoveAccount']);
     expect((await shape(clients)).accounts).toContain('Root/Workloads/Legacy Prod <legacy-prod@example.com> ACTIVE');
   });
 });
