@@ -130,8 +130,10 @@ export async function readActual(clients: AwsClients, resources: AnyResource[]):
     if (r?.kind !== 'Account') wantTags.add(a.id);
     else if (Object.keys(r.spec.tags ?? {}).length || (r.spec.deletionPolicy ?? 'Retain') !== 'Retain') wantTags.add(a.id);
     // Found by email without an opt-in (spec.id, orgplane.io/adopt): whether it carries our
-    // ownership tag decides if orgplane may manage it at all (explicit adoption).
-    else if (!r.spec.id && r.metadata.annotations?.[ANNOTATION_ADOPT] !== 'true') wantTags.add(a.id);
+    // ownership tag decides if orgplane may write to it at all (explicit adoption). That only
+    // matters when a plan writes to it, so the tags are read then (planAll), not here: a no-op
+    // costs no extra call.
+    else if (!r.spec.id && r.metadata.annotations?.[ANNOTATION_ADOPT] !== 'true') a.tagsDeferred = true;
   }
   for (const r of resources) if (r.kind === 'Account' && r.spec.id && actual.accounts[r.spec.id]) wantTags.add(r.spec.id);
   if (wantTags.size) {
@@ -151,6 +153,56 @@ export async function planAll(
   resources: AnyResource[], clients: AwsClients, namespace: string, opts: PlanAllOptions = {},
 ): Promise<{ desired: DesiredOrg; errors: ValidationError[]; invalid: Set<string>; actual: ActualOrg; plan: Plan }> {
   const actual = await readActual(clients, resources);
+  // Explicit adoption, lazily: accounts whose ownership is still unknown (tagsDeferred) and that
+  // the Organizations part of the plan would write to get their tags read first, then the plan is
+  // made again with them (repeated until no such write is left). Cheap: planOrg is pure.
+  for (;;) {
+    const built = buildDesired(resources, { actual, namespace });
+    const pre = planOrg(built.desired, actual, { namespace, invalid: new Set(built.invalid) });
+    if (!(await settleOwnership(clients, actual, pre.ops))) break;
+  }
+  for (;;) {
+    const planned = await planFrom(resources, clients, namespace, opts, actual);
+    // The final plan must not write to an account of unknown ownership either (the preliminary
+    // pass above normally settled them all); if it would, settle and plan again.
+    if (!(await settleOwnership(clients, actual, planned.plan.ops))) return planned;
+    delete actual.access;
+  }
+}
+
+/** Ops that write to Organizations objects (not Identity Center / IAM inside accounts). */
+const writesOrganizations = (op: Op): boolean => writerOf(op) === 'organizations' || writerOf(op) === 'account-workflow';
+
+/**
+ * Reads the tags of accounts with deferred ownership (readActual) that `ops` write to, and puts
+ * them in the snapshot. Returns whether any were read (then the plan must be made again).
+ */
+async function settleOwnership(clients: AwsClients, actual: ActualOrg, ops: readonly Op[]): Promise<boolean> {
+  const deferred = Object.values(actual.accounts).filter((a) => a.tagsDeferred && a.tags === undefined);
+  if (deferred.length === 0) return false;
+  // An op mentioning the account id anywhere (target, parent, dependency, detail) counts: reading
+  // one account's tags too many is cheap, writing to an account that is not ours is not.
+  const mentioned = new Set<string>();
+  for (const op of ops) {
+    if (!writesOrganizations(op)) continue;
+    // Every 12-digit window of every digit run: an id inside a longer number counts too.
+    for (const run of JSON.stringify(op).match(/\d{12,}/g) ?? []) for (let i = 0; i + 12 <= run.length; i++) mentioned.add(run.slice(i, i + 12));
+  }
+  const touched = deferred.filter((a) => mentioned.has(a.id)).map((a) => a.id);
+  if (touched.length === 0) return false;
+  const tags = await readTags(clients, touched);
+  for (const id of touched) {
+    const a = actual.accounts[id];
+    a.tags = tags[id] ?? {};
+    delete a.tagsDeferred;
+  }
+  return true;
+}
+
+/** planAll on a snapshot already read. */
+async function planFrom(
+  resources: AnyResource[], clients: AwsClients, namespace: string, opts: PlanAllOptions, actual: ActualOrg,
+): Promise<{ desired: DesiredOrg; errors: ValidationError[]; invalid: Set<string>; actual: ActualOrg; plan: Plan }> {
   const built = buildDesired(resources, { actual, namespace });
   const guards = operatorGuards(resources, opts.guards);
   built.desired.quotas.maxDeleteFraction = guards.guards.maxDeleteFraction;
@@ -188,7 +240,7 @@ export async function planAll(
   }
   // One dependency order over Organizations and access ops: deletions after the structure (every
   // Organizations op) and after the other ops of their own resource.
-  const structural = (op: Op): boolean => writerOf(op) === 'organizations' || writerOf(op) === 'account-workflow';
+  const structural = writesOrganizations;
   plan.ops = orderPlanOps(plan.ops, (op) => actionOf(op) === 'delete' || op.op === 'DeleteAccountAssignment',
     (deletion, other) => structural(other) || other.resource === deletion.resource);
   plan.warnings.unshift(...guards.warnings);

@@ -32,6 +32,12 @@ export interface ActualAccount {
   parentId: string;
   joinedMethod?: string;
   tags?: Tags;
+  /**
+   * true: tags deliberately not read yet — a manifest names this account by email without an
+   * opt-in, and whether it carries orgplane's ownership tag matters only if the plan writes to
+   * it. The engine (planAll) reads them before it hands out any plan with such a write.
+   */
+  tagsDeferred?: boolean;
 }
 
 export interface ActualPolicy {

@@ -259,7 +259,9 @@ function matchAccounts(desired: DesiredOrg, actual: ActualOrg, { block, ownedCan
       continue;
     }
     // The management account is never adopted by orgplane's tags: it is only ever described.
-    if (found && how === 'name' && found.id !== actual.managementAccountId
+    // Ownership not read yet (tagsDeferred): decided, by reading the tags, only if the plan
+    // writes to the account (engine.ts planAll); until then nothing is adopted or refused.
+    if (found && how === 'name' && found.id !== actual.managementAccountId && !(found.tags === undefined && found.tagsDeferred)
       && refuseAdoption(d, found.tags, `account ${found.name} (${found.id}) <${found.email}>`, found.id)) continue;
     if (found) result.claimed.add(found.id);
     result.accounts.set(d.ref, { desired: d, actual: found, how, parentNode, node: found ? found.id : newNode(d.key) });
