@@ -16,6 +16,8 @@ import {
 } from './desired.js';
 import { RESERVED_TAG_PREFIX } from './ownership.js';
 import { fieldPath } from './schema-check.js';
+import { validateTypedPolicies } from './validate-policies.js';
+import { policyLabel } from './policy-types.js';
 
 /** "spec.tags" + "orgplane.io/x" -> spec.tags["orgplane.io/x"], the way schema errors name fields. */
 const keyField = (prefix: string, key: string): string => fieldPath('/' + key.replace(/~/g, '~0').replace(/\//g, '~1'), prefix);
@@ -135,6 +137,7 @@ export function validateGraph(g: GraphInput): ValidationError[] {
       case 'OrganizationalUnit': return g.ous[name];
       case 'Account': return g.accounts[name];
       case 'ServiceControlPolicy': return g.policies[name];
+      case 'ResourceControlPolicy': case 'ManagementPolicy': return g.policies[key];
       case 'PermissionSet': return g.permissionSets[name];
       case 'CrossAccountRole': return g.roles[name];
       default: return undefined;
@@ -275,9 +278,30 @@ export function validateGraph(g: GraphInput): ValidationError[] {
   });
   idConflicts(accountRefs.filter((r) => g.accounts[r].id), (r) => g.accounts[r].id as string, accountKey, 'account id', err);
 
+  // -- Policies (every type): targets exist and are never the management account
+  function checkPolicyTargets(p: DesiredPolicy): void {
+    const what = policyLabel(p.policyType);
+    const guardrail = p.policyType === undefined || p.policyType === 'RESOURCE_CONTROL_POLICY';
+    for (const t of p.targets) {
+      if (t.kind === 'ou') checkOuRef(p.key, 'spec.targets.organizationalUnits', t.ref, 'target');
+      if (t.kind === 'account') {
+        if (!checkAccountRef(p.key, 'spec.targets.accounts', t.ref, 'target')) continue;
+        const a = g.accounts[t.ref];
+        // Management policy types (tag, backup …) do apply to the management account; SCPs and RCPs do not.
+        if (a && isManagement(a) && guardrail) {
+          err(p.key, 'spec.targets.accounts', 'management-account', `targets Account/${t.ref}, the management account (${mgmtId}): ${what}s do not apply to the management account`);
+        }
+      }
+    }
+  }
+
   // -- Service control policies
-  const policyRefs = Object.keys(g.policies).sort();
+  // SCPs here; the other policy kinds differ in syntax and quotas (validate-policies.ts) but
+  // share the target checks below.
+  const policyRefs = Object.keys(g.policies).filter((r) => g.policies[r].policyType === undefined).sort();
   const org = g.organizations.length === 1 ? g.organizations[0] : undefined;
+  validateTypedPolicies(Object.values(g.policies), org, err);
+  for (const p of Object.values(g.policies)) if (p.policyType !== undefined) checkPolicyTargets(p);
   const scpDisabled = org?.enabledPolicyTypes !== undefined && !org.enabledPolicyTypes.includes('SERVICE_CONTROL_POLICY');
   for (const ref of policyRefs) {
     const p = g.policies[ref];
@@ -300,16 +324,7 @@ export function validateGraph(g: GraphInput): ValidationError[] {
     if (scpDisabled && p.targets.length > 0) {
       err(p.key, 'spec.targets', 'policy-type-disabled', `SCPs cannot be attached: ${org?.key} spec.enabledPolicyTypes does not include SERVICE_CONTROL_POLICY`);
     }
-    for (const t of p.targets) {
-      if (t.kind === 'ou') checkOuRef(p.key, 'spec.targets.organizationalUnits', t.ref, 'target');
-      if (t.kind === 'account') {
-        if (!checkAccountRef(p.key, 'spec.targets.accounts', t.ref, 'target')) continue;
-        const a = g.accounts[t.ref];
-        if (a && isManagement(a)) {
-          err(p.key, 'spec.targets.accounts', 'management-account', `targets Account/${t.ref}, the management account (${mgmtId}): SCPs do not apply to the management account`);
-        }
-      }
-    }
+    checkPolicyTargets(p);
   }
   groupBy(policyRefs, (r) => g.policies[r].name.toLowerCase()).forEach((refs) => {
     for (const r of refs) {
