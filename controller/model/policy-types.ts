@@ -11,6 +11,9 @@ export const POLICY_KINDS: readonly PolicyKindName[] = ['ServiceControlPolicy', 
 
 export const isPolicyKind = (kind: string): kind is PolicyKindName => (POLICY_KINDS as readonly string[]).includes(kind);
 
+/** An actual policy that is an SCP (type missing in old snapshots means SCP). */
+export const isScp = (p: { type?: string }): boolean => !p.type || p.type === SCP_TYPE;
+
 /** The AWS policy type a policy resource describes. */
 export function policyTypeOf(r: AnyResource): string | undefined {
   if (r.kind === 'ServiceControlPolicy') return SCP_TYPE;
