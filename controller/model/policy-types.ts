@@ -23,15 +23,15 @@ export function policyTypeOf(r: AnyResource): string | undefined {
 }
 
 /** The kind that manages policies of an AWS type (import, status, labels). */
-export const kindOfPolicyType = (type: string): PolicyKindName =>
-  type === SCP_TYPE ? 'ServiceControlPolicy' : type === RCP_TYPE ? 'ResourceControlPolicy' : 'ManagementPolicy';
+export const kindOfPolicyType = (type: string | undefined): PolicyKindName =>
+  !type || type === SCP_TYPE ? 'ServiceControlPolicy' : type === RCP_TYPE ? 'ResourceControlPolicy' : 'ManagementPolicy';
 
 const SHORT: Record<string, string> = {
   SERVICE_CONTROL_POLICY: 'SCP', RESOURCE_CONTROL_POLICY: 'RCP', TAG_POLICY: 'tag policy', BACKUP_POLICY: 'backup policy',
   AISERVICES_OPT_OUT_POLICY: 'AI opt-out policy', CHATBOT_POLICY: 'chatbot policy', DECLARATIVE_POLICY_EC2: 'declarative policy',
 };
 /** "SCP", "RCP", "tag policy" … for plan summaries. */
-export const policyLabel = (type: string | undefined): string => SHORT[type ?? SCP_TYPE] ?? type ?? 'SCP';
+export const policyLabel = (type: string | undefined): string => SHORT[type || SCP_TYPE] ?? type ?? 'SCP';
 
 /**
  * Key of a policy in DesiredOrg.policies. SCPs keep metadata.name (as before policy kinds, so
