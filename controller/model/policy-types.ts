@@ -40,3 +40,9 @@ export const policyLabel = (type: string | undefined): string => SHORT[type || S
  */
 export const desiredPolicyKey = (kind: PolicyKindName, name: string): string =>
   kind === 'ServiceControlPolicy' ? name : `${kind}/${name}`;
+
+/** Plural of policyLabel: "SCPs", "RCPs", "tag policies". */
+export const policyLabels = (type: string | undefined): string => {
+  const l = policyLabel(type);
+  return l.endsWith('policy') ? `${l.slice(0, -1)}ies` : `${l}s`;
+};

@@ -4,7 +4,7 @@
 // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
 import type { DesiredOrganization, DesiredPolicy } from './desired.js';
 import { checkPolicyDocument, policySize } from './validate.js';
-import { RCP_FULL_AWS_ACCESS_NAME, RCP_TYPE, SCP_TYPE, policyLabel } from './policy-types.js';
+import { RCP_FULL_AWS_ACCESS_NAME, RCP_TYPE, SCP_TYPE, policyLabels } from './policy-types.js';
 import { parsePolicy } from '../eval/policy.js';
 import { rcpProblems } from '../eval/lint.js';
 import { RCP_SERVICES } from '../eval/exemptions.js';
@@ -55,7 +55,7 @@ export function validateTypedPolicies(policies: DesiredPolicy[], org: DesiredOrg
     const type = p.policyType ?? SCP_TYPE;
     checkDocument(p, type, err);
     if (org?.enabledPolicyTypes !== undefined && !org.enabledPolicyTypes.includes(type) && p.targets.length > 0) {
-      err(p.key, 'spec.targets', 'policy-type-disabled', `${policyLabel(type)}s cannot be attached: ${org.key} spec.enabledPolicyTypes does not include ${type}`);
+      err(p.key, 'spec.targets', 'policy-type-disabled', `${policyLabels(type)} cannot be attached: ${org.key} spec.enabledPolicyTypes does not include ${type}`);
     }
   }
   checkNames(typed, err);
@@ -93,7 +93,7 @@ function checkQuota(typed: DesiredPolicy[], err: Err): void {
     const limit = rcp ? RCP_MAX_PER_TARGET : MANAGEMENT_MAX_PER_TARGET;
     if (count <= limit) continue;
     for (const p of list) {
-      err(p.key, 'spec.targets', 'policy-quota', `${label} would have ${count} ${policyLabel(type)}s attached${rcp ? ` (${RCP_FULL_AWS_ACCESS_NAME} included)` : ''}, more than the limit of ${limit}: ${list.map((x) => x.key).join(', ')}`);
+      err(p.key, 'spec.targets', 'policy-quota', `${label} would have ${count} ${policyLabels(type)} attached${rcp ? ` (${RCP_FULL_AWS_ACCESS_NAME} included)` : ''}, more than the limit of ${limit}: ${list.map((x) => x.key).join(', ')}`);
     }
   }
 }

@@ -17,7 +17,7 @@ import {
 import { RESERVED_TAG_PREFIX } from './ownership.js';
 import { fieldPath } from './schema-check.js';
 import { validateTypedPolicies } from './validate-policies.js';
-import { policyLabel } from './policy-types.js';
+import { policyLabels } from './policy-types.js';
 
 /** "spec.tags" + "orgplane.io/x" -> spec.tags["orgplane.io/x"], the way schema errors name fields. */
 const keyField = (prefix: string, key: string): string => fieldPath('/' + key.replace(/~/g, '~0').replace(/\//g, '~1'), prefix);
@@ -280,7 +280,7 @@ export function validateGraph(g: GraphInput): ValidationError[] {
 
   // -- Policies (every type): targets exist and are never the management account
   function checkPolicyTargets(p: DesiredPolicy): void {
-    const what = policyLabel(p.policyType);
+    const what = policyLabels(p.policyType);
     const guardrail = p.policyType === undefined || p.policyType === 'RESOURCE_CONTROL_POLICY';
     for (const t of p.targets) {
       if (t.kind === 'ou') checkOuRef(p.key, 'spec.targets.organizationalUnits', t.ref, 'target');
@@ -289,7 +289,7 @@ export function validateGraph(g: GraphInput): ValidationError[] {
         const a = g.accounts[t.ref];
         // Management policy types (tag, backup …) do apply to the management account; SCPs and RCPs do not.
         if (a && isManagement(a) && guardrail) {
-          err(p.key, 'spec.targets.accounts', 'management-account', `targets Account/${t.ref}, the management account (${mgmtId}): ${what}s do not apply to the management account`);
+          err(p.key, 'spec.targets.accounts', 'management-account', `targets Account/${t.ref}, the management account (${mgmtId}): ${what} do not apply to the management account`);
         }
       }
     }

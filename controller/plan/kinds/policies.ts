@@ -8,7 +8,7 @@ import { isNewNode, nodeRef, type NodeKey, type PolicyMatch } from '../match.js'
 import { push, type PlanContext } from '../context.js';
 import { parsedDoc, sameJson } from '../documents.js';
 import { planTags } from './tags.js';
-import { isScp, policyLabel, RCP_TYPE } from '../../model/policy-types.js';
+import { isScp, policyLabel, policyLabels, RCP_TYPE } from '../../model/policy-types.js';
 
 export function planPolicies(ctx: PlanContext): void {
   for (const [node, names] of ctx.reattached) for (const n of names) push(ctx.afterAttached, node, n);
@@ -55,7 +55,7 @@ function resolveTarget(ctx: PlanContext, t: TargetRef): { node?: NodeKey; label:
 
 /** Where the policy should be attached; unresolved: some target is not planned (no detaches then). */
 function wantedTargets(ctx: PlanContext, d: PolicyMatch['desired']): { want: Map<NodeKey, string>; unresolved: boolean } {
-  const what = policyLabel(d.policyType);
+  const what = policyLabels(d.policyType);
   // SCPs and RCPs never apply to the management account; management policies (tag, backup …) do.
   const guardrail = d.policyType === undefined || d.policyType === RCP_TYPE;
   const want = new Map<NodeKey, string>();
@@ -64,7 +64,7 @@ function wantedTargets(ctx: PlanContext, d: PolicyMatch['desired']): { want: Map
     const r = resolveTarget(ctx, t);
     if (r.node === undefined) { unresolved = true; continue; }
     if (r.node === ctx.mgmt && guardrail) {
-      ctx.blocked.push({ resource: d.key, reason: 'ManagementAccount', message: `${r.label} is the management account; ${what}s do not apply to it and orgplane never attaches them to it` });
+      ctx.blocked.push({ resource: d.key, reason: 'ManagementAccount', message: `${r.label} is the management account; ${what} do not apply to it and orgplane never attaches them to it` });
       continue;
     }
     want.set(r.node, r.label);
