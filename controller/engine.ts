@@ -267,7 +267,8 @@ export function indexIds(desired: DesiredOrg, actual: ActualOrg, namespace: stri
   const ids: IdIndex = {};
   for (const [name, id] of Object.entries(m.ous)) ids[refKey('OrganizationalUnit', name)] = id;
   for (const [name, id] of Object.entries(m.accounts)) ids[refKey('Account', name)] = id;
-  for (const [name, id] of Object.entries(m.policies)) ids[refKey('ServiceControlPolicy', name)] = id;
+  // m.policies is keyed like desired.policies (desiredPolicyKey); the resource key says the kind.
+  for (const [k, id] of Object.entries(m.policies)) { const p = desired.policies[k]; if (p) ids[p.key] = id; }
   for (const [name, ps] of Object.entries(desired.permissionSets)) {
     const found = Object.values(actual.access?.permissionSets ?? {}).find((p) => p.name === ps.name);
     if (found) ids[refKey('PermissionSet', name)] = found.arn;

@@ -57,6 +57,26 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
       ready, synced(1), age,
     ],
   },
+  ResourceControlPolicy: {
+    plural: 'resourcecontrolpolicies',
+    shortNames: ['rcp', 'rcps'],
+    columns: [
+      { name: 'ID', type: 'string', jsonPath: '.status.id' },
+      { name: 'Attached', type: 'integer', jsonPath: '.status.attachedTo', description: 'Roots, OUs and accounts it is attached to' },
+      { name: 'Size', type: 'integer', jsonPath: '.status.size', description: 'Characters in the minified document' },
+      ready, synced(1), age,
+    ],
+  },
+  ManagementPolicy: {
+    plural: 'managementpolicies',
+    shortNames: ['mpol', 'mpols'],
+    columns: [
+      { name: 'Type', type: 'string', jsonPath: '.spec.type' },
+      { name: 'ID', type: 'string', jsonPath: '.status.id' },
+      { name: 'Attached', type: 'integer', jsonPath: '.status.attachedTo', description: 'Roots, OUs and accounts it is attached to' },
+      ready, synced(1), age,
+    ],
+  },
   PermissionSet: {
     plural: 'permissionsets',
     shortNames: ['pset', 'psets'],

@@ -96,7 +96,9 @@ export const OrganizationSpec = Type.Object({
     Type.Literal('TAG_POLICY'),
     Type.Literal('BACKUP_POLICY'),
     Type.Literal('AISERVICES_OPT_OUT_POLICY'),
-  ]), { description: 'Policy types enabled on the root. SERVICE_CONTROL_POLICY is needed for ServiceControlPolicy resources.' })),
+    Type.Literal('CHATBOT_POLICY'),
+    Type.Literal('DECLARATIVE_POLICY_EC2'),
+  ]), { description: 'Policy types enabled on the root. SERVICE_CONTROL_POLICY is needed for ServiceControlPolicy resources, RESOURCE_CONTROL_POLICY for ResourceControlPolicy, a ManagementPolicy spec.type for that type.' })),
   trustedServices: Opt(Type.Array(Str({ minLength: 1 }), { description: 'Service principals given trusted access, e.g. guardduty.amazonaws.com' })),
   delegatedAdministrators: Opt(Type.Array(DelegatedAdministrator)),
   migrationApproval: Opt(Type.Union([Type.Literal('Never'), Type.Literal('WhenPoliciesChange'), Type.Literal('Always')], {
@@ -222,6 +224,47 @@ export const ServiceControlPolicyStatus = Type.Object({
   size: Opt(Type.Integer()),
 });
 
+// ---- ResourceControlPolicy and ManagementPolicy (policy kinds, issue 9) ------------------------
+// Same shape as ServiceControlPolicy: one planner and one reader serve every policy type; the
+// types differ only in validation and quotas (model/validate-policies.ts).
+
+export const ResourceControlPolicySpec = Type.Object({
+  name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS policy name; defaults to metadata.name' })),
+  description: Opt(Str({ maxLength: 512 })),
+  document: Opt(FreeForm()),
+  id: Opt(Str({ pattern: '^p-[0-9a-zA-Z_]{8,128}$', description: 'Adopt an existing policy by id (p-RCPFullAWSAccess for the AWS managed one)' })),
+  awsManaged: Opt(Type.Boolean({ description: 'The policy is AWS managed (RCPFullAWSAccess): AWS attaches it everywhere and it is never detached' })),
+  targets: Opt(PolicyTargets),
+  exclusiveTargets: Opt(Type.Boolean({ description: 'Detach the policy from targets spec.targets does not list. Default: true (never for awsManaged)' })),
+  tags: Opt(Tags),
+  deletionPolicy: Opt(OUDeletionPolicy),
+}, rules(idImmutable));
+export type ResourceControlPolicySpec = Static<typeof ResourceControlPolicySpec>;
+
+export const MANAGEMENT_POLICY_TYPE_NAMES = ['TAG_POLICY', 'BACKUP_POLICY', 'AISERVICES_OPT_OUT_POLICY', 'CHATBOT_POLICY', 'DECLARATIVE_POLICY_EC2'] as const;
+
+export const ManagementPolicySpec = Type.Object({
+  type: Type.Union(MANAGEMENT_POLICY_TYPE_NAMES.map((t) => Type.Literal(t)), { description: 'AWS policy type; immutable (AWS cannot change a policy\'s type)' }),
+  name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS policy name; defaults to metadata.name' })),
+  description: Opt(Str({ maxLength: 512 })),
+  document: Opt(FreeForm()),
+  id: Opt(Str({ pattern: '^p-[0-9a-zA-Z_]{8,128}$', description: 'Adopt an existing policy by id' })),
+  targets: Opt(PolicyTargets),
+  exclusiveTargets: Opt(Type.Boolean({ description: 'Detach the policy from targets spec.targets does not list. Default: true' })),
+  tags: Opt(Tags),
+  deletionPolicy: Opt(OUDeletionPolicy),
+}, rules(idImmutable, { rule: 'self.type == oldSelf.type', message: 'spec.type is immutable' }));
+export type ManagementPolicySpec = Static<typeof ManagementPolicySpec>;
+
+export const PolicyKindStatus = Type.Object({
+  ...CommonStatus,
+  id: Opt(Str()),
+  arn: Opt(Str()),
+  type: Opt(Str()),
+  attachedTo: Opt(Type.Integer()),
+  size: Opt(Type.Integer()),
+});
+
 // ---- PermissionSet (Identity Center) --------------------------------------------------------
 
 export const Principal = Type.Object({
@@ -301,6 +344,8 @@ export const KINDS = {
   OrganizationalUnit: { spec: OrganizationalUnitSpec, status: OrganizationalUnitStatus },
   Account: { spec: AccountSpec, status: AccountStatus },
   ServiceControlPolicy: { spec: ServiceControlPolicySpec, status: ServiceControlPolicyStatus },
+  ResourceControlPolicy: { spec: ResourceControlPolicySpec, status: PolicyKindStatus },
+  ManagementPolicy: { spec: ManagementPolicySpec, status: PolicyKindStatus },
   PermissionSet: { spec: PermissionSetSpec, status: PermissionSetStatus },
   CrossAccountRole: { spec: CrossAccountRoleSpec, status: CrossAccountRoleStatus },
 } as const;

@@ -118,7 +118,7 @@ async function runPolicyOp(clients: AwsClients, op: Extract<Handled, { op: 'Crea
   const org = clients.organizations;
   switch (op.op) {
     case 'CreatePolicy':
-      return createPolicy(clients, op.name, op.description, op.content, op.tags);
+      return createPolicy(clients, { name: op.name, description: op.description, content: op.content, tags: op.tags, type: op.policyType ?? SCP_TYPE });
 
     case 'UpdatePolicy': {
       const out = await org.send(new UpdatePolicyCommand({
@@ -286,11 +286,12 @@ async function deleteOU(clients: AwsClients, ouId: string, name: string): Promis
   }
 }
 
-async function createPolicy(clients: AwsClients, name: string, description: string, content: string, tags: Tags): Promise<OpOutcome> {
+async function createPolicy(clients: AwsClients, spec: { name: string; description: string; content: string; tags: Tags; type: string }): Promise<OpOutcome> {
+  const { name, description, content, tags, type } = spec;
   const org = clients.organizations;
   try {
     const out = await org.send(new CreatePolicyCommand({
-      Name: name, Description: description, Content: content, Type: SCP_TYPE,
+      Name: name, Description: description, Content: content, Type: type as PolicyType,
       Tags: Object.keys(tags).length > 0 ? toTagList(tags) : undefined,
     }));
     return { createdId: out.Policy?.PolicySummary?.Id, arn: out.Policy?.PolicySummary?.Arn };
@@ -298,7 +299,8 @@ async function createPolicy(clients: AwsClients, name: string, description: stri
     // Created by an earlier (crashed or retried) run, or maybe by this very request before its
     // answer was lost (ambiguous failure): adopt it and bring it to the spec.
     if (!isAwsError(e, 'DuplicatePolicyException') && !isAmbiguousFailure(e)) throw e;
-    const existing = (await listPolicies(clients)).find((p) => p.Name === name && !p.AwsManaged);
+    // Names are unique within a type: look only among policies of the type being created.
+    const existing = (await listPolicies(clients, type)).find((p) => p.Name === name && !p.AwsManaged);
     if (!existing?.Id) throw e;
     const current = await org.send(new DescribePolicyCommand({ PolicyId: existing.Id }));
     const changed: string[] = [];

@@ -18,7 +18,7 @@ const PAGE = 20;
 const READ_CONCURRENCY = 4;
 
 export interface ReadOrgOptions {
-  /** 'customer': skip ListTargetsForPolicy for AWS-managed SCPs (FullAWSAccess is everywhere). */
+  /** 'customer': skip ListTargetsForPolicy for AWS-managed policies (FullAWSAccess, RCPFullAWSAccess are everywhere). */
   policyTargets?: 'all' | 'customer';
   concurrency?: number;
 }
@@ -145,6 +145,14 @@ async function readDelegatedAdmins(clients: AwsClients, concurrency: number): Pr
   return perAdmin.flat().sort((x, y) => x.accountId.localeCompare(y.accountId) || x.servicePrincipal.localeCompare(y.servicePrincipal));
 }
 
+/** Policy types with status ENABLED or PENDING_* on the root, sorted. */
+function enabledTypes(root: Root): string[] {
+  return (root.PolicyTypes ?? [])
+    .filter((t) => t.Status === 'ENABLED' || t.Status?.startsWith('PENDING_'))
+    .map((t) => t.Type ?? '')
+    .sort();
+}
+
 /** Reads the whole organization (Organizations part of ActualOrg; `access` is read elsewhere). */
 export async function readOrganization(clients: AwsClients, opts: ReadOrgOptions = {}): Promise<ActualOrg> {
   const concurrency = opts.concurrency ?? READ_CONCURRENCY;
@@ -165,6 +173,10 @@ export async function readOrganization(clients: AwsClients, opts: ReadOrgOptions
   const o = described.Organization;
   const root = roots[0];
   if (!o || !root?.Id) throw new Error('DescribeOrganization/ListRoots returned no organization or root');
+  // The other policy types: one ListPolicies per type enabled on the root, none for the rest
+  // (listing a disabled type costs a call and finds nothing orgplane may manage).
+  const otherTypes = enabledTypes(root).filter((t) => t !== SCP_TYPE);
+  policySummaries.push(...(await mapLimit(otherTypes, concurrency, (t) => listPolicies(clients, t))).flat());
 
   // Breadth-first: one level of parents at a time, each parent's OUs and accounts in parallel.
   const ous: Record<string, ActualOU> = {};
@@ -211,10 +223,7 @@ export async function readOrganization(clients: AwsClients, opts: ReadOrgOptions
       arn: root.Arn ?? '',
       name: root.Name ?? 'Root',
       // PENDING_* counts as enabled (model/actual.ts): the planner must not flip it mid-change.
-      enabledPolicyTypes: (root.PolicyTypes ?? [])
-        .filter((t) => t.Status === 'ENABLED' || t.Status?.startsWith('PENDING_'))
-        .map((t) => t.Type ?? '')
-        .sort(),
+      enabledPolicyTypes: enabledTypes(root),
     },
     ous,
     accounts,

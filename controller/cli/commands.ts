@@ -343,8 +343,12 @@ export async function runImport(o: CommonOptions & { outputDir: string; force?: 
     for (const [id, t] of Object.entries(tags)) actual.accounts[id].tags = t;
     const resources = importOrganization(actual, { namespace: o.namespace === 'default' ? undefined : o.namespace });
     const files: Record<string, AnyResource[]> = { 'organization.yaml': [], 'ous.yaml': [], 'accounts.yaml': [], 'scps.yaml': [] };
-    const fileOf: Record<string, string> = { Organization: 'organization.yaml', OrganizationalUnit: 'ous.yaml', Account: 'accounts.yaml', ServiceControlPolicy: 'scps.yaml' };
-    for (const r of resources) files[fileOf[r.kind]].push(r);
+    // rcps.yaml and management-policies.yaml only when the organization has such policies.
+    const fileOf: Record<string, string> = {
+      Organization: 'organization.yaml', OrganizationalUnit: 'ous.yaml', Account: 'accounts.yaml', ServiceControlPolicy: 'scps.yaml',
+      ResourceControlPolicy: 'rcps.yaml', ManagementPolicy: 'management-policies.yaml',
+    };
+    for (const r of resources) (files[fileOf[r.kind]] ??= []).push(r);
     await mkdir(o.outputDir, { recursive: true });
     for (const name of Object.keys(files)) {
       const f = path.join(o.outputDir, name);

@@ -2,22 +2,19 @@
 // account, level by level (from the manifests, or --live from AWS), and the effective
 // management policy of an account (--effective-policy TYPE). Exit 0 whatever the decision,
 // 1 on bad input. The evaluation itself is controller/eval (pure); this file does the I/O.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { parseAllDocuments } from 'yaml';
 import { createAwsClients } from '../aws/clients.js';
 import { UNLIMITED } from '../aws/middleware.js';
 import { readOrganization } from '../aws/read-org.js';
 import { loadManifests } from '../model/load.js';
 import { buildDesired } from '../model/build.js';
-import { formatValidationError, ROOT, type DesiredOrg, type DesiredPolicy, type TargetRef } from '../model/desired.js';
+import { formatValidationError, ROOT, type DesiredOrg, type TargetRef } from '../model/desired.js';
 import { chainFor, orgFromActual, orgFromDesired, type Chain, type EvalOrg } from '../eval/org.js';
 import { evaluate } from '../eval/evaluate.js';
 import { actionExists, loadCatalog } from '../eval/catalog.js';
 import { arnAccount, explainJson, explainText, parseAction, parseArn, parseContext } from '../eval/explain-format.js';
 import { effectivePolicy, type Json, type PolicyAtLevel } from '../eval/effective-policy.js';
-import { MANAGEMENT_POLICY_TYPES, validateManagementPolicy } from '../eval/management-validate.js';
+import { MANAGEMENT_POLICY_TYPES } from '../eval/management-validate.js';
 import { EXIT } from './exit.js';
 import { isLoopback, type CommonOptions } from './commands.js';
 
@@ -35,64 +32,17 @@ export interface ExplainOptions extends CommonOptions {
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const fail = (s: string): number => { process.stderr.write(`orgplane explain: ${s}\n`); return EXIT.error; };
 
-// ---- manifests: the built graph, plus policy kinds this build may not know yet ------------------
+// ---- manifests: the built graph (every policy kind is a real kind now) ------------------------
 
-/** Raw `{kind, metadata.name, spec}` of every YAML document: RCP and management policy kinds. */
-interface RawDoc { kind: string; name: string; spec: Record<string, unknown> }
-
-function yamlFiles(p: string): string[] {
-  if (!statSync(p).isDirectory()) return [p];
-  return readdirSync(p, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) => (e.isDirectory() ? yamlFiles(join(p, e.name)) : ['.yaml', '.yml'].includes(extname(e.name)) ? [join(p, e.name)] : []));
-}
-
-function rawDocs(paths: string[]): RawDoc[] {
-  const docs: RawDoc[] = [];
-  for (const file of paths.flatMap(yamlFiles)) {
-    for (const d of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      const v = d.errors.length ? undefined : (d.toJS() as { kind?: unknown; metadata?: { name?: unknown }; spec?: unknown } | null);
-      if (v && typeof v.kind === 'string' && typeof v.metadata?.name === 'string' && typeof v.spec === 'object' && v.spec) {
-        docs.push({ kind: v.kind, name: v.metadata.name, spec: v.spec as Record<string, unknown> });
-      }
-    }
-  }
-  return docs;
-}
-
-/** Kinds explain reads itself until the policy kinds land in the schema (issue 9). */
-const EXTRA_KINDS = new Set(['ResourceControlPolicy', 'ManagementPolicy', 'TagPolicy', 'BackupPolicy', 'AIServicesOptOutPolicy', 'ChatbotPolicy', 'DeclarativePolicyEC2']);
-const KIND_TYPE: Record<string, string> = { TagPolicy: 'TAG_POLICY', BackupPolicy: 'BACKUP_POLICY', AIServicesOptOutPolicy: 'AISERVICES_OPT_OUT_POLICY', ChatbotPolicy: 'CHATBOT_POLICY', DeclarativePolicyEC2: 'DECLARATIVE_POLICY_EC2' };
-
-function targetsOf(spec: Record<string, unknown>): TargetRef[] {
-  const t = (spec.targets ?? {}) as { root?: boolean; organizationalUnits?: string[]; accounts?: string[] };
-  return [
-    ...(t.root ? [{ kind: 'root' } as const] : []),
-    ...(t.organizationalUnits ?? []).map((ref): TargetRef => (ref === ROOT ? { kind: 'root' } : { kind: 'ou', ref })),
-    ...(t.accounts ?? []).map((ref): TargetRef => ({ kind: 'account', ref })),
-  ];
-}
-
-const documentText = (doc: unknown): string => (typeof doc === 'string' ? doc : doc === undefined ? '' : JSON.stringify(doc));
-
-function rcpPolicies(docs: RawDoc[]): DesiredPolicy[] {
-  return docs.filter((d) => d.kind === 'ResourceControlPolicy').map((d) => ({
-    key: `ResourceControlPolicy/${d.name}`, ref: d.name, tags: {}, paused: false,
-    name: typeof d.spec.name === 'string' ? d.spec.name : d.name, description: '',
-    content: documentText(d.spec.document), awsManaged: d.spec.awsManaged === true,
-    targets: targetsOf(d.spec), exclusiveTargets: d.spec.exclusiveTargets === true, deletionPolicy: 'Retain',
-  }));
-}
-
-interface Manifests { desired: DesiredOrg; raw: RawDoc[] }
+interface Manifests { desired: DesiredOrg }
 
 function loadDesired(o: ExplainOptions): Manifests | string {
   const loaded = loadManifests(o.filename ?? []);
-  const errors = loaded.errors.filter((e) => !(e.rule === 'unknown-kind' && EXTRA_KINDS.has(e.resource.split('/')[0])));
-  const built = buildDesired(loaded.resources, { namespace: o.namespace, loadErrors: errors });
-  const all = [...errors, ...built.errors];
+  const built = buildDesired(loaded.resources, { namespace: o.namespace, loadErrors: loaded.errors });
+  const all = [...loaded.errors, ...built.errors];
   if (all.length) return `the manifests are not valid:\n${all.map((e) => `  ${formatValidationError(e)}`).join('\n')}`;
   if (loaded.resources.length === 0) return `no orgplane manifests found in ${(o.filename ?? []).join(', ')}`;
-  return { desired: built.desired, raw: rawDocs(o.filename ?? []) };
+  return { desired: built.desired };
 }
 
 // ---- the organization: from the manifests, or --live -------------------------------------------
@@ -177,15 +127,14 @@ function withDefaults(context: Record<string, string[]>, o: ExplainOptions): Rec
 function managementLevels(type: string, m: Manifests, org: EvalOrg, account: string): PolicyAtLevel[] | string {
   const chain = chainFor(org, account);
   if (!chain) return `unknown account ${JSON.stringify(account)}: known accounts are ${knownAccounts(org)}`;
-  const docs = m.raw.filter((d) => (d.kind === 'ManagementPolicy' ? d.spec.type === type : KIND_TYPE[d.kind] === type));
-  if (docs.length === 0) return `no ${type} policies are declared in ${m.desired.namespace === 'default' ? 'the manifests' : m.desired.namespace}: the effective ${type} of every account is empty`;
+  // Documents were validated (syntax and size per type) when the graph was built.
+  const policies = Object.values(m.desired.policies).filter((p) => p.policyType === type);
+  if (policies.length === 0) return `no ${type} policies are declared in ${m.desired.namespace === 'default' ? 'the manifests' : m.desired.namespace}: the effective ${type} of every account is empty`;
   const idOf = (t: TargetRef) => (t.kind === 'root' ? ROOT : t.kind === 'ou' ? m.desired.ous[t.ref]?.id ?? t.ref : m.desired.accounts[t.ref]?.id ?? t.ref);
-  const problems = docs.flatMap((d) => validateManagementPolicy(type, documentText(d.spec.document) || '{}').map((p) => `${d.kind}/${d.name}: spec.document.${p.field}: ${p.message} [${p.rule}]`));
-  if (problems.length) return `invalid ${type} documents:\n  ${problems.join('\n  ')}`;
   return chain.levels.map((l) => ({
     target: l.target.type === 'root' ? 'Root' : `${l.target.name} (${l.target.id})`,
-    policies: docs.filter((d) => targetsOf(d.spec).map(idOf).includes(l.target.id))
-      .map((d) => ({ name: d.name, document: JSON.parse(documentText(d.spec.document) || '{}') as Json })),
+    policies: policies.filter((p) => p.targets.map(idOf).includes(l.target.id))
+      .map((p) => ({ name: p.ref, document: JSON.parse(p.content || '{}') as Json })),
   }));
 }
 
@@ -210,7 +159,7 @@ function explainEffective(o: ExplainOptions, m: Manifests, org: EvalOrg): number
 export async function runExplain(o: ExplainOptions): Promise<number> {
   const m = loadDesired(o);
   if (typeof m === 'string') return fail(m);
-  const org = o.live && !o.effectivePolicy ? await liveOrg(o, m.desired) : orgFromDesired(m.desired, { rcps: rcpPolicies(m.raw) });
+  const org = o.live && !o.effectivePolicy ? await liveOrg(o, m.desired) : orgFromDesired(m.desired);
   return o.effectivePolicy ? explainEffective(o, m, org) : explainRequest(o, org);
 }
 

@@ -17,7 +17,7 @@ const program = new Command();
 program
   .name('orgplane')
   .description('Keep an AWS Organization in the shape a directory of manifests describes: '
-    + 'orgplane.io/v1alpha1 OrganizationalUnit, Account, ServiceControlPolicy, PermissionSet, '
+    + 'orgplane.io/v1alpha1 OrganizationalUnit, Account, ServiceControlPolicy, ResourceControlPolicy, ManagementPolicy, PermissionSet, '
     + 'CrossAccountRole and Organization resources, the same YAML the controller reads.')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')

@@ -120,8 +120,8 @@ export function orgFromDesired(d: DesiredOrg, opts: FromDesiredOptions = {}): Ev
   const rcps = opts.rcps ?? [];
   const org: EvalOrg = {
     managementAccountId: opts.managementAccountId,
-    scpEnabled: types ? types.includes(SCP_TYPE) : Object.keys(d.policies).length > 0,
-    rcpEnabled: types ? types.includes(RCP_TYPE) : rcps.length > 0,
+    scpEnabled: types ? types.includes(SCP_TYPE) : Object.values(d.policies).some((p) => p.policyType === undefined),
+    rcpEnabled: types ? types.includes(RCP_TYPE) : rcps.length > 0 || Object.values(d.policies).some((p) => p.policyType === RCP_TYPE),
     root: node('root', ROOT, 'Root'),
     ous: {},
     accounts: {},
@@ -143,7 +143,10 @@ export function orgFromDesired(d: DesiredOrg, opts: FromDesiredOptions = {}): Ev
       for (const id of [...Object.keys(org.ous), ...Object.keys(org.accounts)]) attach(org, id, kind, attached);
     }
   };
-  for (const p of Object.values(d.policies)) add(p, 'SCP');
+  for (const p of Object.values(d.policies)) {
+    if (p.policyType === undefined) add(p, 'SCP');
+    else if (p.policyType === RCP_TYPE) add(p, 'RCP');
+  }
   for (const p of rcps) add(p, 'RCP');
   if (org.rcpEnabled) attachRcpFullAccess(org);
   return org;

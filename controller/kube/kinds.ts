@@ -6,6 +6,8 @@ export const PLURALS: Record<Kind, string> = {
   OrganizationalUnit: 'organizationalunits',
   Account: 'accounts',
   ServiceControlPolicy: 'servicecontrolpolicies',
+  ResourceControlPolicy: 'resourcecontrolpolicies',
+  ManagementPolicy: 'managementpolicies',
   PermissionSet: 'permissionsets',
   CrossAccountRole: 'crossaccountroles',
 };

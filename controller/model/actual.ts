@@ -68,7 +68,7 @@ export interface ActualOrg {
   root: ActualRoot;
   ous: Record<string, ActualOU>;
   accounts: Record<string, ActualAccount>;
-  /** Service control policies only. */
+  /** Policies of every type read (SCPs always, other types when enabled on the root), keyed by id; ActualPolicy.type tells them apart. */
   policies: Record<string, ActualPolicy>;
   trustedServices: string[];
   delegatedAdmins: DelegatedAdmin[];

@@ -19,6 +19,7 @@ import {
 } from './desired.js';
 import { checkSpec } from './schema-check.js';
 import { minifyPolicy, validateGraph } from './validate.js';
+import { desiredPolicyKey, policyTypeOf, SCP_TYPE } from './policy-types.js';
 
 export interface BuildContext {
   actual?: ActualOrg;
@@ -88,7 +89,7 @@ function account(r: Resource<'Account'>): DesiredAccount {
   };
 }
 
-function policy(r: Resource<'ServiceControlPolicy'>): DesiredPolicy {
+function policy(r: Resource<'ServiceControlPolicy'> | Resource<'ResourceControlPolicy'> | Resource<'ManagementPolicy'>): DesiredPolicy {
   const s = r.spec;
   const targets: TargetRef[] = [];
   const seen = new Set<string>();
@@ -101,13 +102,16 @@ function policy(r: Resource<'ServiceControlPolicy'>): DesiredPolicy {
   // `root` in the OU list means the organization root, as it does in every parent reference.
   for (const o of s.targets?.organizationalUnits ?? []) add(o === ROOT ? { kind: 'root' } : { kind: 'ou', ref: o });
   for (const a of s.targets?.accounts ?? []) add({ kind: 'account', ref: a });
+  const awsManaged = 'awsManaged' in s ? s.awsManaged ?? false : false;
+  const type = policyTypeOf(r);
   return {
     ...base(r),
+    ...(type !== SCP_TYPE ? { policyType: type } : {}),
     name: s.name ?? r.metadata.name,
     description: s.description ?? '',
     content: minifyPolicy(s.document),
-    awsManaged: s.awsManaged ?? false,
-    exclusiveTargets: s.exclusiveTargets ?? !(s.awsManaged ?? false),
+    awsManaged,
+    exclusiveTargets: s.exclusiveTargets ?? !awsManaged,
     ...(s.id ? { id: s.id } : {}),
     targets,
     tags: { ...(s.tags ?? {}) },
@@ -198,7 +202,7 @@ function dependencies(d: Omit<DesiredOrg, 'namespace' | 'quotas' | 'organization
   return deps;
 }
 
-const KIND_OF_KEY = /^(Organization|OrganizationalUnit|Account|ServiceControlPolicy|PermissionSet|CrossAccountRole)\/.+$/;
+const KIND_OF_KEY = /^(Organization|OrganizationalUnit|Account|ServiceControlPolicy|ResourceControlPolicy|ManagementPolicy|PermissionSet|CrossAccountRole)\/.+$/;
 
 export function buildDesired(resources: AnyResource[], ctx: BuildContext = {}): BuildResult {
   const errors: ValidationError[] = [];
@@ -230,7 +234,8 @@ export function buildDesired(resources: AnyResource[], ctx: BuildContext = {}): 
       case 'Organization': organizations.push(organization(r)); orgResources.push(r); break;
       case 'OrganizationalUnit': all.ous[r.metadata.name] = ou(r); break;
       case 'Account': all.accounts[r.metadata.name] = account(r); break;
-      case 'ServiceControlPolicy': all.policies[r.metadata.name] = policy(r); break;
+      case 'ServiceControlPolicy': case 'ResourceControlPolicy': case 'ManagementPolicy':
+        all.policies[desiredPolicyKey(r.kind, r.metadata.name)] = policy(r); break;
       case 'PermissionSet': all.permissionSets[r.metadata.name] = permissionSet(r); break;
       case 'CrossAccountRole': all.roles[r.metadata.name] = role(r); break;
     }

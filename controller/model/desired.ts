@@ -72,6 +72,8 @@ export interface DesiredAccount extends DesiredBase {
 export type TargetRef = { kind: 'root' } | { kind: 'ou'; ref: string } | { kind: 'account'; ref: string };
 
 export interface DesiredPolicy extends DesiredBase {
+  /** AWS policy type; undefined = SERVICE_CONTROL_POLICY (model/policy-types.ts). */
+  policyType?: string;
   name: string;
   description: string;
   /** Minified policy JSON; '' for awsManaged. */
@@ -118,6 +120,7 @@ export interface DesiredOrg {
   /** Keyed by metadata.name. */
   ous: Record<string, DesiredOU>;
   accounts: Record<string, DesiredAccount>;
+  /** Every policy type: SCPs by metadata.name, the other kinds by "Kind/name" (desiredPolicyKey). */
   policies: Record<string, DesiredPolicy>;
   permissionSets: Record<string, DesiredPermissionSet>;
   roles: Record<string, DesiredRole>;

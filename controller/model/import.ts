@@ -2,8 +2,9 @@
 // can adopt orgplane without recreating anything. Every object is adopted by AWS id, and the
 // output re-plans to zero changes. The management account is left out: orgplane never manages
 // it. FullAWSAccess is recorded by its attachments only (awsManaged), see fullAccessResource.
-import { API_VERSION, type AnyResource, type Resource } from '../api/schemas.js';
-import type { ActualOrg, ActualOU, Tags } from './actual.js';
+import { kindOfPolicyType, type PolicyKindName } from './policy-types.js';
+import { API_VERSION, type AnyResource, type ObjectMeta, type Resource } from '../api/schemas.js';
+import type { ActualOrg, ActualOU, ActualPolicy, Tags } from './actual.js';
 import { RESERVED_TAG_PREFIX, TAG_OWNER } from './ownership.js';
 import { FULL_AWS_ACCESS_NAME } from './validate.js';
 
@@ -87,6 +88,25 @@ function fullAccessResource(actual: ActualOrg, refs: Map<string, string>): Resou
   };
 }
 
+/** One customer policy of any type as its manifest, adopted by id. */
+function policyResource(p: ActualPolicy, kind: PolicyKindName, metadata: ObjectMeta, actual: ActualOrg, refs: Map<string, string>): AnyResource {
+  let document: unknown = p.content;
+  try { document = JSON.parse(p.content); } catch { /* keep the text: validation will say what is wrong */ }
+  const targets: { root?: boolean; organizationalUnits?: string[]; accounts?: string[] } = {};
+  for (const t of [...(p.targets ?? [])].sort()) {
+    const ref = refs.get(t);
+    if (t === actual.root.id) targets.root = true;
+    else if (actual.ous[t] && ref !== undefined) (targets.organizationalUnits ??= []).push(ref);
+    else if (actual.accounts[t] && ref !== undefined) (targets.accounts ??= []).push(ref);
+  }
+  const tags = userTags(p.tags);
+  const spec = { name: p.name, id: p.id, document, targets, ...(p.description ? { description: p.description } : {}), ...(tags ? { tags } : {}) };
+  if (kind === 'ManagementPolicy') {
+    return { apiVersion: API_VERSION, kind, metadata, spec: { type: p.type as Resource<'ManagementPolicy'>['spec']['type'], ...spec } };
+  }
+  return kind === 'ResourceControlPolicy' ? { apiVersion: API_VERSION, kind, metadata, spec } : { apiVersion: API_VERSION, kind, metadata, spec };
+}
+
 export function importOrganization(actual: ActualOrg, opts: { namespace?: string; orgName?: string } = {}): AnyResource[] {
   const meta = (name: string) => (opts.namespace ? { name, namespace: opts.namespace } : { name });
   const refs = new Map<string, string>([[actual.root.id, 'root']]);
@@ -123,26 +143,21 @@ export function importOrganization(actual: ActualOrg, opts: { namespace?: string
     out.push(r);
   }
 
-  const policyNames = new NameAllocator();
+  // One name space per kind (metadata.name is unique per kind); SCPs keep theirs for FullAWSAccess below.
+  const namesByKind = new Map<PolicyKindName, NameAllocator>();
+  const allocator = (kind: PolicyKindName): NameAllocator => {
+    const n = namesByKind.get(kind) ?? new NameAllocator();
+    namesByKind.set(kind, n);
+    return n;
+  };
+  // AWS managed policies other than FullAWSAccess (RCPFullAWSAccess) are attached by AWS everywhere
+  // and cannot be detached: nothing to record.
   for (const p of Object.values(actual.policies).filter((p) => !p.awsManaged).sort(byName)) {
-    const name = policyNames.take(ownedName(p.tags, 'ServiceControlPolicy') ?? slug(p.name), p.id.slice(-6));
-    let document: unknown = p.content;
-    try { document = JSON.parse(p.content); } catch { /* keep the text: validation will say what is wrong */ }
-    const targets: { root?: boolean; organizationalUnits?: string[]; accounts?: string[] } = {};
-    for (const t of [...(p.targets ?? [])].sort()) {
-      if (t === actual.root.id) targets.root = true;
-      else if (actual.ous[t] && refs.has(t)) (targets.organizationalUnits ??= []).push(refs.get(t)!);
-      else if (actual.accounts[t] && refs.has(t)) (targets.accounts ??= []).push(refs.get(t)!);
-    }
-    const r: Resource<'ServiceControlPolicy'> = {
-      apiVersion: API_VERSION, kind: 'ServiceControlPolicy', metadata: meta(name),
-      spec: { name: p.name, id: p.id, document, targets },
-    };
-    if (p.description) r.spec.description = p.description;
-    const tags = userTags(p.tags);
-    if (tags) r.spec.tags = tags;
-    out.push(r);
+    const kind = kindOfPolicyType(p.type);
+    const name = allocator(kind).take(ownedName(p.tags, kind) ?? slug(p.name), p.id.slice(-6));
+    out.push(policyResource(p, kind, meta(name), actual, refs));
   }
+  const policyNames = allocator('ServiceControlPolicy');
 
   const full = fullAccessResource(actual, refs);
   if (full) out.push({ ...full, metadata: meta(policyNames.take(slug(full.spec.name ?? FULL_AWS_ACCESS_NAME), 'aws')) });

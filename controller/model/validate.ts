@@ -16,6 +16,8 @@ import {
 } from './desired.js';
 import { RESERVED_TAG_PREFIX } from './ownership.js';
 import { fieldPath } from './schema-check.js';
+import { validateTypedPolicies } from './validate-policies.js';
+import { policyLabels } from './policy-types.js';
 
 /** "spec.tags" + "orgplane.io/x" -> spec.tags["orgplane.io/x"], the way schema errors name fields. */
 const keyField = (prefix: string, key: string): string => fieldPath('/' + key.replace(/~/g, '~0').replace(/\//g, '~1'), prefix);
@@ -149,6 +151,7 @@ function graphChecks(g: GraphInput, errors: ValidationError[]) {
       case 'OrganizationalUnit': return g.ous[name];
       case 'Account': return g.accounts[name];
       case 'ServiceControlPolicy': return g.policies[name];
+      case 'ResourceControlPolicy': case 'ManagementPolicy': return g.policies[key];
       case 'PermissionSet': return g.permissionSets[name];
       case 'CrossAccountRole': return g.roles[name];
       default: return undefined;
@@ -313,10 +316,30 @@ function checkAccount(g: GraphInput, { err, checkOuRef, reservedTags, isManageme
   }
 }
 
-/** Service control policies: document, size, name, targets, ids, quotas. */
-function validatePolicies(g: GraphInput, { err, checkOuRef, checkAccountRef, reservedTags, isManagement, mgmtId }: GraphChecks): void {
-  const policyRefs = Object.keys(g.policies).sort();
+/** Targets of a policy of any type exist and are never the management account (for SCPs and RCPs). */
+function checkPolicyTargets(g: GraphInput, { err, checkOuRef, checkAccountRef, isManagement, mgmtId }: GraphChecks, p: DesiredPolicy): void {
+  const what = policyLabels(p.policyType);
+  const guardrail = p.policyType === undefined || p.policyType === 'RESOURCE_CONTROL_POLICY';
+  for (const t of p.targets) {
+    if (t.kind === 'ou') checkOuRef(p.key, 'spec.targets.organizationalUnits', t.ref, 'target');
+    if (t.kind === 'account') {
+      if (!checkAccountRef(p.key, 'spec.targets.accounts', t.ref, 'target')) continue;
+      const a = g.accounts[t.ref];
+      // Management policy types (tag, backup …) do apply to the management account; SCPs and RCPs do not.
+      if (a && isManagement(a) && guardrail) {
+        err(p.key, 'spec.targets.accounts', 'management-account', `targets Account/${t.ref}, the management account (${mgmtId}): ${what} do not apply to the management account`);
+      }
+    }
+  }
+}
+
+/** Policies: SCPs here (document, size, name, targets, ids, quotas); the other kinds differ in syntax and quotas (validate-policies.ts) but share the target checks. */
+function validatePolicies(g: GraphInput, checks: GraphChecks): void {
+  const { err, reservedTags } = checks;
+  const policyRefs = Object.keys(g.policies).filter((r) => g.policies[r].policyType === undefined).sort();
   const org = g.organizations.length === 1 ? g.organizations[0] : undefined;
+  validateTypedPolicies(Object.values(g.policies), org, err);
+  for (const p of Object.values(g.policies)) if (p.policyType !== undefined) checkPolicyTargets(g, checks, p);
   const scpDisabled = org?.enabledPolicyTypes !== undefined && !org.enabledPolicyTypes.includes('SERVICE_CONTROL_POLICY');
   for (const ref of policyRefs) {
     const p = g.policies[ref];
@@ -325,16 +348,7 @@ function validatePolicies(g: GraphInput, { err, checkOuRef, checkAccountRef, res
     if (scpDisabled && p.targets.length > 0) {
       err(p.key, 'spec.targets', 'policy-type-disabled', `SCPs cannot be attached: ${org?.key} spec.enabledPolicyTypes does not include SERVICE_CONTROL_POLICY`);
     }
-    for (const t of p.targets) {
-      if (t.kind === 'ou') checkOuRef(p.key, 'spec.targets.organizationalUnits', t.ref, 'target');
-      if (t.kind === 'account') {
-        if (!checkAccountRef(p.key, 'spec.targets.accounts', t.ref, 'target')) continue;
-        const a = g.accounts[t.ref];
-        if (a && isManagement(a)) {
-          err(p.key, 'spec.targets.accounts', 'management-account', `targets Account/${t.ref}, the management account (${mgmtId}): SCPs do not apply to the management account`);
-        }
-      }
-    }
+    checkPolicyTargets(g, checks, p);
   }
   groupBy(policyRefs, (r) => g.policies[r].name.toLowerCase()).forEach((refs) => {
     for (const r of refs) {

@@ -11,6 +11,7 @@
 //                           (unless it requires MFA: people cannot pass an external id from the console)
 //   allow-all-inline        an inline policy allows "Action": "*" on "Resource": "*"
 //   unknown-action / statement-never-matches  an SCP/RCP Action entry names no action in the catalogue
+import { RCP_TYPE } from '../model/policy-types.js';
 import type { ActualOrg } from '../model/actual.js';
 import type { DesiredOrg, DesiredPolicy, DesiredRole } from '../model/desired.js';
 import type { ParsedPolicy, Statement } from '../eval/types.js';
@@ -112,7 +113,7 @@ export interface DesiredLintOptions {
 export function lintDesired(d: DesiredOrg, catalog: Catalog, opts: DesiredLintOptions = {}): LintFinding[] {
   const roles = [...new Set([DEFAULT_ACCESS_ROLE, ...Object.values(d.accounts).map((a) => a.accessRoleName)])];
   const ids = new Set([...(opts.orgAccountIds ?? []), ...Object.values(d.accounts).flatMap((a) => (a.id ? [a.id] : []))]);
-  const policies = [...Object.values(d.policies), ...(opts.rcps ?? [])];
+  const policies = [...Object.values(d.policies).filter((p) => p.policyType === undefined || p.policyType === RCP_TYPE), ...(opts.rcps ?? [])];
   return [
     ...policies.flatMap((p) => [...lintAccessPath(p.key, p, roles), ...lintActions(p.key, p.content, catalog)]),
     ...Object.values(d.permissionSets).flatMap((ps) => lintInline(ps.key, 'spec.inlinePolicy', ps.inlinePolicy)),

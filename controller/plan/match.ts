@@ -4,6 +4,7 @@
 import type { ActualAccount, ActualOrg, ActualOU, ActualPolicy, Tags } from '../model/actual.js';
 import { ROOT, type DesiredAccount, type DesiredOrg, type DesiredOU, type DesiredPolicy } from '../model/desired.js';
 import { TAG_OWNER } from '../model/ownership.js';
+import { policyLabel, SCP_TYPE } from '../model/policy-types.js';
 import type { Blocked, IdRef } from './operations.js';
 
 /**
@@ -117,7 +118,7 @@ function indexActual(actual: ActualOrg, { namespace, protectedKeys }: MatchOptio
   const policyByName = new Map<string, ActualPolicy[]>();
   for (const pol of Object.values(actual.policies)) {
     indexOwner(pol);
-    push(policyByName, `${pol.awsManaged ? 'aws' : 'customer'}\u0000${pol.name}`, pol);
+    push(policyByName, `${pol.type || SCP_TYPE}\u0000${pol.awsManaged ? 'aws' : 'customer'}\u0000${pol.name}`, pol);
   }
   return { ownerIndex, ouByParentName, accountByEmail, policyByName };
 }
@@ -271,21 +272,22 @@ function matchAccounts(desired: DesiredOrg, actual: ActualOrg, { block, ownedCan
 /** SCPs: by spec.id, else by ownership tag, else by name (AWS managed ones by name only). */
 function matchPolicies(desired: DesiredOrg, actual: ActualOrg, { block, ownedCandidates, conflict, refuseAdoption, policyByName }: MatchHelpers, result: OrgMatch): void {
   // ---- Policies ----
-  for (const d of sortedValues(desired.policies)) {
+  for (const [mapKey, d] of Object.entries(desired.policies).sort(([a], [b]) => a.localeCompare(b))) {
     let found: ActualPolicy | undefined;
     let how: MatchedBy | undefined;
     if (d.id !== undefined) {
       found = actual.policies[d.id];
       how = 'id';
-      if (!found) {
-        block(d.key, 'InvalidSpec', `spec.id ${d.id} is not a service control policy of this organization`);
+      // Policy ids are unique across types, but a spec.id must name a policy of this kind's type.
+      if (!found || (found.type || SCP_TYPE) !== (d.policyType ?? SCP_TYPE)) {
+        block(d.key, 'InvalidSpec', `spec.id ${d.id} is not a ${policyLabel(d.policyType)} of this organization (${d.policyType ?? SCP_TYPE})`);
         continue;
       }
     } else {
       const owned = d.awsManaged ? undefined : ownedCandidates<ActualPolicy>(d.key)[0];
       if (owned) [found, how] = [owned, 'owner'];
       else {
-        const byName = (policyByName.get(`${d.awsManaged ? 'aws' : 'customer'}\u0000${d.name}`) ?? [])
+        const byName = (policyByName.get(`${d.policyType ?? SCP_TYPE}\u0000${d.awsManaged ? 'aws' : 'customer'}\u0000${d.name}`) ?? [])
           .find((p) => !result.claimed.has(p.id));
         if (byName) [found, how] = [byName, 'name'];
       }
@@ -308,9 +310,9 @@ function matchPolicies(desired: DesiredOrg, actual: ActualOrg, { block, ownedCan
       continue;
     }
     // AWS managed policies (FullAWSAccess) cannot carry tags: only their attachments are managed.
-    if (found && how === 'name' && !found.awsManaged && refuseAdoption(d, found.tags, `SCP ${found.name} (${found.id})`, found.id)) continue;
+    if (found && how === 'name' && !found.awsManaged && refuseAdoption(d, found.tags, `${policyLabel(d.policyType)} ${found.name} (${found.id})`, found.id)) continue;
     if (found) result.claimed.add(found.id);
-    result.policies.set(d.ref, { desired: d, actual: found, how, node: found ? found.id : newNode(d.key) });
+    result.policies.set(mapKey, { desired: d, actual: found, how, node: found ? found.id : newNode(d.key) });
   }
 }
 

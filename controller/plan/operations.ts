@@ -1,5 +1,6 @@
 // Typed plan operations. The plan is a list of these with explicit dependencies; the same
 // object is printed (plan/render.ts) and executed (apply/executor.ts).
+import type { PolicyKindName } from '../model/policy-types.js';
 import type { PermissionSetAttributes, Tags } from '../model/actual.js';
 import type { Risk } from './op-table.js';
 
@@ -60,10 +61,11 @@ export type OrgOp =
     })
   | (OpBase & { op: 'CloseAccount'; accountId: string; name: string })
   | (OpBase & { op: 'RemoveAccount'; accountId: string; name: string })
-  | (OpBase & { op: 'CreatePolicy'; name: string; description: string; content: string; tags: Tags })
+  /** policyType: AWS policy type; absent = SERVICE_CONTROL_POLICY (plans saved before policy kinds). */
+  | (OpBase & { op: 'CreatePolicy'; name: string; description: string; content: string; tags: Tags; policyType?: string })
   | (OpBase & { op: 'UpdatePolicy'; policyId: string; name?: string; description?: string; content?: string })
   | (OpBase & { op: 'DeletePolicy'; policyId: string; name: string })
-  | (OpBase & { op: 'AttachPolicy'; policy: IdRef; target: IdRef; policyName: string; targetName: string })
+  | (OpBase & { op: 'AttachPolicy'; policy: IdRef; target: IdRef; policyName: string; targetName: string; policyType?: string })
   | (OpBase & { op: 'DetachPolicy'; policyId: string; targetId: string; policyName: string; targetName: string })
   | (OpBase & { op: 'EnablePolicyType'; rootId: string; policyType: string })
   | (OpBase & { op: 'DisablePolicyType'; rootId: string; policyType: string })
@@ -76,7 +78,7 @@ export type OrgOp =
    * manifest opts in (spec.id or orgplane.io/adopt: "true"): writes the ownership tags (and the
    * spec tags), after which the object is orgplane's to change and, per deletionPolicy, delete.
    */
-  | (OpBase & { op: 'AdoptResource'; target: { id: string }; objectKind: 'OrganizationalUnit' | 'Account' | 'ServiceControlPolicy'; name: string; tags: Tags });
+  | (OpBase & { op: 'AdoptResource'; target: { id: string }; objectKind: 'OrganizationalUnit' | 'Account' | PolicyKindName; name: string; tags: Tags });
 
 /** Account ops that run as persisted workflows, the ones a ResumeWorkflow op can stand in for. */
 export type WorkflowOp = Extract<OrgOp, { op: 'CreateAccount' | 'MoveAccount' | 'CloseAccount' }>;

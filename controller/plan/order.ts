@@ -4,6 +4,11 @@
 // then ids in a deterministic topological order so plans diff nicely in git.
 import type { Blocked, Op, OrgOp } from './operations.js';
 import { isNewNode, newNode, refNode, type NodeKey } from './match.js';
+import { SCP_TYPE } from '../model/policy-types.js';
+
+/** The policy type a policy op says it acts on (CreatePolicy, AttachPolicy carry it), else undefined. */
+const typeOfPolicyOp = (d: Draft): string | undefined =>
+  d.body.op === 'CreatePolicy' || d.body.op === 'AttachPolicy' ? d.body.policyType ?? SCP_TYPE : undefined;
 
 type Body<T> = T extends OrgOp ? Omit<T, 'id' | 'deps'> : never;
 /** An op before it has an id and deps. */
@@ -155,7 +160,7 @@ function indexDrafts(drafts: Draft[], depsOf: DepsOf) {
   const ouDeletesUnder = new Map<NodeKey, Draft[]>();
   const enableAccess = new Map<string, Draft>();
   const deregisters = new Map<string, Draft[]>();
-  const policyTypeEnables: Draft[] = [];
+  const policyTypeEnables = new Map<string, Draft[]>();
   const policyOps: Draft[] = [];
   const adopts = new Map<string, Draft>();
   for (const d of drafts) if (d.body.op === 'AdoptResource') adopts.set(d.body.resource, d);
@@ -178,7 +183,7 @@ function indexDrafts(drafts: Draft[], depsOf: DepsOf) {
       case 'DeleteOU': if (d.parentNode !== undefined) push(ouDeletesUnder, d.parentNode, d); break;
       case 'EnableServiceAccess': enableAccess.set(b.servicePrincipal, d); break;
       case 'DeregisterDelegatedAdmin': push(deregisters, b.servicePrincipal, d); break;
-      case 'EnablePolicyType': if (b.policyType === 'SERVICE_CONTROL_POLICY') policyTypeEnables.push(d); break;
+      case 'EnablePolicyType': push(policyTypeEnables, b.policyType, d); break;
       // No ordering rule of their own beyond the phases and needsNodes.
       case 'CreateOU': case 'RenameOU': case 'TagResource': case 'UntagResource': case 'CreateAccount': case 'CloseAccount':
       case 'RemoveAccount': case 'DisablePolicyType': case 'DisableServiceAccess': case 'RegisterDelegatedAdmin': case 'AdoptResource':
@@ -222,8 +227,11 @@ function addOrderingRules(drafts: Draft[], idx: DraftIndex, opts: OrderOptions, 
       const en = enableAccess.get(b.servicePrincipal);
       if (en) depsOf(d).add(en);
     } else if (b.op === 'DisableServiceAccess') addAll(d, deregisters.get(b.servicePrincipal));
-    else if (b.op === 'DisablePolicyType' && b.policyType === 'SERVICE_CONTROL_POLICY') addAll(d, policyOps);
-    if (b.op === 'CreatePolicy' || b.op === 'AttachPolicy' || b.op === 'UpdatePolicy') addAll(d, policyTypeEnables);
+    // A type is disabled after every policy op of that type (ops that do not carry their type:
+    // after all of them); its policies are created and attached only once it is enabled.
+    else if (b.op === 'DisablePolicyType') addAll(d, policyOps.filter((x) => typeOfPolicyOp(x) === undefined || typeOfPolicyOp(x) === b.policyType));
+    if (b.op === 'CreatePolicy' || b.op === 'AttachPolicy') addAll(d, policyTypeEnables.get(b.policyType ?? SCP_TYPE));
+    if (b.op === 'UpdatePolicy') addAll(d, policyTypeEnables.get(SCP_TYPE));
   }
 }
 

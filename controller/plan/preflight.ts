@@ -4,6 +4,7 @@
 // Allow-bearing SCP (FullAWSAccess, or an allow-list) matters per level: moving an account under
 // an OU whose only Allow is "allow-s3" limits it to S3 even though FullAWSAccess is still on the
 // root. "before" uses the live attachments, "after" the attachments once the plan has run.
+import { isScp } from '../model/policy-types.js';
 import type { ActualOrg } from '../model/actual.js';
 import type { DesiredOrg } from '../model/desired.js';
 import { canonicalValue, parsePolicy } from '../model/policy-json.js';
@@ -170,8 +171,8 @@ export function movePreflight(
  * from a new OU only in a later run).
  */
 export function preflightViews(actual: ActualOrg, desired: DesiredOrg): { before: ScpViewOptions; after: ScpViewOptions } {
-  const live = new Map(Object.values(actual.policies).map((p) => [p.name, p.content]));
-  const wanted = new Map(Object.values(desired.policies).filter((p) => p.content !== '').map((p) => [p.name, p.content]));
+  const live = new Map(Object.values(actual.policies).filter(isScp).map((p) => [p.name, p.content]));
+  const wanted = new Map(Object.values(desired.policies).filter((p) => p.content !== '' && p.policyType === undefined).map((p) => [p.name, p.content]));
   const fullAccess = Object.values(actual.policies).find((p) => p.awsManaged && p.name === FULL_AWS_ACCESS);
   return {
     before: { docOf: (n) => live.get(n) },

@@ -6,6 +6,7 @@
 // Retain means "leave the object and stop managing it": the planner removes its orgplane.io/
 // tags, so the next plan reports it as unmanaged instead of offering to delete it again, and a
 // manifest added later adopts it again by its natural key.
+import { kindOfPolicyType, policyLabel } from '../model/policy-types.js';
 import type { ActualOrg, ActualOU, Tags } from '../model/actual.js';
 import { RESERVED_TAG_PREFIX, TAG_DELETION_POLICY, TAG_MANAGED_BY, TAG_OWNER } from '../model/ownership.js';
 import type { Blocked } from './operations.js';
@@ -92,7 +93,8 @@ function deletionHelpers(input: DeletionInput, out: DeletionResult) {
   });
   const deletePolicy = (resource: string, id: string, why: string, pruned = false): DeletionGroup | undefined => {
     const p = actual.policies[id];
-    const lbl = label('ServiceControlPolicy', p.name, p.id);
+    const lbl = label(kindOfPolicyType(p.type), p.name, p.id);
+    const what = policyLabel(p.type);
     if (p.targets === undefined) {
       out.warnings.push(`${lbl}: its targets were not read, so it is not deleted in this run`);
       return undefined;
@@ -105,10 +107,10 @@ function deletionHelpers(input: DeletionInput, out: DeletionResult) {
       deletion: true,
       body: {
         op: 'DetachPolicy', resource, policyId: p.id, targetId: t, policyName: p.name, targetName: targetName(actual, t),
-        summary: `detach SCP ${p.name} from ${targetName(actual, t)} before deleting it`,
+        summary: `detach ${what} ${p.name} from ${targetName(actual, t)} before deleting it`,
       },
     }));
-    drafts.push({ deletion: true, body: { op: 'DeletePolicy', resource, policyId: p.id, name: p.name, summary: `delete SCP ${p.name} (${p.id}) (${why})` } });
+    drafts.push({ deletion: true, body: { op: 'DeletePolicy', resource, policyId: p.id, name: p.name, summary: `delete ${what} ${p.name} (${p.id}) (${why})` } });
     return { resource, label: lbl, destructive: true, pruned, drafts };
   };
 
@@ -183,7 +185,7 @@ function planPolicyDeletions(input: DeletionInput, { orphanPolicy, release, dele
   const { actual, ownedBy, isAccountedFor, protectedKeys, pruneUnmanaged } = input;
   for (const p of sortedById(actual.policies)) {
     if (p.awsManaged || isAccountedFor(p.id)) continue;
-    const lbl = label('ServiceControlPolicy', p.name, p.id);
+    const lbl = label(kindOfPolicyType(p.type), p.name, p.id);
     const owner = ownedBy.get(p.id);
     if (owner !== undefined) {
       if (protectedKeys.has(owner)) continue;
@@ -193,7 +195,7 @@ function planPolicyDeletions(input: DeletionInput, { orphanPolicy, release, dele
     } else if (!hasAnyOwner(p.tags)) {
       out.unmanaged.push(lbl);
       if (pruneUnmanaged && p.tags !== undefined) {
-        const g = deletePolicy(`ServiceControlPolicy/${p.id}`, p.id, 'unmanaged, pruneUnmanaged is on', true);
+        const g = deletePolicy(`${kindOfPolicyType(p.type)}/${p.id}`, p.id, 'unmanaged, pruneUnmanaged is on', true);
         if (g) out.groups.push(g);
       }
     }

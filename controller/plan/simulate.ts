@@ -32,7 +32,7 @@ function detachEverywhere(org: ActualOrg, targetId: string): void {
 function applyPolicyOp(org: ActualOrg, op: Op): void {
   switch (op.op) {
     case 'CreatePolicy': {
-      const p: ActualPolicy = { id: op.resource, arn: '', name: op.name, description: op.description, type: SCP_TYPE, awsManaged: false, content: op.content, targets: [] };
+      const p: ActualPolicy = { id: op.resource, arn: '', name: op.name, description: op.description, type: op.policyType ?? SCP_TYPE, awsManaged: false, content: op.content, targets: [] };
       org.policies[op.resource] = p;
       return;
     }

@@ -2,6 +2,7 @@
 // the plan still pending (re-planned after apply, so it is the truth, not a hope), this run's op
 // results, the live snapshot and the workflows. kube/ writes it to the status subresource; the
 // CLI prints the same conditions.
+import { isScp } from '../model/policy-types.js';
 import type { AnyResource, Condition, Kind, WorkflowStatus } from '../api/schemas.js';
 import { refKey } from '../api/schemas.js';
 import type { ActualOrg } from '../model/actual.js';
@@ -72,6 +73,11 @@ function awsFields(kind: Kind, id: string | undefined, actual: ActualOrg): Recor
       if (!p) return { id };
       return { id, arn: p.arn, attachedTo: p.targets?.length ?? 0, size: p.content.length };
     }
+    case 'ResourceControlPolicy': case 'ManagementPolicy': {
+      const p = actual.policies[id];
+      if (!p) return { id };
+      return { id, arn: p.arn, type: p.type, attachedTo: p.targets?.length ?? 0, size: p.content.length };
+    }
     default:
       return {};
   }
@@ -83,7 +89,7 @@ export function effectivePolicies(actual: ActualOrg, accountId: string): string[
   let parent = actual.accounts[accountId]?.parentId;
   while (parent && actual.ous[parent]) { chain.add(parent); parent = actual.ous[parent].parentId; }
   return Object.values(actual.policies)
-    .filter((p) => p.targets?.some((t) => chain.has(t)))
+    .filter((p) => isScp(p) && p.targets?.some((t) => chain.has(t)))
     .map((p) => p.name)
     .sort();
 }

@@ -1,5 +1,6 @@
 // The organization as a tree, for `orgplane status` and the end of `orgplane apply`: every OU and
 // account with its id, the SCPs attached directly, and whether a manifest manages it / it drifted.
+import { isScp, RCP_TYPE } from '../model/policy-types.js';
 import type { ActualOrg } from '../model/actual.js';
 
 export interface TreeMarks {
@@ -14,8 +15,11 @@ const PALETTE = { dim: '\x1b[2m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '
 export function renderTree(actual: ActualOrg, marks: TreeMarks, opts: { color?: boolean } = {}): string {
   const c = (code: keyof typeof PALETTE, s: string) => (opts.color ? `${PALETTE[code]}${s}${PALETTE.reset}` : s);
   const policiesOn = new Map<string, string[]>();
+  const rcpsOn = new Map<string, string[]>();
   for (const p of Object.values(actual.policies)) {
-    for (const t of p.targets ?? []) policiesOn.set(t, [...(policiesOn.get(t) ?? []), p.name]);
+    // SCPs and RCPs (the guardrails) are shown; management policies would crowd the tree.
+    const on = isScp(p) ? policiesOn : p.type === RCP_TYPE && !p.awsManaged ? rcpsOn : undefined;
+    for (const t of on ? p.targets ?? [] : []) on?.set(t, [...(on.get(t) ?? []), p.name]);
   }
   const children = new Map<string, { kind: 'ou' | 'account'; id: string; name: string }[]>();
   const add = (parent: string, e: { kind: 'ou' | 'account'; id: string; name: string }) => {
@@ -30,6 +34,8 @@ export function renderTree(actual: ActualOrg, marks: TreeMarks, opts: { color?: 
     const parts: string[] = [];
     const scps = (policiesOn.get(id) ?? []).sort();
     if (scps.length) parts.push(c('dim', `SCPs: ${scps.join(', ')}`));
+    const rcps = (rcpsOn.get(id) ?? []).sort();
+    if (rcps.length) parts.push(c('dim', `RCPs: ${rcps.join(', ')}`));
     const owner = marks.managed.get(id);
     const drift = marks.drift.get(id);
     if (drift?.length) parts.push(c('yellow', `drifted (${owner}): ${drift.join('; ')}`));

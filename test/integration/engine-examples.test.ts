@@ -5,7 +5,7 @@ import { useMoto } from '../support/moto.js';
 import { EXAMPLE_GROUPS } from '../../scripts/emulator-seed.js';
 import { apply, clientsFor, example, plan, shape } from '../support/engine.js';
 
-describe.each(['securecart', 'eight-ou', 'reference'])('example %s', (name) => {
+describe.each(['securecart', 'eight-ou', 'reference', 'guardrails'])('example %s', (name) => {
   // securecart's roles attach AWS managed IAM policies and its permission sets name IdP groups.
   const moto = useMoto(name === 'securecart' ? { groups: EXAMPLE_GROUPS, iamManagedPolicies: true } : {});
 

@@ -87,6 +87,9 @@ describe('orgplane explain (manifests)', () => {
     expect(none.stdout).toMatch(/no TAG_POLICY policies are declared/);
     const dir = await mkdtemp(path.join(tmpdir(), 'op-explain-'));
     await cp(REF, dir, { recursive: true });
+    // ManagementPolicy is a real kind now: its type must be enabled on the root like any policy type.
+    const orgYaml = (await readFile(path.join(dir, 'organization.yaml'), 'utf8')).replace('enabledPolicyTypes: [SERVICE_CONTROL_POLICY]', 'enabledPolicyTypes: [SERVICE_CONTROL_POLICY, TAG_POLICY]');
+    await writeFile(path.join(dir, 'organization.yaml'), orgYaml);
     await writeFile(path.join(dir, 'tag-policies.yaml'), [
       'apiVersion: orgplane.io/v1alpha1\nkind: ManagementPolicy\nmetadata: {name: cost-center}\nspec:',
       '  type: TAG_POLICY\n  targets: {root: true}',

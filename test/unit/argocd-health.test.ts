@@ -231,8 +231,8 @@ describe.skipIf(!KUBECTL)('Argo CD sync waves (kubectl kustomize)', () => {
     const install = render(path.resolve(dir, '../install'));
     const crds = install.filter((d) => d.kind === 'CustomResourceDefinition');
     expect(crds.map((c) => c.metadata.name).sort()).toEqual([
-      'accounts.orgplane.io', 'approvals.orgplane.io', 'crossaccountroles.orgplane.io', 'organizationalunits.orgplane.io',
-      'organizations.orgplane.io', 'permissionsets.orgplane.io', 'servicecontrolpolicies.orgplane.io',
+      'accounts.orgplane.io', 'approvals.orgplane.io', 'crossaccountroles.orgplane.io', 'managementpolicies.orgplane.io', 'organizationalunits.orgplane.io',
+      'organizations.orgplane.io', 'permissionsets.orgplane.io', 'resourcecontrolpolicies.orgplane.io', 'servicecontrolpolicies.orgplane.io',
     ]);
     const cart = render(path.join(dir, 'securecart'));
     expect(cart.length).toBeGreaterThan(10);

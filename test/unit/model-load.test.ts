@@ -37,7 +37,7 @@ describe('parseManifests', () => {
     expect(r.resources).toEqual([]);
     expect(r.errors.map(formatValidationError)).toEqual([
       'Account/app: apiVersion: apiVersion must be orgplane.io/v1alpha1, found "orgplane.io/v1beta1" [api-version] (m.yaml:1)',
-      'OU/app: kind: unknown kind "OU"; valid kinds: Organization, OrganizationalUnit, Account, ServiceControlPolicy, PermissionSet, CrossAccountRole [unknown-kind] (m.yaml:6)',
+      'OU/app: kind: unknown kind "OU"; valid kinds: Organization, OrganizationalUnit, Account, ServiceControlPolicy, ResourceControlPolicy, ManagementPolicy, PermissionSet, CrossAccountRole [unknown-kind] (m.yaml:6)',
       'Account/-app: metadata.name: metadata.name "-app" is not a valid DNS-1123 subdomain (lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit, at most 253 characters) [metadata-name] (m.yaml:11)',
       'm.yaml#3: metadata: metadata must be a mapping, found a list [metadata-name] (m.yaml:16)',
       'm.yaml#4: (document): document is a number, not a mapping with apiVersion, kind, metadata and spec [not-a-mapping] (m.yaml:21)',

@@ -121,7 +121,7 @@ export function applyPlan(actual: ActualOrg, plan: Plan): ActualOrg {
       }
       case 'CreatePolicy': {
         const id = `p-new0000${seq}`;
-        addPolicy(a, id, op.name, op.content, [], { ...op.tags }, op.description);
+        addPolicy(a, id, op.name, op.content, [], { ...op.tags }, op.description).type = op.policyType ?? 'SERVICE_CONTROL_POLICY';
         created.set(op.resource, id);
         break;
       }

@@ -1,5 +1,6 @@
 // Preflight of account moves: the SCPs each moved account gains and loses, and whether the move
 // waits for a person's approval (Organization spec.migrationApproval).
+import { isScp } from '../../model/policy-types.js';
 import type { NodeKey } from '../match.js';
 import { ScpView, movePreflight, preflightViews } from '../preflight.js';
 import { push, type PlanContext } from '../context.js';
@@ -8,7 +9,8 @@ export function preflightMoves(ctx: PlanContext): void {
   if (ctx.movers.length === 0) return;
   const { actual, m } = ctx;
   const beforeAttached = new Map<string, string[]>();
-  for (const p of Object.values(actual.policies)) for (const t of p.targets ?? []) push(beforeAttached, t, p.name);
+  // The SCP view of a move: only SCPs decide what an account may do after it.
+  for (const p of Object.values(actual.policies)) if (isScp(p)) for (const t of p.targets ?? []) push(beforeAttached, t, p.name);
   const views = preflightViews(actual, ctx.desired);
   const before = new ScpView((n) => actual.ous[n]?.parentId, (n) => beforeAttached.get(n) ?? [], views.before);
   const afterParent = new Map<NodeKey, NodeKey>(ctx.shadowParent);

@@ -1,5 +1,6 @@
 // OUs: create the missing ones, rename, tag; an OU whose parent changed is recreated (AWS cannot
 // move OUs): the new OU is built, the old one's contents are carried over, the old one deleted.
+import { isScp, policyLabel } from '../../model/policy-types.js';
 import type { ActualOU } from '../../model/actual.js';
 import { ownershipTags } from '../../model/ownership.js';
 import { newNode, nodeRef, type NodeKey } from '../match.js';
@@ -78,11 +79,11 @@ export function evacuate(ctx: PlanContext, old: ActualOU, into: NodeKey, intoDep
   for (const pid of ctx.policiesOn.get(old.id) ?? []) {
     if (ctx.managedPolicyIds.has(pid)) continue; // a manifest lists its targets
     const p = ctx.actual.policies[pid];
-    names.push(p.name);
+    if (isScp(p)) names.push(p.name);
     ctx.drafts.push({
       body: {
         op: 'AttachPolicy', resource, policy: { id: pid }, target: nodeRef(into), policyName: p.name, targetName: ctx.nodeName(into),
-        summary: `re-attach SCP ${p.name} to ${ctx.nodeName(into)} (was on ${old.id})`,
+        summary: `re-attach ${policyLabel(p.type)} ${p.name} to ${ctx.nodeName(into)} (was on ${old.id})`,
       },
     });
   }

@@ -1,5 +1,6 @@
 // Tags of OUs, accounts and SCPs: exactly the spec tags plus orgplane's ownership tags. Other
 // tags are reported as drift and left alone; a first write of the ownership tags is an adoption.
+import { isPolicyKind, type PolicyKindName } from '../../model/policy-types.js';
 import type { Tags } from '../../model/actual.js';
 import { RESERVED_TAG_PREFIX, TAG_DELETION_POLICY, TAG_OWNER } from '../../model/ownership.js';
 import type { PlanContext } from '../context.js';
@@ -52,8 +53,9 @@ export function planTags(ctx: PlanContext, t: TagInput): void {
   if (remove.length > 0) ctx.drafts.push({ body: { op: 'UntagResource', resource: t.key, target: { id: t.target }, tagKeys: remove, summary: `untag ${t.label}: ${remove.join(', ')}` } });
 }
 
-function objectKindOf(key: string): 'OrganizationalUnit' | 'Account' | 'ServiceControlPolicy' {
+function objectKindOf(key: string): 'OrganizationalUnit' | 'Account' | PolicyKindName {
   if (key.startsWith('Account/')) return 'Account';
-  if (key.startsWith('ServiceControlPolicy/')) return 'ServiceControlPolicy';
+  const kind = key.split('/')[0];
+  if (isPolicyKind(kind)) return kind;
   return 'OrganizationalUnit';
 }
