@@ -3,8 +3,12 @@
 // describe per object plus its parent and tags, never a list call that covers many at once.
 // Same clients, same rate limiter, same call counting as orgplane, so the two are comparable.
 import {
-  DescribeAccountCommand, DescribeOrganizationalUnitCommand, DescribePolicyCommand,
-  ListParentsCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand,
+  DescribeAccountCommand,
+  DescribeOrganizationalUnitCommand,
+  DescribePolicyCommand,
+  ListParentsCommand,
+  ListTagsForResourceCommand,
+  ListTargetsForPolicyCommand,
 } from '@aws-sdk/client-organizations';
 import type { AwsClients } from '../controller/aws/clients.js';
 import { mapLimit } from '../controller/aws/read-org.js';
@@ -17,7 +21,8 @@ export interface KnownIds {
 
 async function allPages(fetch: (token: string | undefined) => Promise<string | undefined>): Promise<void> {
   let token: string | undefined;
-  do token = await fetch(token); while (token);
+  do token = await fetch(token);
+  while (token);
 }
 
 /**

@@ -17,7 +17,12 @@ import { renderJson, renderMarkdown, renderText } from '../controller/plan/rende
 import { generateSyntheticOrg, SCP_TYPE, type SyntheticOrg } from '../test/support/synthetic-org.js';
 
 const { values: args } = parseArgs({
-  options: { accounts: { type: 'string', default: '1000' }, changed: { type: 'string', default: '10' }, seed: { type: 'string', default: '1' }, out: { type: 'string' } },
+  options: {
+    accounts: { type: 'string', default: '1000' },
+    changed: { type: 'string', default: '10' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string' },
+  },
 });
 
 const ROOT = 'r-bench';
@@ -28,9 +33,18 @@ const ALLOW_ALL = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 
 function actualOf(org: SyntheticOrg): ActualOrg {
   const idOf = (ref: string) => (ref === 'root' ? ROOT : ref);
   const a: ActualOrg = {
-    id: 'o-bench', arn: '', featureSet: 'ALL', managementAccountId: '100000000000', managementAccountEmail: 'mgmt@example.com',
-    root: { id: ROOT, arn: '', name: 'Root', enabledPolicyTypes: [SCP_TYPE] }, ous: {}, accounts: {}, policies: {},
-    trustedServices: [], delegatedAdmins: [], readAt: new Date(0).toISOString(),
+    id: 'o-bench',
+    arn: '',
+    featureSet: 'ALL',
+    managementAccountId: '100000000000',
+    managementAccountEmail: 'mgmt@example.com',
+    root: { id: ROOT, arn: '', name: 'Root', enabledPolicyTypes: [SCP_TYPE] },
+    ous: {},
+    accounts: {},
+    policies: {},
+    trustedServices: [],
+    delegatedAdmins: [],
+    readAt: new Date(0).toISOString(),
   };
   for (const ou of org.ous) a.ous[ou.ref] = { id: ou.ref, arn: '', name: ou.name, parentId: idOf(ou.parent) };
   org.accounts.forEach((acc, i) => {
@@ -38,10 +52,28 @@ function actualOf(org: SyntheticOrg): ActualOrg {
     a.accounts[id] = { id, arn: '', name: acc.name, email: acc.email, state: 'ACTIVE', parentId: idOf(acc.parent) };
   });
   const accountId = new Map(org.accounts.map((acc, i) => [acc.ref, String(200000000000 + i)]));
-  a.policies[FULL] = { id: FULL, arn: '', name: 'FullAWSAccess', description: '', type: SCP_TYPE, awsManaged: true, content: ALLOW_ALL, targets: [ROOT, ...Object.keys(a.ous), ...Object.keys(a.accounts)] };
+  a.policies[FULL] = {
+    id: FULL,
+    arn: '',
+    name: 'FullAWSAccess',
+    description: '',
+    type: SCP_TYPE,
+    awsManaged: true,
+    content: ALLOW_ALL,
+    targets: [ROOT, ...Object.keys(a.ous), ...Object.keys(a.accounts)],
+  };
   for (const p of org.policies) {
     const targets = [...(p.targets.root ? [ROOT] : []), ...p.targets.organizationalUnits, ...p.targets.accounts.map((r) => accountId.get(r) ?? r)];
-    a.policies[`p-${p.ref}`] = { id: `p-${p.ref}`, arn: '', name: p.name, description: p.description, type: SCP_TYPE, awsManaged: false, content: JSON.stringify(p.document), targets };
+    a.policies[`p-${p.ref}`] = {
+      id: `p-${p.ref}`,
+      arn: '',
+      name: p.name,
+      description: p.description,
+      type: SCP_TYPE,
+      awsManaged: false,
+      content: JSON.stringify(p.document),
+      targets,
+    };
   }
   return a;
 }
@@ -51,12 +83,29 @@ function updates(org: SyntheticOrg, n: number): Op[] {
   return org.policies.slice(0, n).map((p, i): Op => {
     const doc = structuredClone(p.document);
     doc.Statement[0].Action = ['ec2:*', 's3:Delete*'];
-    return { id: `op-${i + 1}`, deps: [], resource: `ServiceControlPolicy/${p.ref}`, summary: `update SCP ${p.name}: content`, op: 'UpdatePolicy', policyId: `p-${p.ref}`, content: JSON.stringify(doc) };
+    return {
+      id: `op-${i + 1}`,
+      deps: [],
+      resource: `ServiceControlPolicy/${p.ref}`,
+      summary: `update SCP ${p.name}: content`,
+      op: 'UpdatePolicy',
+      policyId: `p-${p.ref}`,
+      content: JSON.stringify(doc),
+    };
   });
 }
 
-const time = <T>(fn: () => T): [T, number] => { const t = performance.now(); const r = fn(); return [r, Math.round(performance.now() - t)]; };
-const cpu = <T>(fn: () => T): [T, number] => { const c = process.cpuUsage(); const r = fn(); const d = process.cpuUsage(c); return [r, Math.round((d.user + d.system) / 1000)]; };
+const time = <T>(fn: () => T): [T, number] => {
+  const t = performance.now();
+  const r = fn();
+  return [r, Math.round(performance.now() - t)];
+};
+const cpu = <T>(fn: () => T): [T, number] => {
+  const c = process.cpuUsage();
+  const r = fn();
+  const d = process.cpuUsage(c);
+  return [r, Math.round((d.user + d.system) / 1000)];
+};
 
 async function main(): Promise<void> {
   const org = generateSyntheticOrg({ accounts: Number(args.accounts), seed: Number(args.seed) });
@@ -75,15 +124,37 @@ async function main(): Promise<void> {
   const [md, mdMs] = time(() => renderMarkdown(plan));
   const [json, jsonMs] = time(() => renderJson(plan));
   const result = {
-    accounts: Object.keys(actual.accounts).length, ous: org.ous.length, scps: org.policies.length + 1, changedPolicies: ops.length,
-    actions: catalog.actions.length, changedAccounts: changed.after.length,
+    accounts: Object.keys(actual.accounts).length,
+    ous: org.ous.length,
+    scps: org.policies.length + 1,
+    changedPolicies: ops.length,
+    actions: catalog.actions.length,
+    changedAccounts: changed.after.length,
     // Accounts with the same policies at every level decide alike: the evaluator works per distinct chain.
     distinctChangedChains: new Set(changed.after.map((c) => c.levels.map((l) => l.scps.map((p) => p.id).join(',')).join('/'))).size,
     regionsEvaluated: impact?.evaluated.regions,
-    groups: impact?.groups.length, accountsAffected: impact?.groups.reduce((n, g) => n + g.accounts.length, 0), lintFindings: lint.length,
-    ms: { catalogLoadOncePerProcess: catalogMs, simulateAndChains: chainsMs, changedChains: changedMs, computePlanImpact: impactMs, computePlanImpactCpu: impactCpuMs, lintLastAllow: lintMs, renderText: textMs, renderMarkdown: mdMs, renderJson: jsonMs },
+    groups: impact?.groups.length,
+    accountsAffected: impact?.groups.reduce((n, g) => n + g.accounts.length, 0),
+    lintFindings: lint.length,
+    ms: {
+      catalogLoadOncePerProcess: catalogMs,
+      simulateAndChains: chainsMs,
+      changedChains: changedMs,
+      computePlanImpact: impactMs,
+      computePlanImpactCpu: impactCpuMs,
+      lintLastAllow: lintMs,
+      renderText: textMs,
+      renderMarkdown: mdMs,
+      renderJson: jsonMs,
+    },
     outputChars: { text: text.length, markdown: md.length, json: json.length },
-    example: impact?.groups[0] ? { accounts: impact.groups[0].accounts.length, causes: impact.groups[0].causes, changes: impact.groups[0].changes.map((c) => ({ regions: c.regions, newlyDenied: c.newlyDenied.slice(0, 6), counts: c.counts })) } : null,
+    example: impact?.groups[0]
+      ? {
+          accounts: impact.groups[0].accounts.length,
+          causes: impact.groups[0].causes,
+          changes: impact.groups[0].changes.map((c) => ({ regions: c.regions, newlyDenied: c.newlyDenied.slice(0, 6), counts: c.counts })),
+        }
+      : null,
     rssMB: Math.round(process.memoryUsage().rss / 1e6),
     loadAverage: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(1))),
   };

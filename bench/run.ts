@@ -34,7 +34,10 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
   },
 });
-const sizes = args.sizes.split(',').map(Number).filter((n) => n > 0);
+const sizes = args.sizes
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const seed = Number(args.seed);
 const coldMax = Number(args['cold-max']);
 const tps = Number(args.tps);
@@ -70,7 +73,9 @@ interface SizeResult {
 /** Samples RSS while fn runs; returns its peak in MB. */
 async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakRssMb: number }> {
   let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
   try {
     const value = await fn();
     peak = Math.max(peak, process.memoryUsage().rss);
@@ -85,19 +90,26 @@ function newClients(endpoint: string, tagCacheTtlMs?: number): AwsClients {
   // derived from the call count (calls / 5 per second for Organizations).
   const limit = tps > 0 ? { tps, burst: tps, maxConcurrent: 10 } : { tps: 0, burst: 0, maxConcurrent: 10 };
   return createAwsClients({
-    endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS,
+    endpoint,
+    region: TEST_REGION,
+    credentials: TEST_CREDENTIALS,
     rateLimits: { Organizations: limit, IAM: limit, SSOAdmin: limit, STS: limit, Identitystore: limit },
     tagCacheTtlMs,
   });
 }
 
 async function measure(
-  name: string, endpoint: string, fn: (c: AwsClients) => Promise<Partial<Phase> | void>,
+  name: string,
+  endpoint: string,
+  fn: (c: AwsClients) => Promise<Partial<Phase> | void>,
   opts: { tagCacheTtlMs?: number; warm?: (c: AwsClients) => Promise<unknown> } = {},
 ): Promise<Phase> {
   const clients = newClients(endpoint, opts.tagCacheTtlMs);
   // A long-running controller's state before the measured run (not counted).
-  if (opts.warm) { await opts.warm(clients); clients.calls.reset(); }
+  if (opts.warm) {
+    await opts.warm(clients);
+    clients.calls.reset();
+  }
   const t0 = Date.now();
   try {
     const { value, peakRssMb } = await withPeakRss(() => fn(clients));
@@ -117,7 +129,13 @@ async function measure(
 
 async function runReconcile(clients: AwsClients, resources: AnyResource[]): Promise<{ r: ReconcileResult; phase: Partial<Phase> }> {
   const r = await reconcile(resources, { clients, namespace: NAMESPACE, workflowStore: new MemoryWorkflowStore(), apply: true, concurrency });
-  if (r.errors.length) throw new Error(`manifests invalid: ${r.errors.slice(0, 3).map((e) => `${e.resource} ${e.field} ${e.message}`).join('; ')}`);
+  if (r.errors.length)
+    throw new Error(
+      `manifests invalid: ${r.errors
+        .slice(0, 3)
+        .map((e) => `${e.resource} ${e.field} ${e.message}`)
+        .join('; ')}`,
+    );
   return {
     r,
     phase: { ops: r.plan.ops.length, pending: r.pending.ops.length, failed: r.applied.filter((a) => a.status === 'failed').length },
@@ -129,7 +147,9 @@ function knownIds(actual: ActualOrg): KnownIds {
   return {
     ous: Object.keys(actual.ous),
     accounts: Object.keys(actual.accounts).filter((id) => id !== actual.managementAccountId),
-    policies: Object.values(actual.policies).filter((p) => !p.awsManaged).map((p) => p.id),
+    policies: Object.values(actual.policies)
+      .filter((p) => !p.awsManaged)
+      .map((p) => p.id),
   };
 }
 
@@ -152,31 +172,53 @@ async function benchSize(endpoint: string, accounts: number): Promise<SizeResult
 
   log('no-op reconcile...');
   let actual: ActualOrg | undefined;
-  result.phases.push(await measure('no-op reconcile (read + plan)', endpoint, async (c) => {
-    const { r, phase } = await runReconcile(c, resources);
-    actual = r.actual;
-    if (r.plan.ops.length) phase.note = `not a no-op: ${r.plan.ops.slice(0, 3).map((o) => o.summary).join('; ')}`;
-    return phase;
-  }));
+  result.phases.push(
+    await measure('no-op reconcile (read + plan)', endpoint, async (c) => {
+      const { r, phase } = await runReconcile(c, resources);
+      actual = r.actual;
+      if (r.plan.ops.length)
+        phase.note = `not a no-op: ${r.plan.ops
+          .slice(0, 3)
+          .map((o) => o.summary)
+          .join('; ')}`;
+      return phase;
+    }),
+  );
 
   log('controller no-op (tag cache warm)...');
-  result.phases.push(await measure('controller no-op (tag cache warm)', endpoint, async (c) => (await runReconcile(c, resources)).phase,
-    { tagCacheTtlMs: 30 * 60_000, warm: (c) => runReconcile(c, resources) }));
+  result.phases.push(
+    await measure('controller no-op (tag cache warm)', endpoint, async (c) => (await runReconcile(c, resources)).phase, {
+      tagCacheTtlMs: 30 * 60_000,
+      warm: (c) => runReconcile(c, resources),
+    }),
+  );
 
   log('baseline: per-resource refresh...');
   if (!actual) throw new Error('no snapshot from the no-op reconcile');
   const known = knownIds(actual);
-  result.phases.push(await measure('baseline: per-resource refresh', endpoint, async (c) => {
-    await perResourceRefresh(c, known);
-    return { note: `${known.ous.length} OUs, ${known.accounts.length} accounts, ${known.policies.length} SCPs` };
-  }));
+  result.phases.push(
+    await measure('baseline: per-resource refresh', endpoint, async (c) => {
+      await perResourceRefresh(c, known);
+      return { note: `${known.ous.length} OUs, ${known.accounts.length} accounts, ${known.policies.length} SCPs` };
+    }),
+  );
 
   log('one-line change: move an account...');
   const move = oneLineChange(org, 'move-account');
-  result.phases.push(await measure('one-line change: move account', endpoint, async (c) => ({ ...(await runReconcile(c, move.resources)).phase, note: `${move.resource} ${move.description}` })));
+  result.phases.push(
+    await measure('one-line change: move account', endpoint, async (c) => ({
+      ...(await runReconcile(c, move.resources)).phase,
+      note: `${move.resource} ${move.description}`,
+    })),
+  );
   log('one-line change: SCP statement...');
   const scp = oneLineChange(org, 'scp-statement', move.resources);
-  result.phases.push(await measure('one-line change: SCP statement', endpoint, async (c) => ({ ...(await runReconcile(c, scp.resources)).phase, note: `${scp.resource} ${scp.description}` })));
+  result.phases.push(
+    await measure('one-line change: SCP statement', endpoint, async (c) => ({
+      ...(await runReconcile(c, scp.resources)).phase,
+      note: `${scp.resource} ${scp.description}`,
+    })),
+  );
 
   const by = (n: string) => result.phases.find((p) => p.name.startsWith(n));
   const noop = by('no-op');
@@ -196,13 +238,22 @@ function table(results: SizeResult[]): string {
   for (const r of results) {
     lines.push('');
     lines.push(`## ${r.accounts} accounts, ${r.ous} OUs (5 levels), ${r.policies} SCPs (${r.manifests} manifests)`);
-    if (r.load) lines.push(`loaded into moto with the SDK in ${(r.load.wallMs / 1000).toFixed(1)} s (${Object.values(r.load.calls).reduce((s, x) => s + x, 0)} calls)`);
-    lines.push(`${pad('phase', 34, true)} ${pad('calls', 7)} ${pad('writes', 7)} ${pad('wall s', 8)} ${pad(`@${ORG_TPS_DEFAULT}tps s`, 9)} ${pad('rss MB', 7)} ${pad('ops', 6)} ${pad('pending', 7)}`);
+    if (r.load)
+      lines.push(`loaded into moto with the SDK in ${(r.load.wallMs / 1000).toFixed(1)} s (${Object.values(r.load.calls).reduce((s, x) => s + x, 0)} calls)`);
+    lines.push(
+      `${pad('phase', 34, true)} ${pad('calls', 7)} ${pad('writes', 7)} ${pad('wall s', 8)} ${pad(`@${ORG_TPS_DEFAULT}tps s`, 9)} ${pad('rss MB', 7)} ${pad('ops', 6)} ${pad('pending', 7)}`,
+    );
     for (const p of r.phases) {
-      lines.push(`${pad(p.name, 34, true)} ${pad(p.calls, 7)} ${pad(p.writes, 7)} ${pad((p.wallMs / 1000).toFixed(1), 8)} ${pad((p.calls / ORG_TPS_DEFAULT).toFixed(0), 9)} ${pad(p.peakRssMb, 7)} ${pad(p.ops ?? '-', 6)} ${pad(p.pending ?? '-', 7)}`);
+      lines.push(
+        `${pad(p.name, 34, true)} ${pad(p.calls, 7)} ${pad(p.writes, 7)} ${pad((p.wallMs / 1000).toFixed(1), 8)} ${pad((p.calls / ORG_TPS_DEFAULT).toFixed(0), 9)} ${pad(p.peakRssMb, 7)} ${pad(p.ops ?? '-', 6)} ${pad(p.pending ?? '-', 7)}`,
+      );
     }
     for (const p of r.phases) {
-      lines.push(`  ${p.name}: ${Object.entries(p.byOperation).map(([k, v]) => `${k.replace(/^Organizations:/, '')}=${v}`).join(' ')}${p.note ? `  [${p.note}]` : ''}`);
+      lines.push(
+        `  ${p.name}: ${Object.entries(p.byOperation)
+          .map(([k, v]) => `${k.replace(/^Organizations:/, '')}=${v}`)
+          .join(' ')}${p.note ? `  [${p.note}]` : ''}`,
+      );
     }
     for (const [k, v] of Object.entries(r.ratios)) lines.push(`  ratio ${k}: ${v}x`);
   }

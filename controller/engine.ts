@@ -110,7 +110,10 @@ export interface ReconcileResult {
 /** A reconcile stopped by its signal during apply: what ran, and why it stopped. */
 export class ReconcileAborted extends Error {
   override readonly name = 'ReconcileAborted';
-  constructor(message: string, readonly applied: OpResult[]) {
+  constructor(
+    message: string,
+    readonly applied: OpResult[],
+  ) {
     super(message);
   }
 }
@@ -144,13 +147,19 @@ export async function readActual(clients: AwsClients, resources: AnyResource[]):
 }
 
 function needsAccess(desired: DesiredOrg, resources: AnyResource[]): boolean {
-  return Object.keys(desired.permissionSets).length > 0 || Object.keys(desired.roles).length > 0
-    || resources.some((r) => r.kind === 'PermissionSet' || r.kind === 'CrossAccountRole');
+  return (
+    Object.keys(desired.permissionSets).length > 0 ||
+    Object.keys(desired.roles).length > 0 ||
+    resources.some((r) => r.kind === 'PermissionSet' || r.kind === 'CrossAccountRole')
+  );
 }
 
 /** Desired + actual -> one plan (Organizations ops, then Identity Center / IAM ops). */
 export async function planAll(
-  resources: AnyResource[], clients: AwsClients, namespace: string, opts: PlanAllOptions = {},
+  resources: AnyResource[],
+  clients: AwsClients,
+  namespace: string,
+  opts: PlanAllOptions = {},
 ): Promise<{ desired: DesiredOrg; errors: ValidationError[]; invalid: Set<string>; actual: ActualOrg; plan: Plan }> {
   const actual = await readActual(clients, resources);
   // Explicit adoption, lazily: accounts whose ownership is still unknown (tagsDeferred) and that
@@ -201,7 +210,11 @@ async function settleOwnership(clients: AwsClients, actual: ActualOrg, ops: read
 
 /** planAll on a snapshot already read. */
 async function planFrom(
-  resources: AnyResource[], clients: AwsClients, namespace: string, opts: PlanAllOptions, actual: ActualOrg,
+  resources: AnyResource[],
+  clients: AwsClients,
+  namespace: string,
+  opts: PlanAllOptions,
+  actual: ActualOrg,
 ): Promise<{ desired: DesiredOrg; errors: ValidationError[]; invalid: Set<string>; actual: ActualOrg; plan: Plan }> {
   const built = buildDesired(resources, { actual, namespace });
   const guards = operatorGuards(resources, opts.guards);
@@ -241,8 +254,11 @@ async function planFrom(
   // One dependency order over Organizations and access ops: deletions after the structure (every
   // Organizations op) and after the other ops of their own resource.
   const structural = writesOrganizations;
-  plan.ops = orderPlanOps(plan.ops, (op) => actionOf(op) === 'delete' || op.op === 'DeleteAccountAssignment',
-    (deletion, other) => structural(other) || other.resource === deletion.resource);
+  plan.ops = orderPlanOps(
+    plan.ops,
+    (op) => actionOf(op) === 'delete' || op.op === 'DeleteAccountAssignment',
+    (deletion, other) => structural(other) || other.resource === deletion.resource,
+  );
   plan.warnings.unshift(...guards.warnings);
   // Every op carries its risk class from the one op table, judged against the whole plan.
   stampRisk(plan.ops, actual);
@@ -255,10 +271,14 @@ async function planFrom(
 /** The guards in force: the operator's, lowered (never raised) by what the Organization manifest sets explicitly. */
 function operatorGuards(resources: AnyResource[], operator: Partial<Guards> | undefined): ReturnType<typeof effectiveGuards> {
   const org = resources.find((r): r is Extract<AnyResource, { kind: 'Organization' }> => r.kind === 'Organization');
-  return effectiveGuards(operator, {
-    maxDeleteFraction: org?.spec.deletion?.maxDeleteFraction,
-    maxAccountClosuresPerRun: org?.spec.quotas?.maxAccountClosuresPerRun,
-  }, org ? refKey('Organization', org.metadata.name) : 'Organization');
+  return effectiveGuards(
+    operator,
+    {
+      maxDeleteFraction: org?.spec.deletion?.maxDeleteFraction,
+      maxAccountClosuresPerRun: org?.spec.quotas?.maxAccountClosuresPerRun,
+    },
+    org ? refKey('Organization', org.metadata.name) : 'Organization',
+  );
 }
 
 /** Resource key -> AWS id for every resource matched in the snapshot. */
@@ -268,7 +288,10 @@ export function indexIds(desired: DesiredOrg, actual: ActualOrg, namespace: stri
   for (const [name, id] of Object.entries(m.ous)) ids[refKey('OrganizationalUnit', name)] = id;
   for (const [name, id] of Object.entries(m.accounts)) ids[refKey('Account', name)] = id;
   // m.policies is keyed like desired.policies (desiredPolicyKey); the resource key says the kind.
-  for (const [k, id] of Object.entries(m.policies)) { const p = desired.policies[k]; if (p) ids[p.key] = id; }
+  for (const [k, id] of Object.entries(m.policies)) {
+    const p = desired.policies[k];
+    if (p) ids[p.key] = id;
+  }
   for (const [name, ps] of Object.entries(desired.permissionSets)) {
     const found = Object.values(actual.access?.permissionSets ?? {}).find((p) => p.name === ps.name);
     if (found) ids[refKey('PermissionSet', name)] = found.arn;
@@ -282,7 +305,8 @@ export function indexIds(desired: DesiredOrg, actual: ActualOrg, namespace: stri
  * a plan that still asks for its outcome; the rest are listed as cancelled (plan/resume.ts).
  */
 export async function prepare(
-  resources: AnyResource[], opts: Pick<ReconcileOptions, 'clients' | 'namespace' | 'workflowStore' | 'guards' | 'deleting'>,
+  resources: AnyResource[],
+  opts: Pick<ReconcileOptions, 'clients' | 'namespace' | 'workflowStore' | 'guards' | 'deleting'>,
 ): Promise<Prepared> {
   const planned = await planAll(resources, opts.clients, opts.namespace, { guards: opts.guards, deleting: opts.deleting });
   const held = new Set([...planned.invalid, ...planned.plan.blocked.map((b) => b.resource)]);
@@ -298,10 +322,13 @@ export function reconcile(resources: AnyResource[], opts: ReconcileOptions): Pro
 async function reconcileSteps(resources: AnyResource[], opts: ReconcileOptions): Promise<ReconcileResult> {
   const now = opts.now ?? (() => new Date());
   const events: EngineEvent[] = [];
-  const emit = (e: EngineEvent) => { events.push(e); opts.onEvent?.(e); };
+  const emit = (e: EngineEvent) => {
+    events.push(e);
+    opts.onEvent?.(e);
+  };
   const writing = opts.apply && !opts.observeOnly;
 
-  const prepared = opts.prepared ?? await prepare(resources, opts);
+  const prepared = opts.prepared ?? (await prepare(resources, opts));
   let { desired, errors, actual, plan } = prepared;
   // Stored workflows the plan does not ask for are forgotten (when writing) and reported; never run.
   await cancelWorkflows(prepared.cancelled, opts.workflowStore, { write: writing, onEvent: emit });
@@ -318,17 +345,20 @@ async function reconcileSteps(resources: AnyResource[], opts: ReconcileOptions):
     pending = plan;
   }
   if (writing && gate.ops.length) {
-    applied = await applyPlan({ ops: gate.ops }, {
-      clients: opts.clients,
-      workflowStore: opts.workflowStore,
-      concurrency: opts.concurrency,
-      closuresAllowed: desired.quotas.maxAccountClosuresPerRun,
-      approvedMigrations: opts.approvedMigrations,
-      approveMove: opts.approveMigration,
-      onEvent: emit,
-      workflow: { waitBudgetMs: opts.workflowWaitMs },
-      signal: opts.signal,
-    });
+    applied = await applyPlan(
+      { ops: gate.ops },
+      {
+        clients: opts.clients,
+        workflowStore: opts.workflowStore,
+        concurrency: opts.concurrency,
+        closuresAllowed: desired.quotas.maxAccountClosuresPerRun,
+        approvedMigrations: opts.approvedMigrations,
+        approveMove: opts.approveMigration,
+        onEvent: emit,
+        workflow: { waitBudgetMs: opts.workflowWaitMs },
+        signal: opts.signal,
+      },
+    );
     // A stopped run reads nothing more: the next run (or the new leader) reads afresh.
     if (opts.signal?.aborted) throw new ReconcileAborted(`reconcile stopped: ${abortMessage(opts.signal)}`, applied.results);
     // Status reports what is true now, so read again and re-plan: what remains is pending.
@@ -339,7 +369,13 @@ async function reconcileSteps(resources: AnyResource[], opts: ReconcileOptions):
   const workflows = await opts.workflowStore.load();
   const ids = indexIds(desired, actual, opts.namespace);
   const statuses = computeStatuses({
-    resources, errors, pending, results: applied?.results ?? [], ids, actual, workflows,
+    resources,
+    errors,
+    pending,
+    results: applied?.results ?? [],
+    ids,
+    actual,
+    workflows,
     observeOnly: !!opts.observeOnly,
     extra: actual.access ? accessStatus(desired, actual, applied?.results ?? []) : undefined,
     now: now().toISOString(),

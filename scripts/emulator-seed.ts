@@ -37,6 +37,8 @@ export async function seedEmulator(
     }
     return { organizationId, created, groups };
   } finally {
-    org.destroy(); sso.destroy(); ids.destroy();
+    org.destroy();
+    sso.destroy();
+    ids.destroy();
   }
 }

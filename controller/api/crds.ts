@@ -13,7 +13,12 @@ interface KindInfo {
 }
 
 const ready = { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' };
-const synced = (priority?: number) => ({ name: 'Synced', type: 'string', jsonPath: '.status.conditions[?(@.type=="Synced")].status', ...(priority ? { priority } : {}) });
+const synced = (priority?: number) => ({
+  name: 'Synced',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Synced")].status',
+  ...(priority ? { priority } : {}),
+});
 const age = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
 export const KIND_INFO: Record<Kind, KindInfo> = {
@@ -24,7 +29,9 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
       { name: 'ID', type: 'string', jsonPath: '.status.id' },
       { name: 'Root', type: 'string', jsonPath: '.status.rootId' },
       { name: 'Pending', type: 'integer', jsonPath: '.status.pendingChanges', description: 'Changes the last plan still has to apply' },
-      ready, synced(1), age,
+      ready,
+      synced(1),
+      age,
     ],
   },
   OrganizationalUnit: {
@@ -34,7 +41,9 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
       { name: 'ID', type: 'string', jsonPath: '.status.id' },
       { name: 'Parent', type: 'string', jsonPath: '.spec.parent' },
       { name: 'Path', type: 'string', jsonPath: '.status.path' },
-      ready, synced(1), age,
+      ready,
+      synced(1),
+      age,
     ],
   },
   Account: {
@@ -44,7 +53,9 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
       { name: 'Account-ID', type: 'string', jsonPath: '.status.id' },
       { name: 'OU', type: 'string', jsonPath: '.status.ou' },
       { name: 'State', type: 'string', jsonPath: '.status.state' },
-      ready, synced(1), age,
+      ready,
+      synced(1),
+      age,
     ],
   },
   ServiceControlPolicy: {
@@ -54,7 +65,9 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
       { name: 'ID', type: 'string', jsonPath: '.status.id' },
       { name: 'Attached', type: 'integer', jsonPath: '.status.attachedTo', description: 'Roots, OUs and accounts it is attached to' },
       { name: 'Size', type: 'integer', jsonPath: '.status.size', description: 'Characters in the minified document' },
-      ready, synced(1), age,
+      ready,
+      synced(1),
+      age,
     ],
   },
   ResourceControlPolicy: {
@@ -64,7 +77,9 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
       { name: 'ID', type: 'string', jsonPath: '.status.id' },
       { name: 'Attached', type: 'integer', jsonPath: '.status.attachedTo', description: 'Roots, OUs and accounts it is attached to' },
       { name: 'Size', type: 'integer', jsonPath: '.status.size', description: 'Characters in the minified document' },
-      ready, synced(1), age,
+      ready,
+      synced(1),
+      age,
     ],
   },
   ManagementPolicy: {
@@ -74,7 +89,9 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
       { name: 'Type', type: 'string', jsonPath: '.spec.type' },
       { name: 'ID', type: 'string', jsonPath: '.status.id' },
       { name: 'Attached', type: 'integer', jsonPath: '.status.attachedTo', description: 'Roots, OUs and accounts it is attached to' },
-      ready, synced(1), age,
+      ready,
+      synced(1),
+      age,
     ],
   },
   PermissionSet: {
@@ -83,7 +100,9 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
     columns: [
       { name: 'ARN', type: 'string', jsonPath: '.status.arn' },
       { name: 'Accounts', type: 'integer', jsonPath: '.status.assignedAccounts' },
-      ready, synced(1), age,
+      ready,
+      synced(1),
+      age,
     ],
   },
   CrossAccountRole: {
@@ -92,7 +111,8 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
     columns: [
       { name: 'Role', type: 'string', jsonPath: '.spec.roleName' },
       { name: 'Ready', type: 'string', jsonPath: '.status.ready', description: 'Accounts with the role in place (N/M)' },
-      synced(), age,
+      synced(),
+      age,
     ],
   },
 };

@@ -24,7 +24,8 @@ export interface CelRule {
 }
 
 /** The email rule of model/validate.ts (RFC 5322 dot-atom, a domain with a dot) as RE2 for CEL. */
-export const EMAIL_PATTERN = "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+export const EMAIL_PATTERN =
+  "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
 
 const nonEmpty = (field: string) => `(has(self.${field}) && size(self.${field}) > 0)`;
 const rules = (...r: CelRule[]) => ({ 'x-kubernetes-validations': r });
@@ -90,33 +91,59 @@ export const DelegatedAdministrator = Type.Object({
 
 export const OrganizationSpec = Type.Object({
   featureSet: Opt(Type.Union([Type.Literal('ALL'), Type.Literal('CONSOLIDATED_BILLING')], { default: 'ALL' })),
-  enabledPolicyTypes: Opt(Type.Array(Type.Union([
-    Type.Literal('SERVICE_CONTROL_POLICY'),
-    Type.Literal('RESOURCE_CONTROL_POLICY'),
-    Type.Literal('TAG_POLICY'),
-    Type.Literal('BACKUP_POLICY'),
-    Type.Literal('AISERVICES_OPT_OUT_POLICY'),
-    Type.Literal('CHATBOT_POLICY'),
-    Type.Literal('DECLARATIVE_POLICY_EC2'),
-  ]), { description: 'Policy types enabled on the root. SERVICE_CONTROL_POLICY is needed for ServiceControlPolicy resources, RESOURCE_CONTROL_POLICY for ResourceControlPolicy, a ManagementPolicy spec.type for that type.' })),
+  enabledPolicyTypes: Opt(
+    Type.Array(
+      Type.Union([
+        Type.Literal('SERVICE_CONTROL_POLICY'),
+        Type.Literal('RESOURCE_CONTROL_POLICY'),
+        Type.Literal('TAG_POLICY'),
+        Type.Literal('BACKUP_POLICY'),
+        Type.Literal('AISERVICES_OPT_OUT_POLICY'),
+        Type.Literal('CHATBOT_POLICY'),
+        Type.Literal('DECLARATIVE_POLICY_EC2'),
+      ]),
+      {
+        description:
+          'Policy types enabled on the root. SERVICE_CONTROL_POLICY is needed for ServiceControlPolicy resources, RESOURCE_CONTROL_POLICY for ResourceControlPolicy, a ManagementPolicy spec.type for that type.',
+      },
+    ),
+  ),
   trustedServices: Opt(Type.Array(Str({ minLength: 1 }), { description: 'Service principals given trusted access, e.g. guardduty.amazonaws.com' })),
   delegatedAdministrators: Opt(Type.Array(DelegatedAdministrator)),
-  migrationApproval: Opt(Type.Union([Type.Literal('Never'), Type.Literal('WhenPoliciesChange'), Type.Literal('Always')], {
-    description: 'When moving an account to another OU waits for a person: Never (default), WhenPoliciesChange (the move gains or loses an SCP), Always. Approve with an Approval resource (controller) or orgplane apply --approve-migration (CLI)',
-  })),
-  quotas: Opt(Type.Object({
-    maxPoliciesPerTarget: Opt(Type.Integer({ minimum: 1, default: 10, description: 'SCPs attached to one root, OU or account (AWS: 10 since 2026, 5 before)' })),
-    maxPolicySize: Opt(Type.Integer({ minimum: 1, default: 10240, description: 'Characters in one SCP document (AWS: 10,240 since 2026, 5,120 before)' })),
-    maxAccountClosuresPerRun: Opt(Type.Integer({ minimum: 0, default: 1 })),
-  })),
-  deletion: Opt(Type.Object({
-    maxDeleteFraction: Opt(Type.Number({ minimum: 0, maximum: 1, default: 0.25, description: 'Circuit breaker: refuse a reconcile that would delete more than this share of managed objects' })),
-    pruneUnmanaged: Opt(Type.Boolean({ default: false, description: 'Delete AWS objects no manifest describes (off: they are only reported)' })),
-  })),
-  identityCenter: Opt(Type.Object({
-    instanceArn: Opt(Str({ description: 'Discovered with ListInstances when empty' })),
-    identityStoreId: Opt(Str()),
-  })),
+  migrationApproval: Opt(
+    Type.Union([Type.Literal('Never'), Type.Literal('WhenPoliciesChange'), Type.Literal('Always')], {
+      description:
+        'When moving an account to another OU waits for a person: Never (default), WhenPoliciesChange (the move gains or loses an SCP), Always. Approve with an Approval resource (controller) or orgplane apply --approve-migration (CLI)',
+    }),
+  ),
+  quotas: Opt(
+    Type.Object({
+      maxPoliciesPerTarget: Opt(
+        Type.Integer({ minimum: 1, default: 10, description: 'SCPs attached to one root, OU or account (AWS: 10 since 2026, 5 before)' }),
+      ),
+      maxPolicySize: Opt(Type.Integer({ minimum: 1, default: 10240, description: 'Characters in one SCP document (AWS: 10,240 since 2026, 5,120 before)' })),
+      maxAccountClosuresPerRun: Opt(Type.Integer({ minimum: 0, default: 1 })),
+    }),
+  ),
+  deletion: Opt(
+    Type.Object({
+      maxDeleteFraction: Opt(
+        Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.25,
+          description: 'Circuit breaker: refuse a reconcile that would delete more than this share of managed objects',
+        }),
+      ),
+      pruneUnmanaged: Opt(Type.Boolean({ default: false, description: 'Delete AWS objects no manifest describes (off: they are only reported)' })),
+    }),
+  ),
+  identityCenter: Opt(
+    Type.Object({
+      instanceArn: Opt(Str({ description: 'Discovered with ListInstances when empty' })),
+      identityStoreId: Opt(Str()),
+    }),
+  ),
 });
 export type OrganizationSpec = Static<typeof OrganizationSpec>;
 
@@ -134,13 +161,16 @@ export const OrganizationStatus = Type.Object({
 
 export const OUDeletionPolicy = Type.Union([Type.Literal('Retain'), Type.Literal('Delete')], { default: 'Retain' });
 
-export const OrganizationalUnitSpec = Type.Object({
-  name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS name; defaults to metadata.name' })),
-  parent: Ref,
-  id: Opt(Str({ pattern: '^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$', description: 'Adopt an existing OU by id' })),
-  tags: Opt(Tags),
-  deletionPolicy: Opt(OUDeletionPolicy),
-}, rules(idImmutable));
+export const OrganizationalUnitSpec = Type.Object(
+  {
+    name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS name; defaults to metadata.name' })),
+    parent: Ref,
+    id: Opt(Str({ pattern: '^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$', description: 'Adopt an existing OU by id' })),
+    tags: Opt(Tags),
+    deletionPolicy: Opt(OUDeletionPolicy),
+  },
+  rules(idImmutable),
+);
 export type OrganizationalUnitSpec = Static<typeof OrganizationalUnitSpec>;
 
 export const OrganizationalUnitStatus = Type.Object({
@@ -156,29 +186,32 @@ export const OrganizationalUnitStatus = Type.Object({
 
 export const AccountDeletionPolicy = Type.Union([Type.Literal('Retain'), Type.Literal('Close'), Type.Literal('Remove')], { default: 'Retain' });
 
-export const AccountSpec = Type.Object({
-  name: Opt(Str({ minLength: 1, maxLength: 50, description: 'AWS account name; defaults to metadata.name' })),
-  email: Str({ minLength: 6, maxLength: 64 }),
-  parent: Ref,
-  id: Opt(Str({ pattern: '^[0-9]{12}$', description: 'Adopt an existing account by id' })),
-  accessRoleName: Opt(Str({ default: 'OrganizationAccountAccessRole', description: 'Role orgplane assumes in the account' })),
-  iamUserAccessToBilling: Opt(Type.Union([Type.Literal('ALLOW'), Type.Literal('DENY')])),
-  tags: Opt(Tags),
-  deletionPolicy: Opt(AccountDeletionPolicy),
-}, rules(
+export const AccountSpec = Type.Object(
   {
-    rule: `self.email.matches(r"${EMAIL_PATTERN}")`,
-    messageExpression: `'"' + self.email + '" is not a valid email address'`,
-    fieldPath: '.email',
+    name: Opt(Str({ minLength: 1, maxLength: 50, description: 'AWS account name; defaults to metadata.name' })),
+    email: Str({ minLength: 6, maxLength: 64 }),
+    parent: Ref,
+    id: Opt(Str({ pattern: '^[0-9]{12}$', description: 'Adopt an existing account by id' })),
+    accessRoleName: Opt(Str({ default: 'OrganizationAccountAccessRole', description: 'Role orgplane assumes in the account' })),
+    iamUserAccessToBilling: Opt(Type.Union([Type.Literal('ALLOW'), Type.Literal('DENY')])),
+    tags: Opt(Tags),
+    deletionPolicy: Opt(AccountDeletionPolicy),
   },
-  {
-    rule: 'self.email == oldSelf.email',
-    message: 'is immutable: it identifies the AWS account (orgplane finds and adopts accounts by email); create another Account resource for another account',
-    fieldPath: '.email',
-    reason: 'FieldValueForbidden',
-  },
-  idImmutable,
-));
+  rules(
+    {
+      rule: `self.email.matches(r"${EMAIL_PATTERN}")`,
+      messageExpression: `'"' + self.email + '" is not a valid email address'`,
+      fieldPath: '.email',
+    },
+    {
+      rule: 'self.email == oldSelf.email',
+      message: 'is immutable: it identifies the AWS account (orgplane finds and adopts accounts by email); create another Account resource for another account',
+      fieldPath: '.email',
+      reason: 'FieldValueForbidden',
+    },
+    idImmutable,
+  ),
+);
 export type AccountSpec = Static<typeof AccountSpec>;
 
 export const AccountStatus = Type.Object({
@@ -202,18 +235,26 @@ export const PolicyTargets = Type.Object({
 });
 export type PolicyTargets = Static<typeof PolicyTargets>;
 
-export const ServiceControlPolicySpec = Type.Object({
-  name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS policy name; defaults to metadata.name' })),
-  description: Opt(Str({ maxLength: 512 })),
-  /** The policy JSON, as a YAML object or as a JSON string. Omit with awsManaged. */
-  document: Opt(FreeForm()),
-  id: Opt(Str({ pattern: '^p-[0-9a-zA-Z_]{8,128}$', description: 'Adopt an existing policy by id (p-FullAWSAccess for the AWS managed one)' })),
-  awsManaged: Opt(Type.Boolean({ description: 'The policy is AWS managed (FullAWSAccess): only its attachments are managed' })),
-  targets: Opt(PolicyTargets),
-  exclusiveTargets: Opt(Type.Boolean({ description: 'Detach the policy from targets spec.targets does not list. Default: true, but false for awsManaged (AWS attaches FullAWSAccess to every new OU and account; set true to swap it for an allow-list)' })),
-  tags: Opt(Tags),
-  deletionPolicy: Opt(OUDeletionPolicy),
-}, rules(idImmutable)); // awsManaged vs document: spec.document is free-form, which CEL cannot read; the webhook checks it
+export const ServiceControlPolicySpec = Type.Object(
+  {
+    name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS policy name; defaults to metadata.name' })),
+    description: Opt(Str({ maxLength: 512 })),
+    /** The policy JSON, as a YAML object or as a JSON string. Omit with awsManaged. */
+    document: Opt(FreeForm()),
+    id: Opt(Str({ pattern: '^p-[0-9a-zA-Z_]{8,128}$', description: 'Adopt an existing policy by id (p-FullAWSAccess for the AWS managed one)' })),
+    awsManaged: Opt(Type.Boolean({ description: 'The policy is AWS managed (FullAWSAccess): only its attachments are managed' })),
+    targets: Opt(PolicyTargets),
+    exclusiveTargets: Opt(
+      Type.Boolean({
+        description:
+          'Detach the policy from targets spec.targets does not list. Default: true, but false for awsManaged (AWS attaches FullAWSAccess to every new OU and account; set true to swap it for an allow-list)',
+      }),
+    ),
+    tags: Opt(Tags),
+    deletionPolicy: Opt(OUDeletionPolicy),
+  },
+  rules(idImmutable),
+); // awsManaged vs document: spec.document is free-form, which CEL cannot read; the webhook checks it
 export type ServiceControlPolicySpec = Static<typeof ServiceControlPolicySpec>;
 
 export const ServiceControlPolicyStatus = Type.Object({
@@ -228,32 +269,41 @@ export const ServiceControlPolicyStatus = Type.Object({
 // Same shape as ServiceControlPolicy: one planner and one reader serve every policy type; the
 // types differ only in validation and quotas (model/validate-policies.ts).
 
-export const ResourceControlPolicySpec = Type.Object({
-  name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS policy name; defaults to metadata.name' })),
-  description: Opt(Str({ maxLength: 512 })),
-  document: Opt(FreeForm()),
-  id: Opt(Str({ pattern: '^p-[0-9a-zA-Z_]{8,128}$', description: 'Adopt an existing policy by id (p-RCPFullAWSAccess for the AWS managed one)' })),
-  awsManaged: Opt(Type.Boolean({ description: 'The policy is AWS managed (RCPFullAWSAccess): AWS attaches it everywhere and it is never detached' })),
-  targets: Opt(PolicyTargets),
-  exclusiveTargets: Opt(Type.Boolean({ description: 'Detach the policy from targets spec.targets does not list. Default: true (never for awsManaged)' })),
-  tags: Opt(Tags),
-  deletionPolicy: Opt(OUDeletionPolicy),
-}, rules(idImmutable));
+export const ResourceControlPolicySpec = Type.Object(
+  {
+    name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS policy name; defaults to metadata.name' })),
+    description: Opt(Str({ maxLength: 512 })),
+    document: Opt(FreeForm()),
+    id: Opt(Str({ pattern: '^p-[0-9a-zA-Z_]{8,128}$', description: 'Adopt an existing policy by id (p-RCPFullAWSAccess for the AWS managed one)' })),
+    awsManaged: Opt(Type.Boolean({ description: 'The policy is AWS managed (RCPFullAWSAccess): AWS attaches it everywhere and it is never detached' })),
+    targets: Opt(PolicyTargets),
+    exclusiveTargets: Opt(Type.Boolean({ description: 'Detach the policy from targets spec.targets does not list. Default: true (never for awsManaged)' })),
+    tags: Opt(Tags),
+    deletionPolicy: Opt(OUDeletionPolicy),
+  },
+  rules(idImmutable),
+);
 export type ResourceControlPolicySpec = Static<typeof ResourceControlPolicySpec>;
 
 export const MANAGEMENT_POLICY_TYPE_NAMES = ['TAG_POLICY', 'BACKUP_POLICY', 'AISERVICES_OPT_OUT_POLICY', 'CHATBOT_POLICY', 'DECLARATIVE_POLICY_EC2'] as const;
 
-export const ManagementPolicySpec = Type.Object({
-  type: Type.Union(MANAGEMENT_POLICY_TYPE_NAMES.map((t) => Type.Literal(t)), { description: 'AWS policy type; immutable (AWS cannot change a policy\'s type)' }),
-  name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS policy name; defaults to metadata.name' })),
-  description: Opt(Str({ maxLength: 512 })),
-  document: Opt(FreeForm()),
-  id: Opt(Str({ pattern: '^p-[0-9a-zA-Z_]{8,128}$', description: 'Adopt an existing policy by id' })),
-  targets: Opt(PolicyTargets),
-  exclusiveTargets: Opt(Type.Boolean({ description: 'Detach the policy from targets spec.targets does not list. Default: true' })),
-  tags: Opt(Tags),
-  deletionPolicy: Opt(OUDeletionPolicy),
-}, rules(idImmutable, { rule: 'self.type == oldSelf.type', message: 'spec.type is immutable' }));
+export const ManagementPolicySpec = Type.Object(
+  {
+    type: Type.Union(
+      MANAGEMENT_POLICY_TYPE_NAMES.map((t) => Type.Literal(t)),
+      { description: "AWS policy type; immutable (AWS cannot change a policy's type)" },
+    ),
+    name: Opt(Str({ minLength: 1, maxLength: 128, description: 'AWS policy name; defaults to metadata.name' })),
+    description: Opt(Str({ maxLength: 512 })),
+    document: Opt(FreeForm()),
+    id: Opt(Str({ pattern: '^p-[0-9a-zA-Z_]{8,128}$', description: 'Adopt an existing policy by id' })),
+    targets: Opt(PolicyTargets),
+    exclusiveTargets: Opt(Type.Boolean({ description: 'Detach the policy from targets spec.targets does not list. Default: true' })),
+    tags: Opt(Tags),
+    deletionPolicy: Opt(OUDeletionPolicy),
+  },
+  rules(idImmutable, { rule: 'self.type == oldSelf.type', message: 'spec.type is immutable' }),
+);
 export type ManagementPolicySpec = Static<typeof ManagementPolicySpec>;
 
 export const PolicyKindStatus = Type.Object({
@@ -267,11 +317,14 @@ export const PolicyKindStatus = Type.Object({
 
 // ---- PermissionSet (Identity Center) --------------------------------------------------------
 
-export const Principal = Type.Object({
-  type: Type.Union([Type.Literal('GROUP'), Type.Literal('USER')]),
-  name: Opt(Str({ minLength: 1, description: 'Group display name or user name, resolved through Identity Store' })),
-  id: Opt(Str({ minLength: 1 })),
-}, rules({ rule: 'has(self.name) || has(self.id)', message: 'needs a name or an id' }));
+export const Principal = Type.Object(
+  {
+    type: Type.Union([Type.Literal('GROUP'), Type.Literal('USER')]),
+    name: Opt(Str({ minLength: 1, description: 'Group display name or user name, resolved through Identity Store' })),
+    id: Opt(Str({ minLength: 1 })),
+  },
+  rules({ rule: 'has(self.name) || has(self.id)', message: 'needs a name or an id' }),
+);
 
 export const AssignmentTarget = Type.Object({
   accounts: Opt(Type.Array(Ref)),
@@ -287,10 +340,12 @@ export const PermissionSetSpec = Type.Object({
   managedPolicies: Opt(Type.Array(Str({ pattern: '^arn:aws[a-z-]*:iam::aws:policy/.+' }))),
   customerManagedPolicies: Opt(Type.Array(Type.Object({ name: Str({ minLength: 1 }), path: Opt(Str()) }))),
   inlinePolicy: Opt(FreeForm()),
-  permissionsBoundary: Opt(Type.Object({
-    managedPolicyArn: Opt(Str()),
-    customerManagedPolicy: Opt(Type.Object({ name: Str({ minLength: 1 }), path: Opt(Str()) })),
-  })),
+  permissionsBoundary: Opt(
+    Type.Object({
+      managedPolicyArn: Opt(Str()),
+      customerManagedPolicy: Opt(Type.Object({ name: Str({ minLength: 1 }), path: Opt(Str()) })),
+    }),
+  ),
   tags: Opt(Tags),
   assignments: Opt(Type.Array(Type.Object({ principal: Principal, targets: AssignmentTarget }))),
   deletionPolicy: Opt(OUDeletionPolicy),
@@ -311,17 +366,23 @@ export const CrossAccountRoleSpec = Type.Object({
   roleName: Opt(Str({ minLength: 1, maxLength: 64, description: 'IAM role name; defaults to metadata.name' })),
   path: Opt(Str({ pattern: '^/(.*/)?$', default: '/' })),
   description: Opt(Str({ maxLength: 1000 })),
-  targets: Type.Object({
-    accounts: Opt(Type.Array(Ref)),
-    organizationalUnits: Opt(Type.Array(Ref)),
-    includeDescendants: Opt(Type.Boolean({ default: true })),
-  }, rules({ rule: `${nonEmpty('accounts')} || ${nonEmpty('organizationalUnits')}`, message: 'must list at least one account or organizational unit' })),
-  trust: Type.Object({
-    accounts: Opt(Type.Array(Ref, { description: 'Account resources whose principals may assume the role' })),
-    principalArns: Opt(Type.Array(Str({ pattern: '^(arn:aws[a-z-]*:iam::[0-9]{12}:.+|[0-9]{12})$' }))),
-    externalId: Opt(Str({ minLength: 2, maxLength: 1224 })),
-    requireMfa: Opt(Type.Boolean()),
-  }, rules({ rule: `${nonEmpty('accounts')} || ${nonEmpty('principalArns')}`, message: 'must name at least one account or principal ARN' })),
+  targets: Type.Object(
+    {
+      accounts: Opt(Type.Array(Ref)),
+      organizationalUnits: Opt(Type.Array(Ref)),
+      includeDescendants: Opt(Type.Boolean({ default: true })),
+    },
+    rules({ rule: `${nonEmpty('accounts')} || ${nonEmpty('organizationalUnits')}`, message: 'must list at least one account or organizational unit' }),
+  ),
+  trust: Type.Object(
+    {
+      accounts: Opt(Type.Array(Ref, { description: 'Account resources whose principals may assume the role' })),
+      principalArns: Opt(Type.Array(Str({ pattern: '^(arn:aws[a-z-]*:iam::[0-9]{12}:.+|[0-9]{12})$' }))),
+      externalId: Opt(Str({ minLength: 2, maxLength: 1224 })),
+      requireMfa: Opt(Type.Boolean()),
+    },
+    rules({ rule: `${nonEmpty('accounts')} || ${nonEmpty('principalArns')}`, message: 'must name at least one account or principal ARN' }),
+  ),
   managedPolicyArns: Opt(Type.Array(Str({ pattern: '^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+' }))),
   inlinePolicies: Opt(Type.Record(Type.String(), FreeForm())),
   permissionsBoundary: Opt(Str()),
@@ -404,45 +465,77 @@ export type ApprovalState = (typeof APPROVAL_STATES)[number];
 
 const TARGET_KINDS = 'Organization|OrganizationalUnit|Account|ServiceControlPolicy|PermissionSet|CrossAccountRole';
 
-export const ApprovalOperation = Type.Object({
-  kind: Type.Union([Type.Literal('Migration'), Type.Literal('OrgWide')], { description: 'Migration: an account move from -> to. OrgWide: one org-wide operation of the plan, by fingerprint' }),
-  from: Opt(Str({ minLength: 1, maxLength: 253, description: 'Migration: the OU the account leaves (OrganizationalUnit metadata.name, "root", or an AWS id)' })),
-  to: Opt(Str({ minLength: 1, maxLength: 253, description: 'Migration: the OU the account goes to (OrganizationalUnit metadata.name, "root", or an AWS id)' })),
-  fingerprint: Opt(Str({ minLength: 1, maxLength: 1024, description: 'OrgWide: the operation fingerprint the plan shows, e.g. DisablePolicyType:Organization/org:SERVICE_CONTROL_POLICY' })),
-}, rules({
-  rule: "self.kind == 'Migration' ? (has(self.from) && has(self.to) && !has(self.fingerprint)) : (has(self.fingerprint) && !has(self.from) && !has(self.to))",
-  message: 'a Migration names from and to (and no fingerprint); an OrgWide operation names a fingerprint (and no from/to)',
-}));
+export const ApprovalOperation = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('Migration'), Type.Literal('OrgWide')], {
+      description: 'Migration: an account move from -> to. OrgWide: one org-wide operation of the plan, by fingerprint',
+    }),
+    from: Opt(
+      Str({ minLength: 1, maxLength: 253, description: 'Migration: the OU the account leaves (OrganizationalUnit metadata.name, "root", or an AWS id)' }),
+    ),
+    to: Opt(
+      Str({ minLength: 1, maxLength: 253, description: 'Migration: the OU the account goes to (OrganizationalUnit metadata.name, "root", or an AWS id)' }),
+    ),
+    fingerprint: Opt(
+      Str({
+        minLength: 1,
+        maxLength: 1024,
+        description: 'OrgWide: the operation fingerprint the plan shows, e.g. DisablePolicyType:Organization/org:SERVICE_CONTROL_POLICY',
+      }),
+    ),
+  },
+  rules({
+    rule: "self.kind == 'Migration' ? (has(self.from) && has(self.to) && !has(self.fingerprint)) : (has(self.fingerprint) && !has(self.from) && !has(self.to))",
+    message: 'a Migration names from and to (and no fingerprint); an OrgWide operation names a fingerprint (and no from/to)',
+  }),
+);
 export type ApprovalOperation = Static<typeof ApprovalOperation>;
 
-export const ApprovalSpec = Type.Object({
-  resource: Str({ maxLength: 300, pattern: `^(${TARGET_KINDS})/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`, description: 'Kind/name of the resource whose change is approved, e.g. Account/dev' }),
-  generation: Opt(Type.Integer({ minimum: 1, description: 'metadata.generation of the resource the approval was granted for' })),
-  specHash: Opt(Str({ pattern: '^sha256:[0-9a-f]{64}$', description: 'Or: sha256 of the canonical JSON of the resource spec it was granted for' })),
-  operation: ApprovalOperation,
-  grantedBy: Str({ minLength: 1, maxLength: 512, description: 'The Kubernetes user creating the Approval (kubectl auth whoami); the admission webhook refuses any other value' }),
-  expiresAt: Opt(Str({ format: 'date-time', description: `When the approval lapses (at most ${APPROVAL_MAX_TTL} after creation)` })),
-  ttl: Opt(Str({ maxLength: 16, pattern: '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$', description: `Or: how long it lasts from creation, e.g. 30m, 24h (default ${APPROVAL_DEFAULT_TTL}, at most ${APPROVAL_MAX_TTL})` })),
-  reason: Opt(Str({ maxLength: 1024, description: 'Why it was approved (free text, for the record)' })),
-}, rules(
+export const ApprovalSpec = Type.Object(
   {
-    rule: 'self == oldSelf',
-    message: 'is immutable: an Approval names one exact change; delete it and create another',
-    reason: 'FieldValueForbidden',
+    resource: Str({
+      maxLength: 300,
+      pattern: `^(${TARGET_KINDS})/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`,
+      description: 'Kind/name of the resource whose change is approved, e.g. Account/dev',
+    }),
+    generation: Opt(Type.Integer({ minimum: 1, description: 'metadata.generation of the resource the approval was granted for' })),
+    specHash: Opt(Str({ pattern: '^sha256:[0-9a-f]{64}$', description: 'Or: sha256 of the canonical JSON of the resource spec it was granted for' })),
+    operation: ApprovalOperation,
+    grantedBy: Str({
+      minLength: 1,
+      maxLength: 512,
+      description: 'The Kubernetes user creating the Approval (kubectl auth whoami); the admission webhook refuses any other value',
+    }),
+    expiresAt: Opt(Str({ format: 'date-time', description: `When the approval lapses (at most ${APPROVAL_MAX_TTL} after creation)` })),
+    ttl: Opt(
+      Str({
+        maxLength: 16,
+        pattern: '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$',
+        description: `Or: how long it lasts from creation, e.g. 30m, 24h (default ${APPROVAL_DEFAULT_TTL}, at most ${APPROVAL_MAX_TTL})`,
+      }),
+    ),
+    reason: Opt(Str({ maxLength: 1024, description: 'Why it was approved (free text, for the record)' })),
   },
-  { rule: 'has(self.generation) != has(self.specHash)', message: 'names exactly one of generation or specHash' },
-  { rule: '!(has(self.expiresAt) && has(self.ttl))', message: 'sets at most one of expiresAt or ttl' },
-  {
-    rule: `!has(self.ttl) || (size(self.ttl) > 0 && duration(self.ttl) <= duration('${APPROVAL_MAX_TTL}'))`,
-    message: `ttl must be a duration of at most ${APPROVAL_MAX_TTL}`,
-    fieldPath: '.ttl',
-  },
-  {
-    rule: "self.operation.kind != 'Migration' || self.resource.startsWith('Account/')",
-    message: 'a Migration approves the move of an Account',
-    fieldPath: '.resource',
-  },
-));
+  rules(
+    {
+      rule: 'self == oldSelf',
+      message: 'is immutable: an Approval names one exact change; delete it and create another',
+      reason: 'FieldValueForbidden',
+    },
+    { rule: 'has(self.generation) != has(self.specHash)', message: 'names exactly one of generation or specHash' },
+    { rule: '!(has(self.expiresAt) && has(self.ttl))', message: 'sets at most one of expiresAt or ttl' },
+    {
+      rule: `!has(self.ttl) || (size(self.ttl) > 0 && duration(self.ttl) <= duration('${APPROVAL_MAX_TTL}'))`,
+      message: `ttl must be a duration of at most ${APPROVAL_MAX_TTL}`,
+      fieldPath: '.ttl',
+    },
+    {
+      rule: "self.operation.kind != 'Migration' || self.resource.startsWith('Account/')",
+      message: 'a Migration approves the move of an Account',
+      fieldPath: '.resource',
+    },
+  ),
+);
 export type ApprovalSpec = Static<typeof ApprovalSpec>;
 
 export const ApprovalStatus = Type.Object({
@@ -451,11 +544,13 @@ export const ApprovalStatus = Type.Object({
   approves: Opt(Str({ description: 'What it lets through, in one line ("Migration sandbox -> workloads")' })),
   expiresAt: Opt(Str({ description: 'When it lapses (expiresAt or creation + ttl, capped)' })),
   consumedAt: Opt(Str()),
-  consumedBy: Opt(Type.Object({
-    op: Str({ description: 'Plan op id that made the change' }),
-    summary: Str({ description: 'What the op did' }),
-    event: Opt(Str({ description: 'Reason of the Event recorded on the Approval' })),
-  })),
+  consumedBy: Opt(
+    Type.Object({
+      op: Str({ description: 'Plan op id that made the change' }),
+      summary: Str({ description: 'What the op did' }),
+      event: Opt(Str({ description: 'Reason of the Event recorded on the Approval' })),
+    }),
+  ),
   lastTransitionTime: Opt(Str()),
 });
 export type ApprovalStatus = Static<typeof ApprovalStatus>;

@@ -8,10 +8,7 @@ import type { AccountApi } from '../workflows/account-api.js';
 import { accountCloseWorkflow, type CloseInput } from '../workflows/account-close.js';
 import { accountCreateWorkflow, type CreateInput } from '../workflows/account-create.js';
 import { accountMigrateWorkflow, describeScpChange, type MigrateInput } from '../workflows/account-migrate.js';
-import {
-  isFinished, resumeWorkflow, startWorkflow,
-  type AnyWorkflow, type RunDeps, type StepInfo, type WorkflowRunResult,
-} from '../workflows/runner.js';
+import { isFinished, resumeWorkflow, startWorkflow, type AnyWorkflow, type RunDeps, type StepInfo, type WorkflowRunResult } from '../workflows/runner.js';
 import type { WorkflowStore } from '../workflows/store.js';
 import type { WorkflowKind } from '../workflows/types.js';
 import { OpDeferred, OpError } from './errors.js';
@@ -93,7 +90,8 @@ function refuseIfOpen(stored: Record<string, WorkflowStatus>, op: AccountOp): vo
   if (!wf?.snapshot || isFinished(wf)) return;
   throw new OpError(
     `${op.resource} has an unfinished ${wf.kind} workflow (phase ${wf.phase}) that this plan does not resume; plan again to review it`,
-    'WorkflowInProgress', true,
+    'WorkflowInProgress',
+    true,
   );
 }
 
@@ -106,32 +104,57 @@ export async function runAccountOp(op: AccountOp, ctx: AccountRunContext): Promi
   switch (op.op) {
     case 'CreateAccount': {
       const input: CreateInput = {
-        resource: op.resource, name: op.name, email: op.email, parentId: ctx.resolve(op.parent), roleName: op.roleName,
-        iamUserAccessToBilling: op.iamUserAccessToBilling, tags: op.tags, startedAt: now,
-        pollBaseMs: ctx.options.pollBaseMs, pollMaxMs: ctx.options.pollMaxMs,
+        resource: op.resource,
+        name: op.name,
+        email: op.email,
+        parentId: ctx.resolve(op.parent),
+        roleName: op.roleName,
+        iamUserAccessToBilling: op.iamUserAccessToBilling,
+        tags: op.tags,
+        startedAt: now,
+        pollBaseMs: ctx.options.pollBaseMs,
+        pollMaxMs: ctx.options.pollMaxMs,
       };
       return toOutcome(await startWorkflow(accountCreateWorkflow, input, deps));
     }
     case 'MoveAccount': {
       const toId = ctx.resolve(op.to);
       const input: MigrateInput = {
-        resource: op.resource, accountId: op.accountId, fromId: op.fromId, toId, gained: op.gained, lost: op.lost,
-        requireApproval: ctx.requireApproval(op), startedAt: now,
+        resource: op.resource,
+        accountId: op.accountId,
+        fromId: op.fromId,
+        toId,
+        gained: op.gained,
+        lost: op.lost,
+        requireApproval: ctx.requireApproval(op),
+        startedAt: now,
       };
-      ctx.onWorkflowEvent?.('Normal', 'MigrationPreflight', `moving account ${op.accountId} from ${op.fromId} to ${toId}: ${describeScpChange(op.gained, op.lost)}`);
+      ctx.onWorkflowEvent?.(
+        'Normal',
+        'MigrationPreflight',
+        `moving account ${op.accountId} from ${op.fromId} to ${toId}: ${describeScpChange(op.gained, op.lost)}`,
+      );
       return toOutcome(await startWorkflow(accountMigrateWorkflow, input, deps));
     }
     case 'CloseAccount': {
       const input: CloseInput = {
-        resource: op.resource, accountId: op.accountId, name: op.name, closuresAllowed: ctx.takeClosure() ? 1 : 0, startedAt: now,
-        pollBaseMs: ctx.options.pollBaseMs, pollMaxMs: ctx.options.pollMaxMs,
+        resource: op.resource,
+        accountId: op.accountId,
+        name: op.name,
+        closuresAllowed: ctx.takeClosure() ? 1 : 0,
+        startedAt: now,
+        pollBaseMs: ctx.options.pollBaseMs,
+        pollMaxMs: ctx.options.pollMaxMs,
       };
       return toOutcome(await startWorkflow(accountCloseWorkflow, input, deps));
     }
     case 'RemoveAccount': {
       // One idempotent call: no workflow to persist.
       const r = await ctx.api.removeAccount(op.accountId);
-      return { createdId: op.accountId, message: r === 'removed' ? `removed account ${op.accountId} from the organization` : `account ${op.accountId} was already outside the organization` };
+      return {
+        createdId: op.accountId,
+        message: r === 'removed' ? `removed account ${op.accountId} from the organization` : `account ${op.accountId} was already outside the organization`,
+      };
     }
   }
 }
@@ -156,12 +179,16 @@ async function resumePlanned(op: ResumeOp, ctx: AccountRunContext): Promise<OpOu
   const invalid = resumeStillValid(op, wf);
   if (invalid || !wf) throw new OpError(`not resumed: ${invalid ?? 'no stored workflow'}; plan again`, 'WorkflowChanged', false);
   let deps = runDeps(ctx);
-  if (op.resumes.op === 'CreateAccount') return toOutcome(await resumeWorkflow(WORKFLOWS.create, op.resource, placedAsPlanned(wf, ctx.resolve(op.resumes.parent)), deps));
+  if (op.resumes.op === 'CreateAccount')
+    return toOutcome(await resumeWorkflow(WORKFLOWS.create, op.resource, placedAsPlanned(wf, ctx.resolve(op.resumes.parent)), deps));
   if (op.resumes.op === 'MoveAccount') {
     const mayMove = !ctx.requireApproval(op.resumes) || ctx.isApproved(op.resource);
     // A snapshot stopped in `moving` passed its gate in an earlier run; the move still needs today's approval.
     if (!mayMove && readStoredSnapshot(wf)?.state === 'moving') {
-      throw new OpDeferred(`move of account ${op.resumes.accountId} awaits approval (${describeScpChange(op.resumes.gained, op.resumes.lost)})`, 'AwaitingApproval');
+      throw new OpDeferred(
+        `move of account ${op.resumes.accountId} awaits approval (${describeScpChange(op.resumes.gained, op.resumes.lost)})`,
+        'AwaitingApproval',
+      );
     }
     deps = { ...deps, io: { ...deps.io, isApproved: () => mayMove } };
   }

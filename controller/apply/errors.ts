@@ -12,7 +12,11 @@ export interface ClassifiedError {
 /** An op that failed with a known code and retryability (workflow failures, refusals). */
 export class OpError extends Error {
   override readonly name = 'OpError';
-  constructor(message: string, readonly code: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
   }
 }
@@ -20,7 +24,10 @@ export class OpError extends Error {
 /** An op that deliberately did not run to completion in this run (awaiting approval, still in progress, quota). */
 export class OpDeferred extends Error {
   override readonly name = 'OpDeferred';
-  constructor(message: string, readonly reason: 'AwaitingApproval' | 'InProgress' | 'QuotaGuard') {
+  constructor(
+    message: string,
+    readonly reason: 'AwaitingApproval' | 'InProgress' | 'QuotaGuard',
+  ) {
     super(message);
   }
 }

@@ -121,7 +121,8 @@ export function stoppableWorkflow(o: WorkflowOptions, signal: AbortSignal | unde
 const moveOf = (op: AccountOp): Extract<Op, { op: 'MoveAccount' }> | undefined =>
   op.op === 'MoveAccount' ? op : op.op === 'ResumeWorkflow' && op.resumes.op === 'MoveAccount' ? op.resumes : undefined;
 
-const approvalCheck = (d: Pick<ApplyDeps, 'isApproved' | 'approvedMigrations' | 'approveMove'>, op: AccountOp) =>
+const approvalCheck =
+  (d: Pick<ApplyDeps, 'isApproved' | 'approvedMigrations' | 'approveMove'>, op: AccountOp) =>
   (key: string): boolean => {
     if ((d.approvedMigrations?.has(key) ?? false) || (d.isApproved?.(key) ?? false)) return true;
     const move = moveOf(op);
@@ -180,7 +181,14 @@ export async function applyPlan(plan: Pick<Plan, 'ops'>, deps: ApplyDeps): Promi
 
 function observeOnlyResult(ops: readonly Op[], ids: Record<string, string>): ApplyResult {
   return {
-    results: ops.map((op) => ({ opId: op.id, op, resource: op.resource, status: 'skipped', reason: 'observe-only', error: 'observe-only mode: no AWS writes' })),
+    results: ops.map((op) => ({
+      opId: op.id,
+      op,
+      resource: op.resource,
+      status: 'skipped',
+      reason: 'observe-only',
+      error: 'observe-only mode: no AWS writes',
+    })),
     ids,
     workflows: {},
   };
@@ -192,7 +200,10 @@ async function accountRunnerFor(deps: ApplyDeps, ops: readonly Op[], signal: Abo
   const workflows: Record<string, WorkflowStatus | undefined> = {};
   const store: WorkflowStore = {
     load: () => deps.workflowStore.load(),
-    save: async (k, wf) => { await deps.workflowStore.save(k, wf); workflows[k] = wf; },
+    save: async (k, wf) => {
+      await deps.workflowStore.save(k, wf);
+      workflows[k] = wf;
+    },
   };
   const hasAccountOps = ops.some((o) => writerOf(o) === 'account-workflow');
   const stored = hasAccountOps && !deps.runners?.account ? await deps.workflowStore.load() : {};
@@ -200,26 +211,29 @@ async function accountRunnerFor(deps: ApplyDeps, ops: readonly Op[], signal: Abo
   const approvalRule = deps.requireApproval;
   const api = (): AccountApi => deps.accountApi ?? sdkAccountApi(deps.clients.organizations);
 
-  const accountRunner = (op: AccountOp, resolve: Resolve) => runAccountOp(op, {
-    api: api(),
-    store,
-    stored,
-    resolve,
-    takeClosure: () => (closuresLeft > 0 ? (closuresLeft--, true) : false),
-    requireApproval: (m) => m.requireApproval === true || approvalRule === true || (typeof approvalRule === 'function' && approvalRule(m)),
-    isApproved: approvalCheck(deps, op),
-    options: stoppableWorkflow(deps.workflow ?? {}, signal),
-    onWorkflowEvent: (type, reason, message) => emit({ resource: op.resource, type, reason, message, op: op.id }),
-  });
+  const accountRunner = (op: AccountOp, resolve: Resolve) =>
+    runAccountOp(op, {
+      api: api(),
+      store,
+      stored,
+      resolve,
+      takeClosure: () => (closuresLeft > 0 ? (closuresLeft--, true) : false),
+      requireApproval: (m) => m.requireApproval === true || approvalRule === true || (typeof approvalRule === 'function' && approvalRule(m)),
+      isApproved: approvalCheck(deps, op),
+      options: stoppableWorkflow(deps.workflow ?? {}, signal),
+      onWorkflowEvent: (type, reason, message) => emit({ resource: op.resource, type, reason, message, op: op.id }),
+    });
   return { workflows, accountRunner };
 }
 
-const idResolver = (ids: Record<string, string>): Resolve => (r) => {
-  if ('id' in r) return r.id;
-  const id = ids[r.ref];
-  if (id === undefined) throw new Error(`unresolved reference ${r.ref}: no earlier operation in this run produced its id`);
-  return id;
-};
+const idResolver =
+  (ids: Record<string, string>): Resolve =>
+  (r) => {
+    if ('id' in r) return r.id;
+    const id = ids[r.ref];
+    if (id === undefined) throw new Error(`unresolved reference ${r.ref}: no earlier operation in this run produced its id`);
+    return id;
+  };
 
 /** What one applyPlan run knows about its ops while it runs them. */
 interface RunState {
@@ -234,7 +248,10 @@ interface RunState {
   emit: (e: ApplyEvent) => void;
 }
 
-const settle = (st: RunState, r: OpResult) => { st.results.set(r.opId, r); st.pending.delete(r.opId); };
+const settle = (st: RunState, r: OpResult) => {
+  st.results.set(r.opId, r);
+  st.pending.delete(r.opId);
+};
 
 const describeRoot = (st: RunState, rootId: string): string => {
   const root = st.byId.get(rootId);
@@ -247,20 +264,37 @@ const describeRoot = (st: RunState, rootId: string): string => {
 /** Skip ops whose deps did not succeed; fail ops with unknown deps. Repeats until nothing changes. */
 function propagate(st: RunState): void {
   const { byId, results, rootCause, emit } = st;
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (const id of st.pending) {
       const op = byId.get(id)!;
       if (results.has(id) || st.runningIds.has(id)) continue;
       const unknown = op.deps.find((d) => !byId.has(d));
       if (unknown) {
-        settle(st, { opId: id, op, resource: op.resource, status: 'failed', reason: 'InvalidPlan', retryable: false, error: `depends on ${unknown}, which is not in the plan` });
+        settle(st, {
+          opId: id,
+          op,
+          resource: op.resource,
+          status: 'failed',
+          reason: 'InvalidPlan',
+          retryable: false,
+          error: `depends on ${unknown}, which is not in the plan`,
+        });
         rootCause.set(id, id);
-        emit({ resource: op.resource, type: 'Warning', reason: FAILED_REASON, message: `${op.summary}: depends on ${unknown}, which is not in the plan`, op: id });
+        emit({
+          resource: op.resource,
+          type: 'Warning',
+          reason: FAILED_REASON,
+          message: `${op.summary}: depends on ${unknown}, which is not in the plan`,
+          op: id,
+        });
         changed = true;
         continue;
       }
-      const bad = op.deps.find((d) => { const s = results.get(d)?.status; return s === 'failed' || s === 'skipped'; });
+      const bad = op.deps.find((d) => {
+        const s = results.get(d)?.status;
+        return s === 'failed' || s === 'skipped';
+      });
       if (bad) {
         const root = rootCause.get(bad) ?? bad;
         rootCause.set(id, root);
@@ -315,7 +349,14 @@ function runAll(st: RunState, limit: number, execute: (op: Op) => Promise<void>)
         for (const id of [...pending]) {
           if (runningIds.has(id)) continue;
           const op = byId.get(id)!;
-          settle(st, { opId: id, op, resource: op.resource, status: 'skipped', reason: 'Aborted', error: `not started: this run was stopped (${abortMessage(signal)})` });
+          settle(st, {
+            opId: id,
+            op,
+            resource: op.resource,
+            status: 'skipped',
+            reason: 'Aborted',
+            error: `not started: this run was stopped (${abortMessage(signal)})`,
+          });
         }
       }
       for (const op of ops) {
@@ -335,7 +376,15 @@ function runAll(st: RunState, limit: number, execute: (op: Op) => Promise<void>)
         const stuck = new Set(pending);
         for (const id of stuck) {
           const op = byId.get(id)!;
-          settle(st, { opId: id, op, resource: op.resource, status: 'failed', reason: 'InvalidPlan', retryable: false, error: `dependency cycle: ${id} waits on ${op.deps.filter((d) => stuck.has(d)).join(', ')}` });
+          settle(st, {
+            opId: id,
+            op,
+            resource: op.resource,
+            status: 'failed',
+            reason: 'InvalidPlan',
+            retryable: false,
+            error: `dependency cycle: ${id} waits on ${op.deps.filter((d) => stuck.has(d)).join(', ')}`,
+          });
           emit({ resource: op.resource, type: 'Warning', reason: FAILED_REASON, message: `${op.summary}: dependency cycle`, op: id });
         }
         done();
@@ -354,13 +403,23 @@ export const WORKFLOW_CANCELLED_REASON = 'WorkflowCancelled';
  * With `write` false (plan, observe-only) they are only reported.
  */
 export async function cancelWorkflows(
-  cancelled: readonly CancelledWorkflow[], store: WorkflowStore, opts: { write: boolean; onEvent?: (e: ApplyEvent) => void },
+  cancelled: readonly CancelledWorkflow[],
+  store: WorkflowStore,
+  opts: { write: boolean; onEvent?: (e: ApplyEvent) => void },
 ): Promise<void> {
   for (const c of cancelled) {
     let what = opts.write ? 'cancelled, not run' : 'not resumed (nothing written)';
     // A store that cannot forget it (e.g. its object is gone) must not stop the reconcile: the
     // workflow is not run either way, and the next plan cancels it again.
-    if (opts.write) await store.save(c.resource, undefined).catch((e: unknown) => { what = `not run (forgetting it failed: ${e instanceof Error ? e.message : String(e)})`; });
-    opts.onEvent?.({ resource: c.resource, type: 'Warning', reason: WORKFLOW_CANCELLED_REASON, message: `stored ${c.kind} workflow (phase ${c.phase}) ${what}: ${c.reason}` });
+    if (opts.write)
+      await store.save(c.resource, undefined).catch((e: unknown) => {
+        what = `not run (forgetting it failed: ${e instanceof Error ? e.message : String(e)})`;
+      });
+    opts.onEvent?.({
+      resource: c.resource,
+      type: 'Warning',
+      reason: WORKFLOW_CANCELLED_REASON,
+      message: `stored ${c.kind} workflow (phase ${c.phase}) ${what}: ${c.reason}`,
+    });
   }
 }

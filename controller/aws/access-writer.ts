@@ -72,7 +72,9 @@ export interface AccessWriterOptions {
 export class AccessRetryableError extends Error {
   override readonly name = 'AccessRetryableError';
   readonly retryable = true;
-  constructor(message: string, options?: { cause?: unknown }) { super(message, options); }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -82,22 +84,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const assignmentLimiters = new WeakMap<object, Bottleneck>();
 function assignmentLimiter(clients: AwsClients): Bottleneck {
   let l = assignmentLimiters.get(clients);
-  if (!l) { l = new Bottleneck({ maxConcurrent: 10 }); assignmentLimiters.set(clients, l); }
+  if (!l) {
+    l = new Bottleneck({ maxConcurrent: 10 });
+    assignmentLimiters.set(clients, l);
+  }
   return l;
 }
 
 const idOf = (r: IdRef, resolve: (r: IdRef) => string): string => ('id' in r ? r.id : resolve(r));
 
-export async function executeAccessOp(
-  clients: AwsClients,
-  op: AccessOp,
-  resolve: (r: IdRef) => string,
-  opts: AccessWriterOptions = {},
-): Promise<OpOutcome> {
+export async function executeAccessOp(clients: AwsClients, op: AccessOp, resolve: (r: IdRef) => string, opts: AccessWriterOptions = {}): Promise<OpOutcome> {
   switch (op.op) {
-    case 'CreatePermissionSet': return createPermissionSet(clients, op.instanceArn, op.spec, op.tags, opts);
-    case 'UpdatePermissionSet': return updatePermissionSet(clients, op.instanceArn, op.permissionSetArn, op.spec, op.tags);
-    case 'DeletePermissionSet': return deletePermissionSet(clients.ssoAdmin, op.instanceArn, op.permissionSetArn);
+    case 'CreatePermissionSet':
+      return createPermissionSet(clients, op.instanceArn, op.spec, op.tags, opts);
+    case 'UpdatePermissionSet':
+      return updatePermissionSet(clients, op.instanceArn, op.permissionSetArn, op.spec, op.tags);
+    case 'DeletePermissionSet':
+      return deletePermissionSet(clients.ssoAdmin, op.instanceArn, op.permissionSetArn);
     case 'ProvisionPermissionSet': {
       const arn = idOf(op.permissionSet, resolve);
       const accounts = op.accounts.map((a) => idOf(a, resolve));
@@ -107,11 +110,13 @@ export async function executeAccessOp(
       const arn = idOf(op.permissionSet, resolve);
       const accountId = idOf(op.account, resolve);
       return assignmentLimiter(clients).schedule(() =>
-        createAssignment(clients.ssoAdmin, op.instanceArn, arn, accountId, op.principalType, op.principalId, opts));
+        createAssignment(clients.ssoAdmin, op.instanceArn, arn, accountId, op.principalType, op.principalId, opts),
+      );
     }
     case 'DeleteAccountAssignment':
       return assignmentLimiter(clients).schedule(() =>
-        deleteAssignment(clients.ssoAdmin, op.instanceArn, op.permissionSetArn, op.accountId, op.principalType, op.principalId, opts));
+        deleteAssignment(clients.ssoAdmin, op.instanceArn, op.permissionSetArn, op.accountId, op.principalType, op.principalId, opts),
+      );
     case 'PutRole': {
       const accountId = idOf(op.account, resolve);
       const iam = await accountIam(clients, accountId, op.accessRoleName, opts);
@@ -140,21 +145,27 @@ async function findPermissionSet(sso: SSOAdminClient, instanceArn: string, name:
 }
 
 async function createPermissionSet(
-  clients: AwsClients, instanceArn: string, spec: PermissionSetBody, tags: Record<string, string>, opts: AccessWriterOptions,
+  clients: AwsClients,
+  instanceArn: string,
+  spec: PermissionSetBody,
+  tags: Record<string, string>,
+  opts: AccessWriterOptions,
 ): Promise<OpOutcome> {
   void opts;
   const sso = clients.ssoAdmin;
   let arn: string | undefined;
   let adopted = false;
   try {
-    const r = await sso.send(new CreatePermissionSetCommand({
-      InstanceArn: instanceArn,
-      Name: spec.name,
-      Description: spec.description || undefined,
-      SessionDuration: normalizeDuration(spec.sessionDuration),
-      RelayState: spec.relayState || undefined,
-      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-    }));
+    const r = await sso.send(
+      new CreatePermissionSetCommand({
+        InstanceArn: instanceArn,
+        Name: spec.name,
+        Description: spec.description || undefined,
+        SessionDuration: normalizeDuration(spec.sessionDuration),
+        RelayState: spec.relayState || undefined,
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
     arn = r.PermissionSet?.PermissionSetArn;
   } catch (e) {
     // A crashed earlier run may have created it (ConflictException), or this very request did
@@ -174,23 +185,31 @@ async function createPermissionSet(
 }
 
 async function updatePermissionSet(
-  clients: AwsClients, instanceArn: string, arn: string, spec: PermissionSetBody, tags?: Record<string, string>,
+  clients: AwsClients,
+  instanceArn: string,
+  arn: string,
+  spec: PermissionSetBody,
+  tags?: Record<string, string>,
 ): Promise<OpOutcome> {
   const sso = clients.ssoAdmin;
   const d = (await sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }))).PermissionSet ?? {};
-  if ((d.Description ?? '') !== spec.description
-    || normalizeDuration(d.SessionDuration as string | number | undefined) !== normalizeDuration(spec.sessionDuration)
-    || (d.RelayState ?? '') !== spec.relayState) {
-    await sso.send(new UpdatePermissionSetCommand({
-      InstanceArn: instanceArn,
-      PermissionSetArn: arn,
-      Description: spec.description || undefined,
-      SessionDuration: normalizeDuration(spec.sessionDuration),
-      RelayState: spec.relayState || undefined,
-    }));
+  if (
+    (d.Description ?? '') !== spec.description ||
+    normalizeDuration(d.SessionDuration as string | number | undefined) !== normalizeDuration(spec.sessionDuration) ||
+    (d.RelayState ?? '') !== spec.relayState
+  ) {
+    await sso.send(
+      new UpdatePermissionSetCommand({
+        InstanceArn: instanceArn,
+        PermissionSetArn: arn,
+        Description: spec.description || undefined,
+        SessionDuration: normalizeDuration(spec.sessionDuration),
+        RelayState: spec.relayState || undefined,
+      }),
+    );
   }
   const notes = await syncPermissionSetContent(clients, instanceArn, arn, spec);
-  if (tags) notes.push(...await syncPermissionSetTags(clients, instanceArn, arn, tags));
+  if (tags) notes.push(...(await syncPermissionSetTags(clients, instanceArn, arn, tags)));
   return { arn, message: notes.length ? notes.join('; ') : undefined };
 }
 
@@ -215,12 +234,16 @@ async function syncPermissionSetContent(clients: AwsClients, instanceArn: string
   const wantCustomer = new Set(spec.customerManagedPolicies.map(cmKey));
   for (const c of spec.customerManagedPolicies) {
     if (!haveCustomer.has(cmKey(c))) {
-      await sso.send(new AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ ...base, CustomerManagedPolicyReference: { Name: c.name, Path: c.path || '/' } }));
+      await sso.send(
+        new AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ ...base, CustomerManagedPolicyReference: { Name: c.name, Path: c.path || '/' } }),
+      );
     }
   }
   for (const [k, c] of haveCustomer) {
     if (!wantCustomer.has(k)) {
-      await sso.send(new DetachCustomerManagedPolicyReferenceFromPermissionSetCommand({ ...base, CustomerManagedPolicyReference: { Name: c.Name, Path: c.Path } }));
+      await sso.send(
+        new DetachCustomerManagedPolicyReferenceFromPermissionSetCommand({ ...base, CustomerManagedPolicyReference: { Name: c.Name, Path: c.Path } }),
+      );
     }
   }
 
@@ -235,19 +258,26 @@ async function syncPermissionSetContent(clients: AwsClients, instanceArn: string
   const b = spec.permissionsBoundary;
   if (b && (b.managedPolicyArn || b.customerManagedPolicy)) {
     const put = await optionalCall(clients, 'SSOAdmin:PutPermissionsBoundaryToPermissionSet', () =>
-      sso.send(new PutPermissionsBoundaryToPermissionSetCommand({
-        ...base,
-        PermissionsBoundary: b.managedPolicyArn
-          ? { ManagedPolicyArn: b.managedPolicyArn }
-          : { CustomerManagedPolicyReference: { Name: b.customerManagedPolicy!.name, Path: b.customerManagedPolicy!.path || '/' } },
-      })));
+      sso.send(
+        new PutPermissionsBoundaryToPermissionSetCommand({
+          ...base,
+          PermissionsBoundary: b.managedPolicyArn
+            ? { ManagedPolicyArn: b.managedPolicyArn }
+            : { CustomerManagedPolicyReference: { Name: b.customerManagedPolicy!.name, Path: b.customerManagedPolicy!.path || '/' } },
+        }),
+      ),
+    );
     if (!put) notes.push('permissions boundary not applied: the endpoint does not implement PutPermissionsBoundaryToPermissionSet');
   } else {
     const cur = await optionalCall(clients, 'SSOAdmin:GetPermissionsBoundaryForPermissionSet', () =>
-      sso.send(new GetPermissionsBoundaryForPermissionSetCommand(base)).then((r) => r.PermissionsBoundary, (e: unknown) => {
-        if (isNotFound(e)) return undefined;
-        throw e;
-      }));
+      sso.send(new GetPermissionsBoundaryForPermissionSetCommand(base)).then(
+        (r) => r.PermissionsBoundary,
+        (e: unknown) => {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        },
+      ),
+    );
     if (cur?.value) await sso.send(new DeletePermissionsBoundaryFromPermissionSetCommand(base));
   }
   return notes;
@@ -255,8 +285,11 @@ async function syncPermissionSetContent(clients: AwsClients, instanceArn: string
 
 async function syncPermissionSetTags(clients: AwsClients, instanceArn: string, arn: string, tags: Record<string, string>): Promise<string[]> {
   const sso = clients.ssoAdmin;
-  const have = await optionalCall(clients, 'SSOAdmin:ListTagsForResource', async () =>
-    (await sso.send(new SsoListTagsCommand({ InstanceArn: instanceArn, ResourceArn: arn }))).Tags ?? []);
+  const have = await optionalCall(
+    clients,
+    'SSOAdmin:ListTagsForResource',
+    async () => (await sso.send(new SsoListTagsCommand({ InstanceArn: instanceArn, ResourceArn: arn }))).Tags ?? [],
+  );
   if (!have) return ['tags not updated: the endpoint does not implement ListTagsForResource'];
   const extra = have.value.map((t) => t.Key ?? '').filter((k) => k && !(k in tags));
   if (extra.length) await sso.send(new SsoUntagResourceCommand({ InstanceArn: instanceArn, ResourceArn: arn, TagKeys: extra }));
@@ -293,17 +326,26 @@ async function waitFor(
   if (s.Status === 'FAILED') throw new Error(`${what} failed: ${s.FailureReason ?? 'no reason given'}`);
 }
 
-async function provision(
-  sso: SSOAdminClient, instanceArn: string, arn: string, accounts: string[] | undefined, opts: AccessWriterOptions,
-): Promise<OpOutcome> {
+async function provision(sso: SSOAdminClient, instanceArn: string, arn: string, accounts: string[] | undefined, opts: AccessWriterOptions): Promise<OpOutcome> {
   const targets: ({ TargetType: 'ALL_PROVISIONED_ACCOUNTS' } | { TargetType: 'AWS_ACCOUNT'; TargetId: string })[] =
     accounts === undefined ? [{ TargetType: 'ALL_PROVISIONED_ACCOUNTS' }] : accounts.map((id) => ({ TargetType: 'AWS_ACCOUNT' as const, TargetId: id }));
   for (const t of targets) {
     const r = await sso.send(new ProvisionPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn, ...t }));
     const st = r.PermissionSetProvisioningStatus ?? {};
-    await waitFor(st, async () => (await sso.send(new DescribePermissionSetProvisioningStatusCommand({
-      InstanceArn: instanceArn, ProvisionPermissionSetRequestId: st.RequestId,
-    }))).PermissionSetProvisioningStatus ?? {}, `provisioning ${arn}`, opts);
+    await waitFor(
+      st,
+      async () =>
+        (
+          await sso.send(
+            new DescribePermissionSetProvisioningStatusCommand({
+              InstanceArn: instanceArn,
+              ProvisionPermissionSetRequestId: st.RequestId,
+            }),
+          )
+        ).PermissionSetProvisioningStatus ?? {},
+      `provisioning ${arn}`,
+      opts,
+    );
   }
   return { arn, message: accounts === undefined ? 'provisioned to all provisioned accounts' : `provisioned to ${accounts.join(', ')}` };
 }
@@ -319,46 +361,100 @@ async function hasAssignment(sso: SSOAdminClient, instanceArn: string, arn: stri
 }
 
 async function createAssignment(
-  sso: SSOAdminClient, instanceArn: string, arn: string, accountId: string, type: 'GROUP' | 'USER', principalId: string, opts: AccessWriterOptions,
+  sso: SSOAdminClient,
+  instanceArn: string,
+  arn: string,
+  accountId: string,
+  type: 'GROUP' | 'USER',
+  principalId: string,
+  opts: AccessWriterOptions,
 ): Promise<OpOutcome> {
   // Never a duplicate: a resumed or retried op finds the assignment already there.
   if (await hasAssignment(sso, instanceArn, arn, accountId, type, principalId)) return { message: 'assignment already exists' };
   let st;
   try {
-    st = (await sso.send(new CreateAccountAssignmentCommand({
-      InstanceArn: instanceArn, PermissionSetArn: arn, TargetId: accountId, TargetType: 'AWS_ACCOUNT', PrincipalType: type, PrincipalId: principalId,
-    }))).AccountAssignmentCreationStatus ?? {};
+    st =
+      (
+        await sso.send(
+          new CreateAccountAssignmentCommand({
+            InstanceArn: instanceArn,
+            PermissionSetArn: arn,
+            TargetId: accountId,
+            TargetType: 'AWS_ACCOUNT',
+            PrincipalType: type,
+            PrincipalId: principalId,
+          }),
+        )
+      ).AccountAssignmentCreationStatus ?? {};
   } catch (e) {
     if (/ConflictException/.test(errorText(e))) return { message: 'assignment already exists (ConflictException)' };
     // The answer was lost, not necessarily the request: look before anyone sends it again.
-    if (isAmbiguousFailure(e) && await hasAssignment(sso, instanceArn, arn, accountId, type, principalId)) {
+    if (isAmbiguousFailure(e) && (await hasAssignment(sso, instanceArn, arn, accountId, type, principalId))) {
       return { message: 'assignment was created by a request whose answer was lost' };
     }
     throw e;
   }
   const requestId = st.RequestId;
-  await waitFor(st, async () => (await sso.send(new DescribeAccountAssignmentCreationStatusCommand({
-    InstanceArn: instanceArn, AccountAssignmentCreationRequestId: requestId,
-  }))).AccountAssignmentCreationStatus ?? {}, `assignment of ${arn} in ${accountId}`, opts);
+  await waitFor(
+    st,
+    async () =>
+      (
+        await sso.send(
+          new DescribeAccountAssignmentCreationStatusCommand({
+            InstanceArn: instanceArn,
+            AccountAssignmentCreationRequestId: requestId,
+          }),
+        )
+      ).AccountAssignmentCreationStatus ?? {},
+    `assignment of ${arn} in ${accountId}`,
+    opts,
+  );
   return {};
 }
 
 async function deleteAssignment(
-  sso: SSOAdminClient, instanceArn: string, arn: string, accountId: string, type: 'GROUP' | 'USER', principalId: string, opts: AccessWriterOptions,
+  sso: SSOAdminClient,
+  instanceArn: string,
+  arn: string,
+  accountId: string,
+  type: 'GROUP' | 'USER',
+  principalId: string,
+  opts: AccessWriterOptions,
 ): Promise<OpOutcome> {
   let st;
   try {
-    st = (await sso.send(new DeleteAccountAssignmentCommand({
-      InstanceArn: instanceArn, PermissionSetArn: arn, TargetId: accountId, TargetType: 'AWS_ACCOUNT', PrincipalType: type, PrincipalId: principalId,
-    }))).AccountAssignmentDeletionStatus ?? {};
+    st =
+      (
+        await sso.send(
+          new DeleteAccountAssignmentCommand({
+            InstanceArn: instanceArn,
+            PermissionSetArn: arn,
+            TargetId: accountId,
+            TargetType: 'AWS_ACCOUNT',
+            PrincipalType: type,
+            PrincipalId: principalId,
+          }),
+        )
+      ).AccountAssignmentDeletionStatus ?? {};
   } catch (e) {
     if (isNotFound(e)) return { message: 'assignment already gone' };
     throw e;
   }
   const requestId = st.RequestId;
-  await waitFor(st, async () => (await sso.send(new DescribeAccountAssignmentDeletionStatusCommand({
-    InstanceArn: instanceArn, AccountAssignmentDeletionRequestId: requestId,
-  }))).AccountAssignmentDeletionStatus ?? {}, `removal of ${arn} from ${accountId}`, opts);
+  await waitFor(
+    st,
+    async () =>
+      (
+        await sso.send(
+          new DescribeAccountAssignmentDeletionStatusCommand({
+            InstanceArn: instanceArn,
+            AccountAssignmentDeletionRequestId: requestId,
+          }),
+        )
+      ).AccountAssignmentDeletionStatus ?? {},
+    `removal of ${arn} from ${accountId}`,
+    opts,
+  );
   // Duplicates (possible on endpoints that do not dedupe) go too.
   if (await hasAssignment(sso, instanceArn, arn, accountId, type, principalId)) {
     return deleteAssignment(sso, instanceArn, arn, accountId, type, principalId, opts);
@@ -411,19 +507,29 @@ export async function putRole(iam: IAMClient, accountId: string, body: RoleBody)
     have = undefined;
   }
   if (!have) {
-    const r = await iam.send(new CreateRoleCommand({
-      RoleName: body.roleName,
-      Path: body.path,
-      AssumeRolePolicyDocument: body.trustPolicy,
-      Description: body.description || undefined,
-      MaxSessionDuration: body.maxSessionDuration,
-      PermissionsBoundary: body.permissionsBoundary,
-      Tags: tagList(body.tags),
-    }));
+    const r = await iam.send(
+      new CreateRoleCommand({
+        RoleName: body.roleName,
+        Path: body.path,
+        AssumeRolePolicyDocument: body.trustPolicy,
+        Description: body.description || undefined,
+        MaxSessionDuration: body.maxSessionDuration,
+        PermissionsBoundary: body.permissionsBoundary,
+        Tags: tagList(body.tags),
+      }),
+    );
     have = {
-      accountId, roleName: body.roleName, path: body.path, arn: r.Role?.Arn ?? '', description: body.description,
-      trustPolicy: body.trustPolicy, managedPolicyArns: [], inlinePolicies: {}, permissionsBoundary: body.permissionsBoundary,
-      maxSessionDuration: body.maxSessionDuration, tags: body.tags,
+      accountId,
+      roleName: body.roleName,
+      path: body.path,
+      arn: r.Role?.Arn ?? '',
+      description: body.description,
+      trustPolicy: body.trustPolicy,
+      managedPolicyArns: [],
+      inlinePolicies: {},
+      permissionsBoundary: body.permissionsBoundary,
+      maxSessionDuration: body.maxSessionDuration,
+      tags: body.tags,
     };
   } else {
     if (!samePolicy(have.trustPolicy, body.trustPolicy)) {
@@ -433,7 +539,8 @@ export async function putRole(iam: IAMClient, accountId: string, body: RoleBody)
       await iam.send(new UpdateRoleCommand({ RoleName: body.roleName, Description: body.description, MaxSessionDuration: body.maxSessionDuration }));
     }
     if ((have.permissionsBoundary ?? '') !== (body.permissionsBoundary ?? '')) {
-      if (body.permissionsBoundary) await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: body.roleName, PermissionsBoundary: body.permissionsBoundary }));
+      if (body.permissionsBoundary)
+        await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: body.roleName, PermissionsBoundary: body.permissionsBoundary }));
       else await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: body.roleName }));
     }
     const extraTags = Object.keys(have.tags).filter((k) => !(k in body.tags));
@@ -450,7 +557,8 @@ export async function putRole(iam: IAMClient, accountId: string, body: RoleBody)
   }
   for (const [name, doc] of Object.entries(body.inlinePolicies)) {
     const cur = have.inlinePolicies[name];
-    if (cur === undefined || !samePolicy(cur, doc)) await iam.send(new PutRolePolicyCommand({ RoleName: body.roleName, PolicyName: name, PolicyDocument: doc }));
+    if (cur === undefined || !samePolicy(cur, doc))
+      await iam.send(new PutRolePolicyCommand({ RoleName: body.roleName, PolicyName: name, PolicyDocument: doc }));
   }
   for (const name of Object.keys(have.inlinePolicies)) {
     if (!(name in body.inlinePolicies)) await iam.send(new DeleteRolePolicyCommand({ RoleName: body.roleName, PolicyName: name }));
@@ -472,4 +580,3 @@ export async function deleteRole(iam: IAMClient, roleName: string): Promise<OpOu
   }
   return {};
 }
-

@@ -11,10 +11,7 @@ import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { TagCache, tagInvalidationPlugin } from './tag-cache.js';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpHandlerOptions, Pluggable, RequestHandler } from '@aws-sdk/types';
 import { currentAbortSignal } from './abort.js';
-import {
-  DEFAULT_RATE_LIMITS, DEFAULT_RETRY, createLimiter, orgplanePlugin,
-  type RateLimit, type RetryOptions, type ServiceName,
-} from './middleware.js';
+import { DEFAULT_RATE_LIMITS, DEFAULT_RETRY, createLimiter, orgplanePlugin, type RateLimit, type RetryOptions, type ServiceName } from './middleware.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 export interface AwsOptions {
@@ -55,8 +52,14 @@ export class CallLog {
     for (const [op, c] of this.byOperation) if (!/:(List|Describe|Get)/.test(op)) n += c;
     return n;
   }
-  reset(): void { this.byOperation.clear(); this.byOutcome.clear(); this.total = 0; }
-  toJSON(): Record<string, number> { return Object.fromEntries([...this.byOperation].sort()); }
+  reset(): void {
+    this.byOperation.clear();
+    this.byOutcome.clear();
+    this.total = 0;
+  }
+  toJSON(): Record<string, number> {
+    return Object.fromEntries([...this.byOperation].sort());
+  }
 }
 
 export interface AccountClients {
@@ -144,11 +147,13 @@ export function createAwsClients(opts: CreateAwsClientsOptions = {}): AwsClients
   const sourceIdentity = opts.sourceIdentity ?? 'orgplane';
 
   async function assume(accountId: string, roleName: string): Promise<AwsCredentialIdentity> {
-    const out = await sts.send(new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`,
-      RoleSessionName: sessionName,
-      SourceIdentity: sourceIdentity,
-    }));
+    const out = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`,
+        RoleSessionName: sessionName,
+        SourceIdentity: sourceIdentity,
+      }),
+    );
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) {
       throw new Error(`sts:AssumeRole into ${accountId} role ${roleName} returned no credentials`);
@@ -188,7 +193,9 @@ export function createAwsClients(opts: CreateAwsClientsOptions = {}): AwsClients
         p = openAccount(accountId, roleName);
         accountCache.set(key, p);
         // A failed AssumeRole is not cached: the next reconcile tries again.
-        p.catch(() => { if (accountCache.get(key) === p) accountCache.delete(key); });
+        p.catch(() => {
+          if (accountCache.get(key) === p) accountCache.delete(key);
+        });
       }
       return p;
     },

@@ -28,9 +28,20 @@ const RETRYABLE_CODES = new Set([
 
 /** Node/undici socket-level failures: the request may not have reached AWS at all. */
 const CONNECTION_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH',
-  'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ERR_HTTP2_STREAM_ERROR',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ERR_HTTP2_STREAM_ERROR',
 ]);
 
 const CONNECTION_MESSAGES = /socket hang up|ECONNRESET|connection reset|other side closed|EPIPE/i;
@@ -110,9 +121,17 @@ export function isRetryable(error: unknown): boolean {
 
 /** Codes that say AWS turned the request away before doing anything: safe even for creates. */
 const REJECTED_CODES = new Set([
-  'TooManyRequestsException', 'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestThrottled',
-  'RequestThrottledException', 'RequestLimitExceeded', 'SlowDown', 'ConcurrentModificationException',
-  'ConcurrentModification', 'ECONNREFUSED',
+  'TooManyRequestsException',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'ConcurrentModificationException',
+  'ConcurrentModification',
+  'ECONNREFUSED',
 ]);
 
 /**
@@ -141,7 +160,11 @@ export function isAmbiguousFailure(error: unknown): boolean {
 /** orgplane refused to run an operation, or the operation cannot succeed without a spec change. */
 export class OrgOpError extends Error {
   override readonly name = 'OrgOpError';
-  constructor(message: string, readonly reason: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

@@ -3,7 +3,15 @@
 // retries are switched off (maxAttempts: 1) so each HTTP attempt passes here exactly once and is
 // counted once. It is also where a reconcile's abort signal (aws/abort.ts) takes effect: a read
 // leaves the limiter queue, its backoff sleep and its HTTP request at once; a write runs on.
-import type { BuildHandler, BuildHandlerArguments, BuildHandlerOutput, BuildMiddleware, HandlerExecutionContext, MetadataBearer, Pluggable } from '@aws-sdk/types';
+import type {
+  BuildHandler,
+  BuildHandlerArguments,
+  BuildHandlerOutput,
+  BuildMiddleware,
+  HandlerExecutionContext,
+  MetadataBearer,
+  Pluggable,
+} from '@aws-sdk/types';
 import { abortError, abortableSleep, currentAbortSignal, withAbortSignal } from './abort.js';
 import type { CallLog } from './clients.js';
 import { errorCode, isRetryable, isRetryableNonIdempotent } from './errors.js';
@@ -17,11 +25,15 @@ export { createLimiter, RateLimiter, type RateLimit } from './rate-limiter.js';
  * create a second account, so these are retried only when AWS surely did not act.
  */
 export const NON_IDEMPOTENT_OPERATIONS: ReadonlySet<string> = new Set([
-  'Organizations:CreateAccount', 'Organizations:CreateGovCloudAccount', 'Organizations:InviteAccountToOrganization',
+  'Organizations:CreateAccount',
+  'Organizations:CreateGovCloudAccount',
+  'Organizations:InviteAccountToOrganization',
   // Creates that an emulator (and a racing writer) may happily repeat: the writers look the object
   // up after an ambiguous failure instead (isAmbiguousFailure).
-  'Organizations:CreateOrganizationalUnit', 'Organizations:CreatePolicy',
-  'SSOAdmin:CreatePermissionSet', 'SSOAdmin:CreateAccountAssignment',
+  'Organizations:CreateOrganizationalUnit',
+  'Organizations:CreatePolicy',
+  'SSOAdmin:CreatePermissionSet',
+  'SSOAdmin:CreateAccountAssignment',
 ]);
 
 export interface RetryOptions {
@@ -45,9 +57,10 @@ export const DEFAULT_RATE_LIMITS = {
 export type ServiceName = keyof typeof DEFAULT_RATE_LIMITS;
 
 /** No client-side pacing at all: for a local emulator, which has no quotas to stay under. */
-export const UNLIMITED: Record<ServiceName, RateLimit> = Object.fromEntries(
-  Object.keys(DEFAULT_RATE_LIMITS).map((k) => [k, { tps: 0, burst: 0 }]),
-) as Record<ServiceName, RateLimit>;
+export const UNLIMITED: Record<ServiceName, RateLimit> = Object.fromEntries(Object.keys(DEFAULT_RATE_LIMITS).map((k) => [k, { tps: 0, burst: 0 }])) as Record<
+  ServiceName,
+  RateLimit
+>;
 
 /**
  * Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): a uniform delay in
@@ -76,8 +89,7 @@ export interface MiddlewareDeps {
   random?: () => number;
 }
 
-const operationName = (context: HandlerExecutionContext): string =>
-  (context.commandName ?? 'Unknown').replace(/Command$/, '');
+const operationName = (context: HandlerExecutionContext): string => (context.commandName ?? 'Unknown').replace(/Command$/, '');
 
 /**
  * What may abort this call: an abortSignal the caller passed to send(), and for a read the
@@ -86,10 +98,9 @@ const operationName = (context: HandlerExecutionContext): string =>
  */
 export function callSignal(op: string, context: HandlerExecutionContext): AbortSignal | undefined {
   const explicit = context.__smithy_context?.abortSignal;
-  const signals = [
-    explicit instanceof AbortSignal ? explicit : undefined,
-    isReadOperation(op) ? currentAbortSignal() : undefined,
-  ].filter((s): s is AbortSignal => s !== undefined);
+  const signals = [explicit instanceof AbortSignal ? explicit : undefined, isReadOperation(op) ? currentAbortSignal() : undefined].filter(
+    (s): s is AbortSignal => s !== undefined,
+  );
   return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
 }
 
@@ -105,7 +116,10 @@ export function orgplaneMiddleware(deps: MiddlewareDeps): BuildMiddleware<object
         if (signal?.aborted) throw abortError(signal);
         let sent = false;
         // The request handler (clients.ts) aborts the HTTP request on the signal in this scope.
-        const send = (): Promise<BuildHandlerOutput<MetadataBearer>> => { sent = true; return withAbortSignal(signal, () => next(args)); };
+        const send = (): Promise<BuildHandlerOutput<MetadataBearer>> => {
+          sent = true;
+          return withAbortSignal(signal, () => next(args));
+        };
         try {
           const out = deps.limiter ? await deps.limiter.schedule(send, signal) : await send();
           deps.calls.record(op, 'ok');

@@ -2,12 +2,25 @@
 // AWS, idempotently: running an op whose effect is already there succeeds and changes nothing,
 // so a retried or resumed apply converges instead of failing or duplicating.
 import {
-  AttachPolicyCommand, CreateOrganizationalUnitCommand, CreatePolicyCommand, DeleteOrganizationalUnitCommand,
-  DeletePolicyCommand, DeregisterDelegatedAdministratorCommand,
-  DescribeOrganizationalUnitCommand, DescribePolicyCommand, DetachPolicyCommand, DisableAWSServiceAccessCommand,
-  DisablePolicyTypeCommand, EnableAWSServiceAccessCommand, EnablePolicyTypeCommand,
-  ListDelegatedServicesForAccountCommand, RegisterDelegatedAdministratorCommand,
-  TagResourceCommand, UntagResourceCommand, UpdateOrganizationalUnitCommand, UpdatePolicyCommand,
+  AttachPolicyCommand,
+  CreateOrganizationalUnitCommand,
+  CreatePolicyCommand,
+  DeleteOrganizationalUnitCommand,
+  DeletePolicyCommand,
+  DeregisterDelegatedAdministratorCommand,
+  DescribeOrganizationalUnitCommand,
+  DescribePolicyCommand,
+  DetachPolicyCommand,
+  DisableAWSServiceAccessCommand,
+  DisablePolicyTypeCommand,
+  EnableAWSServiceAccessCommand,
+  EnablePolicyTypeCommand,
+  ListDelegatedServicesForAccountCommand,
+  RegisterDelegatedAdministratorCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateOrganizationalUnitCommand,
+  UpdatePolicyCommand,
   type PolicyType,
 } from '@aws-sdk/client-organizations';
 import type { AwsClients } from './clients.js';
@@ -16,19 +29,46 @@ import type { IdRef, Op, OpOutcome, OrgOp } from '../plan/operations.js';
 import { isAmbiguousFailure, isAwsError, OrgOpError } from './errors.js';
 import { listAccountsForParent, listOUsForParent, listPolicies, paginate, SCP_TYPE } from './read-org.js';
 
-const toTagList = (tags: Tags): { Key: string; Value: string }[] =>
-  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+const toTagList = (tags: Tags): { Key: string; Value: string }[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 type Handled = Extract<OrgOp, { op: HandledName }>;
 type HandledName =
-  | 'CreateOU' | 'RenameOU' | 'DeleteOU' | 'TagResource' | 'UntagResource' | 'CreatePolicy' | 'UpdatePolicy'
-  | 'DeletePolicy' | 'AttachPolicy' | 'DetachPolicy' | 'EnablePolicyType' | 'DisablePolicyType'
-  | 'EnableServiceAccess' | 'DisableServiceAccess' | 'RegisterDelegatedAdmin' | 'DeregisterDelegatedAdmin' | 'AdoptResource';
+  | 'CreateOU'
+  | 'RenameOU'
+  | 'DeleteOU'
+  | 'TagResource'
+  | 'UntagResource'
+  | 'CreatePolicy'
+  | 'UpdatePolicy'
+  | 'DeletePolicy'
+  | 'AttachPolicy'
+  | 'DetachPolicy'
+  | 'EnablePolicyType'
+  | 'DisablePolicyType'
+  | 'EnableServiceAccess'
+  | 'DisableServiceAccess'
+  | 'RegisterDelegatedAdmin'
+  | 'DeregisterDelegatedAdmin'
+  | 'AdoptResource';
 
 const HANDLED: ReadonlySet<string> = new Set<HandledName>([
-  'CreateOU', 'RenameOU', 'DeleteOU', 'TagResource', 'UntagResource', 'CreatePolicy', 'UpdatePolicy',
-  'DeletePolicy', 'AttachPolicy', 'DetachPolicy', 'EnablePolicyType', 'DisablePolicyType',
-  'EnableServiceAccess', 'DisableServiceAccess', 'RegisterDelegatedAdmin', 'DeregisterDelegatedAdmin', 'AdoptResource',
+  'CreateOU',
+  'RenameOU',
+  'DeleteOU',
+  'TagResource',
+  'UntagResource',
+  'CreatePolicy',
+  'UpdatePolicy',
+  'DeletePolicy',
+  'AttachPolicy',
+  'DetachPolicy',
+  'EnablePolicyType',
+  'DisablePolicyType',
+  'EnableServiceAccess',
+  'DisableServiceAccess',
+  'RegisterDelegatedAdmin',
+  'DeregisterDelegatedAdmin',
+  'AdoptResource',
 ]);
 const ACCOUNT_LIFECYCLE: ReadonlySet<string> = new Set(['CreateAccount', 'MoveAccount', 'CloseAccount', 'RemoveAccount']);
 
@@ -73,7 +113,11 @@ function runOrgOp(clients: AwsClients, op: Handled, resolve: (r: IdRef) => strin
 }
 
 /** OU, tag and adoption ops. */
-async function runStructureOp(clients: AwsClients, op: Extract<Handled, { op: 'CreateOU' | 'RenameOU' | 'DeleteOU' | 'AdoptResource' | 'TagResource' | 'UntagResource' }>, resolve: (r: IdRef) => string): Promise<OpOutcome> {
+async function runStructureOp(
+  clients: AwsClients,
+  op: Extract<Handled, { op: 'CreateOU' | 'RenameOU' | 'DeleteOU' | 'AdoptResource' | 'TagResource' | 'UntagResource' }>,
+  resolve: (r: IdRef) => string,
+): Promise<OpOutcome> {
   const org = clients.organizations;
   switch (op.op) {
     case 'CreateOU':
@@ -114,16 +158,25 @@ async function runStructureOp(clients: AwsClients, op: Extract<Handled, { op: 'C
 }
 
 /** Policy create, update, delete, attach and detach. */
-async function runPolicyOp(clients: AwsClients, op: Extract<Handled, { op: 'CreatePolicy' | 'UpdatePolicy' | 'DeletePolicy' | 'AttachPolicy' | 'DetachPolicy' }>, resolve: (r: IdRef) => string): Promise<OpOutcome> {
+async function runPolicyOp(
+  clients: AwsClients,
+  op: Extract<Handled, { op: 'CreatePolicy' | 'UpdatePolicy' | 'DeletePolicy' | 'AttachPolicy' | 'DetachPolicy' }>,
+  resolve: (r: IdRef) => string,
+): Promise<OpOutcome> {
   const org = clients.organizations;
   switch (op.op) {
     case 'CreatePolicy':
       return createPolicy(clients, { name: op.name, description: op.description, content: op.content, tags: op.tags, type: op.policyType ?? SCP_TYPE });
 
     case 'UpdatePolicy': {
-      const out = await org.send(new UpdatePolicyCommand({
-        PolicyId: op.policyId, Name: op.name, Description: op.description, Content: op.content,
-      }));
+      const out = await org.send(
+        new UpdatePolicyCommand({
+          PolicyId: op.policyId,
+          Name: op.name,
+          Description: op.description,
+          Content: op.content,
+        }),
+      );
       return { arn: out.Policy?.PolicySummary?.Arn };
     }
 
@@ -134,7 +187,9 @@ async function runPolicyOp(clients: AwsClients, op: Extract<Handled, { op: 'Crea
       } catch (e) {
         if (isAwsError(e, 'PolicyNotFoundException')) return { message: `policy ${op.policyId} was already deleted` };
         if (isAwsError(e, 'PolicyInUseException')) {
-          throw new OrgOpError(`cannot delete policy "${op.name}" (${op.policyId}): it is still attached; the plan must detach it first`, 'PolicyInUse', { cause: e });
+          throw new OrgOpError(`cannot delete policy "${op.name}" (${op.policyId}): it is still attached; the plan must detach it first`, 'PolicyInUse', {
+            cause: e,
+          });
         }
         throw e;
       }
@@ -163,7 +218,14 @@ async function runPolicyOp(clients: AwsClients, op: Extract<Handled, { op: 'Crea
 }
 
 /** Policy types, trusted service access and delegated administrators. */
-async function runOrgSettingOp(clients: AwsClients, op: Extract<Handled, { op: 'EnablePolicyType' | 'DisablePolicyType' | 'EnableServiceAccess' | 'DisableServiceAccess' | 'RegisterDelegatedAdmin' | 'DeregisterDelegatedAdmin' }>, resolve: (r: IdRef) => string): Promise<OpOutcome> {
+async function runOrgSettingOp(
+  clients: AwsClients,
+  op: Extract<
+    Handled,
+    { op: 'EnablePolicyType' | 'DisablePolicyType' | 'EnableServiceAccess' | 'DisableServiceAccess' | 'RegisterDelegatedAdmin' | 'DeregisterDelegatedAdmin' }
+  >,
+  resolve: (r: IdRef) => string,
+): Promise<OpOutcome> {
   const org = clients.organizations;
   switch (op.op) {
     case 'EnablePolicyType':
@@ -198,7 +260,8 @@ async function runOrgSettingOp(clients: AwsClients, op: Extract<Handled, { op: '
         await org.send(new RegisterDelegatedAdministratorCommand({ AccountId: accountId, ServicePrincipal: op.servicePrincipal }));
         return {};
       } catch (e) {
-        if (isAwsError(e, 'AccountAlreadyRegisteredException')) return { message: `${accountId} was already delegated administrator for ${op.servicePrincipal}` };
+        if (isAwsError(e, 'AccountAlreadyRegisteredException'))
+          return { message: `${accountId} was already delegated administrator for ${op.servicePrincipal}` };
         throw e;
       }
     }
@@ -244,9 +307,13 @@ async function createOU(clients: AwsClients, name: string, parentId: string, tag
   const adopted = await adopt();
   if (adopted) return adopted;
   try {
-    const out = await clients.organizations.send(new CreateOrganizationalUnitCommand({
-      ParentId: parentId, Name: name, Tags: Object.keys(tags).length > 0 ? toTagList(tags) : undefined,
-    }));
+    const out = await clients.organizations.send(
+      new CreateOrganizationalUnitCommand({
+        ParentId: parentId,
+        Name: name,
+        Tags: Object.keys(tags).length > 0 ? toTagList(tags) : undefined,
+      }),
+    );
     return { createdId: out.OrganizationalUnit?.Id, arn: out.OrganizationalUnit?.Arn };
   } catch (e) {
     // Duplicate: someone else created it. Ambiguous failure: it may have been created anyway.
@@ -290,10 +357,15 @@ async function createPolicy(clients: AwsClients, spec: { name: string; descripti
   const { name, description, content, tags, type } = spec;
   const org = clients.organizations;
   try {
-    const out = await org.send(new CreatePolicyCommand({
-      Name: name, Description: description, Content: content, Type: type as PolicyType,
-      Tags: Object.keys(tags).length > 0 ? toTagList(tags) : undefined,
-    }));
+    const out = await org.send(
+      new CreatePolicyCommand({
+        Name: name,
+        Description: description,
+        Content: content,
+        Type: type as PolicyType,
+        Tags: Object.keys(tags).length > 0 ? toTagList(tags) : undefined,
+      }),
+    );
     return { createdId: out.Policy?.PolicySummary?.Id, arn: out.Policy?.PolicySummary?.Arn };
   } catch (e) {
     // Created by an earlier (crashed or retried) run, or maybe by this very request before its

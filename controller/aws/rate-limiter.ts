@@ -30,7 +30,10 @@ export class RateLimiter {
   private readonly burst: number;
   private readonly maxConcurrent: number;
 
-  constructor(private readonly limit: RateLimit, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly now: () => number = Date.now,
+  ) {
     this.paced = limit.tps > 0 && Number.isFinite(limit.tps);
     this.burst = Math.max(1, Math.floor(limit.burst));
     this.maxConcurrent = limit.maxConcurrent && limit.maxConcurrent > 0 ? limit.maxConcurrent : Number.POSITIVE_INFINITY;
@@ -72,8 +75,14 @@ export class RateLimiter {
         this.pump();
       };
       const waiter: Waiter = {
-        start: () => { signal?.removeEventListener('abort', leave); resolve(); },
-        fail: (err) => { signal?.removeEventListener('abort', leave); reject(err); },
+        start: () => {
+          signal?.removeEventListener('abort', leave);
+          resolve();
+        },
+        fail: (err) => {
+          signal?.removeEventListener('abort', leave);
+          reject(err);
+        },
       };
       if (signal) {
         // One listener per queued call: a reconcile's signal has hundreds, by design.

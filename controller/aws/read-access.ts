@@ -17,13 +17,7 @@ import {
   type ProvisioningStatus,
 } from '@aws-sdk/client-sso-admin';
 import { GetGroupIdCommand, GetUserIdCommand } from '@aws-sdk/client-identitystore';
-import {
-  GetRoleCommand,
-  ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
-  GetRolePolicyCommand,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+import { GetRoleCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, GetRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { AwsClients } from './clients.js';
 import { mapLimit, paginate } from './read-org.js';
 import type { ActualAccess, ActualOrg, ActualPermissionSet, ActualRole, Tags } from '../model/actual.js';
@@ -44,8 +38,11 @@ export interface ReadAccessOptions {
   concurrency?: number;
 }
 
-
-interface AwsErrorShape { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }
+interface AwsErrorShape {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
 const errOf = (e: unknown): AwsErrorShape => (typeof e === 'object' && e !== null ? (e as AwsErrorShape) : {});
 
 /**
@@ -64,37 +61,41 @@ const gates = new WeakMap<object, Map<string, Promise<boolean>>>();
 /** Runs an optional call; `undefined` when the endpoint does not implement the operation. */
 export async function optionalCall<T>(clients: object, op: string, call: () => Promise<T>): Promise<{ value: T } | undefined> {
   let m = gates.get(clients);
-  if (!m) { m = new Map(); gates.set(clients, m); }
+  if (!m) {
+    m = new Map();
+    gates.set(clients, m);
+  }
   const gate = m.get(op);
   if (gate) return (await gate) ? { value: await call() } : undefined;
   let settle!: (supported: boolean) => void;
-  m.set(op, new Promise<boolean>((r) => { settle = r; }));
+  m.set(
+    op,
+    new Promise<boolean>((r) => {
+      settle = r;
+    }),
+  );
   try {
     const value = await call();
     settle(true);
     return { value };
   } catch (e) {
-    if (isNotImplemented(e)) { settle(false); return undefined; }
+    if (isNotImplemented(e)) {
+      settle(false);
+      return undefined;
+    }
     settle(true);
     throw e;
   }
 }
 
-export const isNotFound = (e: unknown): boolean =>
-  ['ResourceNotFoundException', 'NoSuchEntity', 'NoSuchEntityException'].includes(errOf(e).name ?? '');
+export const isNotFound = (e: unknown): boolean => ['ResourceNotFoundException', 'NoSuchEntity', 'NoSuchEntityException'].includes(errOf(e).name ?? '');
 
 export const errorText = (e: unknown): string => {
   const x = errOf(e);
   return `${x.name ?? 'Error'}: ${x.message ?? String(e)}`;
 };
 
-
-export async function readAccess(
-  clients: AwsClients,
-  desired: DesiredOrg,
-  actual: ActualOrg,
-  opts: ReadAccessOptions = {},
-): Promise<ActualAccess> {
+export async function readAccess(clients: AwsClients, desired: DesiredOrg, actual: ActualOrg, opts: ReadAccessOptions = {}): Promise<ActualAccess> {
   const limit = opts.concurrency ?? 8;
   const access: ActualAccess = {
     permissionSets: {},
@@ -105,10 +106,12 @@ export async function readAccess(
     roles: {},
     roleReadErrors: {},
   };
-  const unsupported = (op: string) => { if (!access.unsupported!.includes(op)) access.unsupported!.push(op); };
+  const unsupported = (op: string) => {
+    if (!access.unsupported!.includes(op)) access.unsupported!.push(op);
+  };
 
-  const wantsIdentityCenter = Object.keys(desired.permissionSets).length > 0 || !!desired.organization?.identityCenter
-    || (opts.removedPermissionSets?.length ?? 0) > 0;
+  const wantsIdentityCenter =
+    Object.keys(desired.permissionSets).length > 0 || !!desired.organization?.identityCenter || (opts.removedPermissionSets?.length ?? 0) > 0;
   if (wantsIdentityCenter) await readIdentityCenter(clients, desired, actual, access, limit, unsupported, new Set(opts.removedPermissionSets ?? []));
   if (Object.keys(desired.roles).length > 0 || (opts.knownRoles?.length ?? 0) > 0) {
     await readRoles(clients, desired, actual, access, opts, limit);
@@ -131,7 +134,7 @@ async function readIdentityCenter(
     const r = await sso.send(new ListInstancesCommand({ NextToken: t }));
     return { items: r.Instances ?? [], next: r.NextToken };
   });
-  const instance = ic?.instanceArn ? instances.find((i) => i.InstanceArn === ic.instanceArn) ?? { InstanceArn: ic.instanceArn } : instances[0];
+  const instance = ic?.instanceArn ? (instances.find((i) => i.InstanceArn === ic.instanceArn) ?? { InstanceArn: ic.instanceArn }) : instances[0];
   if (!instance?.InstanceArn) return;
   const instanceArn = instance.InstanceArn;
   access.instanceArn = instanceArn;
@@ -216,15 +219,12 @@ async function readPermissionSetTags(clients: AwsClients, instanceArn: string, a
   return Object.fromEntries(rows.map((t) => [t.Key ?? '', t.Value ?? '']));
 }
 
-type PermissionSetDetail = Pick<ActualPermissionSet,
-  'managedPolicies' | 'customerManagedPolicies' | 'inlinePolicy' | 'permissionsBoundary' | 'provisionedAccounts' | 'outdatedAccounts'>;
+type PermissionSetDetail = Pick<
+  ActualPermissionSet,
+  'managedPolicies' | 'customerManagedPolicies' | 'inlinePolicy' | 'permissionsBoundary' | 'provisionedAccounts' | 'outdatedAccounts'
+>;
 
-async function readPermissionSet(
-  clients: AwsClients,
-  instanceArn: string,
-  arn: string,
-  unsupported: (op: string) => void,
-): Promise<PermissionSetDetail> {
+async function readPermissionSet(clients: AwsClients, instanceArn: string, arn: string, unsupported: (op: string) => void): Promise<PermissionSetDetail> {
   const sso = clients.ssoAdmin;
   const base = { InstanceArn: instanceArn, PermissionSetArn: arn };
   const [managed, customer, inline, boundary, latest, outdated] = await Promise.all([
@@ -240,8 +240,12 @@ async function readPermissionSet(
     optionalCall(clients, 'SSOAdmin:GetPermissionsBoundaryForPermissionSet', () =>
       sso.send(new GetPermissionsBoundaryForPermissionSetCommand(base)).then(
         (r) => r.PermissionsBoundary,
-        (e: unknown) => { if (isNotFound(e)) return undefined; throw e; },
-      )).then((r) => {
+        (e: unknown) => {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        },
+      ),
+    ).then((r) => {
       if (!r) unsupported('SSOAdmin:GetPermissionsBoundaryForPermissionSet');
       return r?.value;
     }),
@@ -253,7 +257,10 @@ async function readPermissionSet(
   const latestSet = new Set(latest);
   const outdatedAccounts = outdated.filter((a) => !latestSet.has(a)).sort();
   return {
-    managedPolicies: managed.map((m) => m.Arn ?? '').filter(Boolean).sort(),
+    managedPolicies: managed
+      .map((m) => m.Arn ?? '')
+      .filter(Boolean)
+      .sort(),
     customerManagedPolicies: customer.map((c) => ({ name: c.Name ?? '', path: c.Path ?? '/' })),
     inlinePolicy: inline,
     permissionsBoundary: boundary
@@ -293,16 +300,20 @@ async function resolvePrincipals(clients: AwsClients, desired: DesiredOrg, acces
     const value = rest.join(':');
     try {
       if (type === 'GROUP') {
-        const r = await clients.identityStore.send(new GetGroupIdCommand({
-          IdentityStoreId: storeId,
-          AlternateIdentifier: { UniqueAttribute: { AttributePath: 'DisplayName', AttributeValue: value } },
-        }));
+        const r = await clients.identityStore.send(
+          new GetGroupIdCommand({
+            IdentityStoreId: storeId,
+            AlternateIdentifier: { UniqueAttribute: { AttributePath: 'DisplayName', AttributeValue: value } },
+          }),
+        );
         if (r.GroupId) access.principals[key] = r.GroupId;
       } else {
-        const r = await clients.identityStore.send(new GetUserIdCommand({
-          IdentityStoreId: storeId,
-          AlternateIdentifier: { UniqueAttribute: { AttributePath: 'UserName', AttributeValue: value } },
-        }));
+        const r = await clients.identityStore.send(
+          new GetUserIdCommand({
+            IdentityStoreId: storeId,
+            AlternateIdentifier: { UniqueAttribute: { AttributePath: 'UserName', AttributeValue: value } },
+          }),
+        );
         if (r.UserId) access.principals[key] = r.UserId;
       }
     } catch (e) {
@@ -324,9 +335,14 @@ async function readPrincipalAssignments(
   const lists = await mapLimit(entries, limit, async ([key, id]) => {
     const type = key.startsWith('GROUP:') ? 'GROUP' : 'USER';
     return paginate(async (t) => {
-      const r = await clients.ssoAdmin.send(new ListAccountAssignmentsForPrincipalCommand({
-        InstanceArn: instanceArn, PrincipalId: id, PrincipalType: type, NextToken: t,
-      }));
+      const r = await clients.ssoAdmin.send(
+        new ListAccountAssignmentsForPrincipalCommand({
+          InstanceArn: instanceArn,
+          PrincipalId: id,
+          PrincipalType: type,
+          NextToken: t,
+        }),
+      );
       return { items: r.AccountAssignments ?? [], next: r.NextToken };
     });
   });
@@ -408,11 +424,13 @@ export async function readRole(iam: IAMClient, accountId: string, roleName: stri
     arn: role.Arn ?? '',
     description: role.Description ?? '',
     trustPolicy: decodePolicy(role.AssumeRolePolicyDocument),
-    managedPolicyArns: attached.map((p) => p.PolicyArn ?? '').filter(Boolean).sort(),
+    managedPolicyArns: attached
+      .map((p) => p.PolicyArn ?? '')
+      .filter(Boolean)
+      .sort(),
     inlinePolicies,
     permissionsBoundary: role.PermissionsBoundary?.PermissionsBoundaryArn,
     maxSessionDuration: role.MaxSessionDuration ?? 3600,
     tags: Object.fromEntries((role.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
   };
 }
-

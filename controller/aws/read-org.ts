@@ -2,11 +2,22 @@
 // and per policy (every one paginated), never a describe per account. Call count grows with the
 // number of OUs and policies, and only by one page per 20 accounts under a parent.
 import {
-  DescribeOrganizationCommand, DescribePolicyCommand, ListAccountsForParentCommand,
-  ListAWSServiceAccessForOrganizationCommand, ListDelegatedAdministratorsCommand,
-  ListDelegatedServicesForAccountCommand, ListOrganizationalUnitsForParentCommand,
-  ListPoliciesCommand, ListRootsCommand, ListTagsForResourceCommand, ListTargetsForPolicyCommand,
-  type Account, type OrganizationalUnit, type PolicySummary, type Root, type Tag,
+  DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  ListAccountsForParentCommand,
+  ListAWSServiceAccessForOrganizationCommand,
+  ListDelegatedAdministratorsCommand,
+  ListDelegatedServicesForAccountCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListPoliciesCommand,
+  ListRootsCommand,
+  ListTagsForResourceCommand,
+  ListTargetsForPolicyCommand,
+  type Account,
+  type OrganizationalUnit,
+  type PolicySummary,
+  type Root,
+  type Tag,
 } from '@aws-sdk/client-organizations';
 import type { AwsClients } from './clients.js';
 import type { ActualAccount, ActualOrg, ActualOU, ActualPolicy, DelegatedAdmin, Tags } from '../model/actual.js';
@@ -60,10 +71,12 @@ export const tagsFromList = (tags: Tag[] | undefined): Tags =>
 export async function listTags(clients: AwsClients, resourceId: string): Promise<Tags> {
   const cached = clients.tagCache?.get(resourceId);
   if (cached) return cached;
-  const tags = tagsFromList(await paginate<Tag>(async (NextToken) => {
-    const r = await clients.organizations.send(new ListTagsForResourceCommand({ ResourceId: resourceId, NextToken }));
-    return { items: r.Tags, next: r.NextToken };
-  }));
+  const tags = tagsFromList(
+    await paginate<Tag>(async (NextToken) => {
+      const r = await clients.organizations.send(new ListTagsForResourceCommand({ ResourceId: resourceId, NextToken }));
+      return { items: r.Tags, next: r.NextToken };
+    }),
+  );
   clients.tagCache?.set(resourceId, tags);
   return tags;
 }
@@ -110,9 +123,9 @@ async function readPolicy(clients: AwsClients, summary: PolicySummary, opts: Rea
     clients.organizations.send(new DescribePolicyCommand({ PolicyId: id })),
     readTargets
       ? paginate(async (NextToken) => {
-        const r = await clients.organizations.send(new ListTargetsForPolicyCommand({ PolicyId: id, NextToken, MaxResults: PAGE }));
-        return { items: r.Targets?.map((t) => t.TargetId ?? ''), next: r.NextToken };
-      })
+          const r = await clients.organizations.send(new ListTargetsForPolicyCommand({ PolicyId: id, NextToken, MaxResults: PAGE }));
+          return { items: r.Targets?.map((t) => t.TargetId ?? ''), next: r.NextToken };
+        })
       : Promise.resolve(undefined),
     awsManaged ? Promise.resolve(undefined) : listTags(clients, id),
   ]);
@@ -200,7 +213,9 @@ export async function readOrganization(clients: AwsClients, opts: ReadOrgOptions
   // OU tags carry orgplane's ownership marks, so they are always read (one call per OU).
   const ouList = Object.values(ous);
   const ouTags = await mapLimit(ouList, concurrency, (ou) => listTags(clients, ou.id));
-  ouList.forEach((ou, i) => { ou.tags = ouTags[i]; });
+  ouList.forEach((ou, i) => {
+    ou.tags = ouTags[i];
+  });
 
   const policyList = await mapLimit(policySummaries, concurrency, (s) => readPolicy(clients, s, opts));
   const policies: Record<string, ActualPolicy> = {};
@@ -228,7 +243,10 @@ export async function readOrganization(clients: AwsClients, opts: ReadOrgOptions
     ous,
     accounts,
     policies,
-    trustedServices: trusted.map((s) => s.ServicePrincipal ?? '').filter(Boolean).sort(),
+    trustedServices: trusted
+      .map((s) => s.ServicePrincipal ?? '')
+      .filter(Boolean)
+      .sort(),
     delegatedAdmins,
     readAt: new Date().toISOString(),
   };

@@ -8,12 +8,18 @@ import type { Tags } from '../model/actual.js';
 
 export class TagCache {
   private readonly entries = new Map<string, { tags: Tags; at: number }>();
-  constructor(readonly ttlMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get(id: string): Tags | undefined {
     const e = this.entries.get(id);
     if (!e) return undefined;
-    if (this.now() - e.at >= this.ttlMs) { this.entries.delete(id); return undefined; }
+    if (this.now() - e.at >= this.ttlMs) {
+      this.entries.delete(id);
+      return undefined;
+    }
     return { ...e.tags };
   }
 
@@ -25,7 +31,9 @@ export class TagCache {
     this.entries.delete(id);
   }
 
-  get size(): number { return this.entries.size; }
+  get size(): number {
+    return this.entries.size;
+  }
 }
 
 /** Organizations calls that change a resource's tags, by the input field naming the resource. */
@@ -44,5 +52,9 @@ export function tagInvalidationPlugin(cache: TagCache): Pluggable<object, Metada
       cache.invalidate(id);
     }
   };
-  return { applyToStack: (stack) => { stack.add(mw, { step: 'initialize', name: 'orgplaneTagCacheInvalidation' }); } };
+  return {
+    applyToStack: (stack) => {
+      stack.add(mw, { step: 'initialize', name: 'orgplaneTagCacheInvalidation' });
+    },
+  };
 }

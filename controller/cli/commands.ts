@@ -129,7 +129,10 @@ export interface PlanOptions extends CommonOptions, GuardOptions {
 
 export async function runPlan(o: PlanOptions): Promise<number> {
   const loaded = load(o);
-  if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
+  if (loaded.errors.length) {
+    printErrors(offlineErrors(loaded, o));
+    return EXIT.error;
+  }
   return withClients(o, async (clients) => {
     // The same plan apply would show: stored workflows appear as resume ops or cancellation warnings.
     const p = await prepare(loaded.resources, { clients, namespace: o.namespace, workflowStore: new FileWorkflowStore(o.state), guards: guardsOf(o) });
@@ -137,7 +140,10 @@ export async function runPlan(o: PlanOptions): Promise<number> {
     if (o.output === 'json') out(renderJson(p.plan));
     else if (o.output === 'markdown') out(renderMarkdown(p.plan));
     else out(renderText(p.plan, { color: useColor(o) }));
-    if (o.strict && p.plan.lint?.length) { printLint(p.plan.lint, true); return EXIT.error; }
+    if (o.strict && p.plan.lint?.length) {
+      printLint(p.plan.lint, true);
+      return EXIT.error;
+    }
     // Save exactly what apply would accept: apply refuses invalid or spec-blocked manifest sets.
     const appliable = p.errors.length === 0 && specBlocked(p.plan).length === 0;
     if (o.out && appliable) await writeSavedPlan(o.out, savePlan(p.plan, { resources: loaded.resources, actual: p.actual, namespace: o.namespace }));
@@ -195,7 +201,10 @@ export interface ApplyOptions extends CommonOptions, GuardOptions {
 
 export async function runApply(o: ApplyOptions): Promise<number> {
   const loaded = load(o);
-  if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
+  if (loaded.errors.length) {
+    printErrors(offlineErrors(loaded, o));
+    return EXIT.error;
+  }
   const saved = o.plan ? await readSavedPlan(o.plan) : undefined;
   if (o.plan && !saved) return EXIT.error;
   const color = useColor(o);
@@ -306,7 +315,10 @@ function reportApplied(result: Awaited<ReturnType<typeof reconcile>>, namespace:
   return result.pending.ops.length ? EXIT.changes : EXIT.ok;
 }
 
-function treeMarks(p: { desired: Parameters<typeof indexIds>[0]; actual: Parameters<typeof indexIds>[1]; plan: { drift: Record<string, string[]> } }, namespace: string) {
+function treeMarks(
+  p: { desired: Parameters<typeof indexIds>[0]; actual: Parameters<typeof indexIds>[1]; plan: { drift: Record<string, string[]> } },
+  namespace: string,
+) {
   const ids = indexIds(p.desired, p.actual, namespace);
   const managed = new Map<string, string>();
   const drift = new Map<string, string[]>();
@@ -319,7 +331,10 @@ function treeMarks(p: { desired: Parameters<typeof indexIds>[0]; actual: Paramet
 
 export async function runStatus(o: CommonOptions): Promise<number> {
   const loaded = load(o);
-  if (loaded.errors.length) { printErrors(offlineErrors(loaded, o)); return EXIT.error; }
+  if (loaded.errors.length) {
+    printErrors(offlineErrors(loaded, o));
+    return EXIT.error;
+  }
   return withClients(o, async (clients) => {
     const p = await planAll(loaded.resources, clients, o.namespace);
     if (p.errors.length) printErrors(p.errors);
@@ -333,7 +348,11 @@ export async function runStatus(o: CommonOptions): Promise<number> {
   });
 }
 
-const exists = (f: string) => access(f).then(() => true, () => false);
+const exists = (f: string) =>
+  access(f).then(
+    () => true,
+    () => false,
+  );
 
 export async function runImport(o: CommonOptions & { outputDir: string; force?: boolean }): Promise<number> {
   return withClients(o, async (clients) => {
@@ -345,8 +364,12 @@ export async function runImport(o: CommonOptions & { outputDir: string; force?: 
     const files: Record<string, AnyResource[]> = { 'organization.yaml': [], 'ous.yaml': [], 'accounts.yaml': [], 'scps.yaml': [] };
     // rcps.yaml and management-policies.yaml only when the organization has such policies.
     const fileOf: Record<string, string> = {
-      Organization: 'organization.yaml', OrganizationalUnit: 'ous.yaml', Account: 'accounts.yaml', ServiceControlPolicy: 'scps.yaml',
-      ResourceControlPolicy: 'rcps.yaml', ManagementPolicy: 'management-policies.yaml',
+      Organization: 'organization.yaml',
+      OrganizationalUnit: 'ous.yaml',
+      Account: 'accounts.yaml',
+      ServiceControlPolicy: 'scps.yaml',
+      ResourceControlPolicy: 'rcps.yaml',
+      ManagementPolicy: 'management-policies.yaml',
     };
     for (const r of resources) (files[fileOf[r.kind]] ??= []).push(r);
     await mkdir(o.outputDir, { recursive: true });
@@ -357,14 +380,19 @@ export async function runImport(o: CommonOptions & { outputDir: string; force?: 
         return EXIT.error;
       }
     }
-    const header = `# Imported by orgplane from organization ${actual.id} on ${new Date().toISOString().slice(0, 10)}.\n`
-      + '# Every object is adopted by its AWS id (deletionPolicy Retain): applying these changes nothing.\n';
+    const header =
+      `# Imported by orgplane from organization ${actual.id} on ${new Date().toISOString().slice(0, 10)}.\n` +
+      '# Every object is adopted by its AWS id (deletionPolicy Retain): applying these changes nothing.\n';
     for (const [name, list] of Object.entries(files)) {
       const body = list.map((r) => stringify({ apiVersion: API_VERSION, kind: r.kind, metadata: r.metadata, spec: r.spec }, { lineWidth: 0 })).join('---\n');
       await writeFile(path.join(o.outputDir, name), header + body);
     }
-    out(`Wrote ${resources.length} resources to ${o.outputDir}: `
-      + Object.entries(files).map(([n, l]) => `${n} (${l.length})`).join(', '));
+    out(
+      `Wrote ${resources.length} resources to ${o.outputDir}: ` +
+        Object.entries(files)
+          .map(([n, l]) => `${n} (${l.length})`)
+          .join(', '),
+    );
     out(`Next: orgplane plan -f ${o.outputDir}   # expect "No changes"`);
     return EXIT.ok;
   });

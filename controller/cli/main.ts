@@ -16,12 +16,16 @@ const STATE_FILE = '.orgplane/workflows.json';
 const program = new Command();
 program
   .name('orgplane')
-  .description('Keep an AWS Organization in the shape a directory of manifests describes: '
-    + 'orgplane.io/v1alpha1 OrganizationalUnit, Account, ServiceControlPolicy, ResourceControlPolicy, ManagementPolicy, PermissionSet, '
-    + 'CrossAccountRole and Organization resources, the same YAML the controller reads.')
+  .description(
+    'Keep an AWS Organization in the shape a directory of manifests describes: ' +
+      'orgplane.io/v1alpha1 OrganizationalUnit, Account, ServiceControlPolicy, ResourceControlPolicy, ManagementPolicy, PermissionSet, ' +
+      'CrossAccountRole and Organization resources, the same YAML the controller reads.',
+  )
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Exit codes: 0 no changes / success, 2 changes pending (plan), 1 error.
 
 Target: the standard AWS environment (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, ...) with the
@@ -33,7 +37,8 @@ Examples:
   orgplane apply -f manifests/ --auto-approve
   orgplane plan -f manifests/ --out plan.json && orgplane apply -f manifests/ --plan plan.json
   orgplane import -o imported/ && orgplane plan -f imported/
-  orgplane status -f manifests/`);
+  orgplane status -f manifests/`,
+  );
 
 function common(cmd: Command, opts: { files?: boolean } = { files: true }): Command {
   if (opts.files) cmd.requiredOption('-f, --filename <path...>', 'manifest files or directories (recursive, *.yaml/*.yml)');
@@ -48,7 +53,12 @@ function common(cmd: Command, opts: { files?: boolean } = { files: true }): Comm
 /** The operator's deletion guards: a manifest may only lower them. */
 function guards(cmd: Command): Command {
   return cmd
-    .option('--max-delete-fraction <share>', 'circuit breaker: refuse deletions of more than this share of managed objects in one run (a manifest may only lower it)', fraction, 0.25)
+    .option(
+      '--max-delete-fraction <share>',
+      'circuit breaker: refuse deletions of more than this share of managed objects in one run (a manifest may only lower it)',
+      fraction,
+      0.25,
+    )
     .option('--max-closures-per-run <n>', 'account closures one run may start (a manifest may only lower it)', nonNegativeInt, 1);
 }
 
@@ -58,24 +68,31 @@ common(program.command('validate'))
   .option('--strict', 'policy lint findings are errors (exit 1), not warnings')
   .action(async (o: CommonOptions & { output: string; strict?: boolean }) => exit(await runValidate(o)));
 
-guards(common(program.command('plan'))
-  .description('read the organization and show what apply would change (exit 2 when there are changes)')
-  .addOption(new Option('-o, --output <format>', 'plan format').choices(['text', 'json', 'markdown']).default('text'))
-  .option('--state <file>', 'workflow state file: interrupted account workflows show as resume ops', STATE_FILE)
-  .option('--strict', 'policy lint findings are errors (exit 1), not warnings')
-  .option('--out <file>', 'also save the plan (versioned JSON with fingerprints of the manifests and the organization) for apply --plan'))
-  .action(async (o: PlanOptions) => exit(await runPlan(o)));
+guards(
+  common(program.command('plan'))
+    .description('read the organization and show what apply would change (exit 2 when there are changes)')
+    .addOption(new Option('-o, --output <format>', 'plan format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--state <file>', 'workflow state file: interrupted account workflows show as resume ops', STATE_FILE)
+    .option('--strict', 'policy lint findings are errors (exit 1), not warnings')
+    .option('--out <file>', 'also save the plan (versioned JSON with fingerprints of the manifests and the organization) for apply --plan'),
+).action(async (o: PlanOptions) => exit(await runPlan(o)));
 
 guards(common(program.command('apply')))
   .description('plan, ask for confirmation, then apply in dependency order and print the resulting org tree')
-  .option('--allow-org-wide', 'also apply org-wide changes (disable a policy type or trusted access, deregister a delegated admin, FullAWSAccess off the root or an OU, a deny-everything SCP on the root)')
+  .option(
+    '--allow-org-wide',
+    'also apply org-wide changes (disable a policy type or trusted access, deregister a delegated admin, FullAWSAccess off the root or an OU, a deny-everything SCP on the root)',
+  )
   .option('--auto-approve', 'apply without asking (required when stdin is not a terminal)')
   .option('--strict', 'refuse to apply when policy lint finds anything')
   .option('--observe-only', 'compute and report the plan, never write to AWS')
   .option('--approve-migration <account...>', 'Account resource names whose migration to another OU is approved')
   .option('--concurrency <n>', 'AWS writes in flight at once', positiveInt, 4)
   .option('--state <file>', 'workflow state file: interrupted account workflows resume as ops of the plan', STATE_FILE)
-  .option('--plan <file>', 'apply exactly a plan saved by plan --out, without asking (the file is the approval); refused, with nothing written, if the manifests or the organization changed since')
+  .option(
+    '--plan <file>',
+    'apply exactly a plan saved by plan --out, without asking (the file is the approval); refused, with nothing written, if the manifests or the organization changed since',
+  )
   .action(async (o: ApplyOptions) => exit(await runApply(o)));
 
 common(program.command('import'), { files: false })
@@ -90,7 +107,8 @@ common(program.command('status'))
 
 registerExplain(program, common, exit);
 
-program.command('controller')
+program
+  .command('controller')
   .description('run the Kubernetes controller (in a cluster: see manifests/install)')
   .allowUnknownOption(true)
   .helpOption(false)

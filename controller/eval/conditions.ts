@@ -9,7 +9,10 @@ import { substitute } from './variables.js';
 
 type Matcher = (policyValue: string, contextValue: string) => boolean;
 
-interface BaseOperator { match: Matcher; negated: boolean }
+interface BaseOperator {
+  match: Matcher;
+  negated: boolean;
+}
 
 const num = (s: string): number | undefined => (/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(s) ? Number(s) : undefined);
 
@@ -21,7 +24,8 @@ function date(s: string): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-const compare = (parse: (s: string) => number | undefined, test: (c: number, p: number) => boolean): Matcher =>
+const compare =
+  (parse: (s: string) => number | undefined, test: (c: number, p: number) => boolean): Matcher =>
   (p, c) => {
     const pv = parse(literalText(p));
     const cv = parse(c);
@@ -39,7 +43,10 @@ const stringLike: Matcher = (p, c) => globMatch(p, c);
 const arnLike: Matcher = (p, c) => arnMatch(p, c);
 const numericEq = compare(num, (c, p) => c === p);
 const dateEq = compare(date, (c, p) => c === p);
-const binaryEq: Matcher = (p, c) => { const a = base64(literalText(p)); return a !== undefined && a === base64(c); };
+const binaryEq: Matcher = (p, c) => {
+  const a = base64(literalText(p));
+  return a !== undefined && a === base64(c);
+};
 
 const pos = (match: Matcher): BaseOperator => ({ match, negated: false });
 const neg = (match: Matcher): BaseOperator => ({ match, negated: true });
@@ -89,7 +96,10 @@ export function parseOperator(operator: string): ParsedOperator | undefined {
   let rest = operator.toLowerCase();
   let set: ParsedOperator['set'];
   const m = /^(foranyvalue|forallvalues):(.*)$/.exec(rest);
-  if (m) { set = m[1] as ParsedOperator['set']; rest = m[2]; }
+  if (m) {
+    set = m[1] as ParsedOperator['set'];
+    rest = m[2];
+  }
   const isNull = rest === 'null';
   const ifExists = !isNull && rest.endsWith('ifexists');
   const name = ifExists ? rest.slice(0, -'ifexists'.length) : rest;
@@ -127,5 +137,4 @@ export function conditionHolds(test: ConditionTest, context: Map<string, string[
   return base.negated ? !ctx.some(matches) : ctx.some(matches);
 }
 
-export const conditionsHold = (tests: ConditionTest[], context: Map<string, string[]>): boolean =>
-  tests.every((t) => conditionHolds(t, context));
+export const conditionsHold = (tests: ConditionTest[], context: Map<string, string[]>): boolean => tests.every((t) => conditionHolds(t, context));

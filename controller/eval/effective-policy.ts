@@ -95,7 +95,10 @@ function mergeNode(node: StateNode, doc: JsonObject, inherited: Set<ValueOperato
   for (const [key, child] of Object.entries(doc)) {
     if (key.startsWith('@@') || !isObject(child)) continue;
     let next = node.children.get(key);
-    if (!next) { next = newNode(); node.children.set(key, next); }
+    if (!next) {
+      next = newNode();
+      node.children.set(key, next);
+    }
     mergeNode(next, child, allowed, path ? `${path}.${key}` : key, ctx);
   }
 }

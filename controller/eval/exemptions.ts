@@ -13,8 +13,7 @@ export const RCP_SERVICES: ReadonlySet<string> = new Set(['s3', 'sts', 'kms', 's
 
 const SERVICE_LINKED_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/aws-service-role\//;
 
-export const isServiceLinkedRole = (principal: string | undefined): boolean =>
-  !!principal && SERVICE_LINKED_ROLE.test(principal);
+export const isServiceLinkedRole = (principal: string | undefined): boolean => !!principal && SERVICE_LINKED_ROLE.test(principal);
 
 export const serviceOf = (action: string): string => action.split(':')[0].toLowerCase();
 

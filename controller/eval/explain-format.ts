@@ -10,7 +10,10 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 export function parseAction(action: string | undefined): Parsed<string> {
   if (!action) return { ok: false, error: '--action is required (service:Action, e.g. ec2:RunInstances)' };
   if (!REQUEST_ACTION.test(action)) {
-    return { ok: false, error: `--action ${JSON.stringify(action)} is not of the form service:Action (e.g. ec2:RunInstances); wildcards name many actions, explain evaluates one` };
+    return {
+      ok: false,
+      error: `--action ${JSON.stringify(action)} is not of the form service:Action (e.g. ec2:RunInstances); wildcards name many actions, explain evaluates one`,
+    };
   }
   return { ok: true, value: action };
 }
@@ -73,7 +76,12 @@ export function explainJson(r: EvalResult, context: Record<string, string[]>): E
 const MARK: Record<string, string> = { Allow: '✓', ExplicitDeny: '✗', ImplicitDeny: '·' };
 
 function levelLine(l: LevelResult): string {
-  const label = l.target.type === 'root' ? `Root (${l.target.id})` : l.target.type === 'ou' ? `OU ${l.target.name} (${l.target.id})` : `Account ${l.target.name} (${l.target.id})`;
+  const label =
+    l.target.type === 'root'
+      ? `Root (${l.target.id})`
+      : l.target.type === 'ou'
+        ? `OU ${l.target.name} (${l.target.id})`
+        : `Account ${l.target.name} (${l.target.id})`;
   const s = l.statement;
   const by = s ? `${s.effect} by ${s.policy} ${s.sid ? `[${s.sid}]` : `[statement ${s.index}]`}` : 'no statement allows it';
   return `  ${MARK[l.decision]} ${label.padEnd(40)} ${l.decision.padEnd(13)} ${by}   attached: ${l.policies.join(', ') || '(none)'}`;
@@ -85,13 +93,24 @@ function sideLines(title: string, levels: LevelResult[], exemption: string | und
 }
 
 export function explainText(r: EvalResult, context: Record<string, string[]>): string {
-  const ctx = Object.entries(context).map(([k, v]) => `${k}=${v.join(',')}`).join(' ') || '(none)';
+  const ctx =
+    Object.entries(context)
+      .map(([k, v]) => `${k}=${v.join(',')}`)
+      .join(' ') || '(none)';
   const lines = [
     `${r.decision}: ${r.action} on ${r.resource} in ${r.account.name} (${r.account.id})`,
     `  principal: ${r.principal ?? '(not given)'}   context: ${ctx}`,
     '',
-    ...sideLines('SCPs', r.levels.filter((l) => l.kind === 'SCP'), r.scpExemption),
-    ...sideLines('RCPs', r.levels.filter((l) => l.kind === 'RCP'), r.rcpExemption),
+    ...sideLines(
+      'SCPs',
+      r.levels.filter((l) => l.kind === 'SCP'),
+      r.scpExemption,
+    ),
+    ...sideLines(
+      'RCPs',
+      r.levels.filter((l) => l.kind === 'RCP'),
+      r.rcpExemption,
+    ),
     '',
     r.decision === 'Allow'
       ? 'Allow means the organization policies let the request through: IAM policies in the account must still grant it.'

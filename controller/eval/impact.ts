@@ -26,7 +26,10 @@ export interface ImpactOptions {
 const policyText = new WeakMap<object, string>();
 const textOf = (p: object): string => {
   let t = policyText.get(p);
-  if (t === undefined) { t = JSON.stringify(p); policyText.set(p, t); }
+  if (t === undefined) {
+    t = JSON.stringify(p);
+    policyText.set(p, t);
+  }
   return t;
 };
 
@@ -56,10 +59,17 @@ export function collapse(flipped: string[], perService: Map<string, number>): st
  */
 export function computeImpact(before: Chain[], after: Chain[], actions: string[], opts: ImpactOptions = {}): AccountImpact[] {
   const old = new Map(before.map((c) => [c.account.id, c]));
-  const changed = after.filter((c) => { const b = old.get(c.account.id); return b && chainSignature(b) !== chainSignature(c); });
+  const changed = after.filter((c) => {
+    const b = old.get(c.account.id);
+    return b && chainSignature(b) !== chainSignature(c);
+  });
   if (changed.length === 0) return [];
   const batchOpts = { request: opts.request, rcpServices: opts.rcpServices };
-  const was = evaluateBatch(changed.map((c) => old.get(c.account.id) as Chain), actions, batchOpts);
+  const was = evaluateBatch(
+    changed.map((c) => old.get(c.account.id) as Chain),
+    actions,
+    batchOpts,
+  );
   const now = evaluateBatch(changed, actions, batchOpts);
   const perService = serviceCounts(actions);
   const out: AccountImpact[] = [];
@@ -74,7 +84,12 @@ export function computeImpact(before: Chain[], after: Chain[], actions: string[]
       else if (a === ALLOW) allowed.push(actions[j]);
     }
     if (denied.length || allowed.length) {
-      out.push({ account: c.account, newlyDenied: collapse(denied, perService), newlyAllowed: collapse(allowed, perService), counts: { denied: denied.length, allowed: allowed.length } });
+      out.push({
+        account: c.account,
+        newlyDenied: collapse(denied, perService),
+        newlyAllowed: collapse(allowed, perService),
+        counts: { denied: denied.length, allowed: allowed.length },
+      });
     }
   });
   return out;

@@ -1,7 +1,10 @@
 // IpAddress / NotIpAddress: does an address fall in a CIDR block (IPv4 or IPv6)? A policy value
 // without a prefix length is a single address (/32 or /128), as AWS reads it.
 
-interface Parsed { v6: boolean; bits: bigint }
+interface Parsed {
+  v6: boolean;
+  bits: bigint;
+}
 
 function parseV4(s: string): bigint | undefined {
   const parts = s.split('.');
@@ -55,7 +58,7 @@ export function ipInCidr(cidr: string, address: string): boolean {
   const prefix = prefixText === undefined ? width : Number(prefixText);
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > width) return false;
   const shift = BigInt(width - prefix);
-  return (net.bits >> shift) === (ip.bits >> shift);
+  return net.bits >> shift === ip.bits >> shift;
 }
 
 /** For the validator: is this a well-formed address or CIDR block? */

@@ -21,7 +21,11 @@ export function lintPolicyActions(policy: ParsedPolicy, catalog: Catalog): LintF
       if (r) out.push({ field: `${where}.Action[${i}]`, rule: 'unknown-action', message: `${r}: this entry matches no action` });
     });
     if (reasons.length && reasons.every((r) => r !== undefined)) {
-      out.push({ field: `${where}.Action`, rule: 'statement-never-matches', message: 'no entry of Action names an existing action: the statement can never match' });
+      out.push({
+        field: `${where}.Action`,
+        rule: 'statement-never-matches',
+        message: 'no entry of Action names an existing action: the statement can never match',
+      });
     }
   }
   return out;
@@ -37,7 +41,8 @@ export function rcpProblems(policy: ParsedPolicy, rcpServices: ReadonlySet<strin
   const bad = (field: string, message: string) => out.push({ field, rule: 'rcp-syntax', message });
   for (const s of policy.statements) {
     const where = `Statement[${s.index}]${s.sid ? ` (${s.sid})` : ''}`;
-    const fullAccess = s.effect === 'Allow' && s.action?.join() === '*' && s.resource?.join() === '*' && s.principal?.join() === '*' && s.conditions.length === 0;
+    const fullAccess =
+      s.effect === 'Allow' && s.action?.join() === '*' && s.resource?.join() === '*' && s.principal?.join() === '*' && s.conditions.length === 0;
     if (s.effect === 'Allow' && !fullAccess) bad(`${where}.Effect`, 'RCPs support only Deny statements (besides RCPFullAWSAccess)');
     if (s.principal?.join() !== '*') bad(`${where}.Principal`, 'RCP statements must have Principal "*"');
     if (s.notPrincipal) bad(`${where}.NotPrincipal`, 'RCPs do not support NotPrincipal');

@@ -69,15 +69,21 @@ function checkAiOptOut(doc: JsonObject, out: PolicyProblem[]): void {
 
 export function validateManagementPolicy(type: string, content: string | Json): PolicyProblem[] {
   const spec = MANAGEMENT_POLICY_TYPES[type];
-  if (!spec) return [{ field: 'type', rule: 'policy-type', message: `unknown management policy type ${type}: one of ${Object.keys(MANAGEMENT_POLICY_TYPES).join(', ')}` }];
+  if (!spec)
+    return [
+      { field: 'type', rule: 'policy-type', message: `unknown management policy type ${type}: one of ${Object.keys(MANAGEMENT_POLICY_TYPES).join(', ')}` },
+    ];
   let doc: Json;
-  try { doc = typeof content === 'string' ? (JSON.parse(content) as Json) : content; } catch (e) {
+  try {
+    doc = typeof content === 'string' ? (JSON.parse(content) as Json) : content;
+  } catch (e) {
     return [{ field: 'document', rule: 'policy-json', message: `not valid JSON: ${(e as Error).message}` }];
   }
   if (!isObject(doc)) return [{ field: 'document', rule: 'policy-json', message: 'must be a JSON object' }];
   const out: PolicyProblem[] = [];
   const size = JSON.stringify(doc).length;
-  if (size > spec.maxSize) out.push({ field: 'document', rule: 'policy-size', message: `${size} characters; ${type} documents are limited to ${spec.maxSize}` });
+  if (size > spec.maxSize)
+    out.push({ field: 'document', rule: 'policy-size', message: `${size} characters; ${type} documents are limited to ${spec.maxSize}` });
   for (const key of Object.keys(doc)) {
     if (key !== spec.root) out.push({ field: key, rule: 'top-level-key', message: `${type} documents hold only "${spec.root}" at the top level` });
   }

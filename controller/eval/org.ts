@@ -44,8 +44,7 @@ export interface Chain {
 /** The name explain accepts for the management account when the manifests do not describe it. */
 export const MANAGEMENT_ALIAS = 'management';
 
-const node = (type: TargetInfo['type'], id: string, name: string, parentId?: string): EvalNode =>
-  ({ type, id, name, parentId, scps: [], rcps: [] });
+const node = (type: TargetInfo['type'], id: string, name: string, parentId?: string): EvalNode => ({ type, id, name, parentId, scps: [], rcps: [] });
 
 export function findAccount(org: EvalOrg, ref: string): EvalNode | undefined {
   const id = org.aliases[ref] ?? ref;
@@ -77,10 +76,12 @@ export function chainFor(org: EvalOrg, ref: string): Chain | undefined {
 }
 
 export const allChains = (org: EvalOrg): Chain[] =>
-  Object.keys(org.accounts).map((id) => chainFor(org, id)).filter((c): c is Chain => c !== undefined);
+  Object.keys(org.accounts)
+    .map((id) => chainFor(org, id))
+    .filter((c): c is Chain => c !== undefined);
 
 function attach(org: EvalOrg, targetId: string, kind: PolicyKind, p: AttachedPolicy): void {
-  const n = targetId === org.root.id ? org.root : org.ous[targetId] ?? org.accounts[targetId];
+  const n = targetId === org.root.id ? org.root : (org.ous[targetId] ?? org.accounts[targetId]);
   if (!n) return;
   const list = kind === 'SCP' ? n.scps : n.rcps;
   if (!list.some((x) => x.id === p.id)) list.push(p);
@@ -127,7 +128,7 @@ export function orgFromDesired(d: DesiredOrg, opts: FromDesiredOptions = {}): Ev
     accounts: {},
     aliases: {},
   };
-  const idOf = (ref: string, map: Record<string, { id?: string }>) => (ref === ROOT ? ROOT : map[ref]?.id ?? ref);
+  const idOf = (ref: string, map: Record<string, { id?: string }>) => (ref === ROOT ? ROOT : (map[ref]?.id ?? ref));
   for (const ou of Object.values(d.ous)) org.ous[ou.id ?? ou.ref] = node('ou', ou.id ?? ou.ref, ou.name, idOf(ou.parent, d.ous));
   for (const a of Object.values(d.accounts)) {
     const id = a.id ?? a.ref;

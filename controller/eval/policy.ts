@@ -26,22 +26,30 @@ function stringList(v: Json | undefined, where: string, errors: string[]): strin
 function principalList(v: Json | undefined, where: string, errors: string[]): string[] | undefined {
   if (v === undefined) return undefined;
   if (v === '*') return ['*'];
-  if (!isObject(v)) { errors.push(`${where}: must be "*" or an object such as {"AWS": [...]}`); return undefined; }
+  if (!isObject(v)) {
+    errors.push(`${where}: must be "*" or an object such as {"AWS": [...]}`);
+    return undefined;
+  }
   const out: string[] = [];
   for (const [type, val] of Object.entries(v)) out.push(...(stringList(val, `${where}.${type}`, errors) ?? []));
   return out;
 }
 
-const scalar = (v: Json): string | undefined =>
-  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+const scalar = (v: Json): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
 
 function conditions(v: Json | undefined, where: string, errors: string[]): ConditionTest[] {
   if (v === undefined) return [];
-  if (!isObject(v)) { errors.push(`${where}: must be an object of operator -> {key: values}`); return []; }
+  if (!isObject(v)) {
+    errors.push(`${where}: must be an object of operator -> {key: values}`);
+    return [];
+  }
   const out: ConditionTest[] = [];
   for (const [operator, block] of Object.entries(v)) {
     if (!parseOperator(operator)) errors.push(`${where}.${operator}: unknown condition operator`);
-    if (!isObject(block)) { errors.push(`${where}.${operator}: must be an object of key -> values`); continue; }
+    if (!isObject(block)) {
+      errors.push(`${where}.${operator}: must be an object of key -> values`);
+      continue;
+    }
     for (const [key, raw] of Object.entries(block)) {
       const values = (Array.isArray(raw) ? raw : [raw]).map(scalar);
       if (values.some((x) => x === undefined)) errors.push(`${where}.${operator}.${key}: values must be strings, numbers or booleans`);
@@ -58,7 +66,10 @@ function exclusive(s: Record<string, Json>, a: string, b: string, where: string,
 
 function statement(raw: Json, index: number, errors: string[]): Statement | undefined {
   const where = `Statement[${index}]`;
-  if (!isObject(raw)) { errors.push(`${where}: must be an object`); return undefined; }
+  if (!isObject(raw)) {
+    errors.push(`${where}: must be an object`);
+    return undefined;
+  }
   const effect = raw.Effect;
   if (effect !== 'Allow' && effect !== 'Deny') errors.push(`${where}.Effect: must be "Allow" or "Deny"`);
   exclusive(raw, 'Action', 'NotAction', where, errors);
@@ -81,7 +92,11 @@ function statement(raw: Json, index: number, errors: string[]): Statement | unde
 export function parsePolicy(doc: unknown): ParseResult {
   let value: unknown = doc;
   if (typeof doc === 'string') {
-    try { value = JSON.parse(doc); } catch (e) { return { errors: [`not valid JSON: ${(e as Error).message}`] }; }
+    try {
+      value = JSON.parse(doc);
+    } catch (e) {
+      return { errors: [`not valid JSON: ${(e as Error).message}`] };
+    }
   }
   if (!isObject(value)) return { errors: ['the policy must be a JSON object'] };
   const errors: string[] = [];

@@ -7,8 +7,7 @@ import { substitute } from './variables.js';
 import { conditionsHold } from './conditions.js';
 
 /** Actions match case-insensitively, with wildcards. */
-export const actionMatches = (patterns: string[], action: string): boolean =>
-  patterns.some((p) => globMatch(p, action, true));
+export const actionMatches = (patterns: string[], action: string): boolean => patterns.some((p) => globMatch(p, action, true));
 
 /** Action matches, or NotAction does not. */
 export function statementActionMatches(s: Statement, action: string): boolean {
@@ -51,5 +50,4 @@ export function statementPrincipalMatches(s: Statement, principal: string | unde
 export const statementRequestMatches = (s: Statement, req: NormalRequest): boolean =>
   statementResourceMatches(s, req) && statementPrincipalMatches(s, req.principal) && conditionsHold(s.conditions, req.context);
 
-export const statementApplies = (s: Statement, req: NormalRequest): boolean =>
-  statementActionMatches(s, req.action) && statementRequestMatches(s, req);
+export const statementApplies = (s: Statement, req: NormalRequest): boolean => statementActionMatches(s, req.action) && statementRequestMatches(s, req);

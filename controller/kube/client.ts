@@ -56,7 +56,9 @@ export function errorMessage(e: unknown): string {
     try {
       const parsed = JSON.parse(o.body) as { message?: unknown };
       if (typeof parsed.message === 'string') return parsed.message;
-    } catch { /* not JSON */ }
+    } catch {
+      /* not JSON */
+    }
   } else if (o.body && typeof o.body === 'object' && typeof (o.body as { message?: unknown }).message === 'string') {
     return (o.body as { message: string }).message;
   }

@@ -14,10 +14,7 @@ const VOLATILE = new Set(['lastSyncTime']);
  * The merge patch that turns `current` into `desired` for the fields `desired` sets
  * (null deletes), or undefined when nothing differs.
  */
-export function statusPatch(
-  current: Record<string, unknown> | undefined,
-  desired: Record<string, unknown>,
-): Record<string, unknown> | undefined {
+export function statusPatch(current: Record<string, unknown> | undefined, desired: Record<string, unknown>): Record<string, unknown> | undefined {
   const patch: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(desired)) {
     if (VOLATILE.has(k) || v === undefined) continue;

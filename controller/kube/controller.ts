@@ -70,9 +70,7 @@ export function observeOnlyStatus(status: StatusFields, pendingOps: number): Sta
     type: 'Synced',
     status: pendingOps === 0 ? 'True' : 'False',
     reason: 'ObserveOnly',
-    message: pendingOps === 0
-      ? 'observe-only mode: AWS matches the spec'
-      : `observe-only mode: ${pendingOps} pending operation(s) not applied`,
+    message: pendingOps === 0 ? 'observe-only mode: AWS matches the spec' : `observe-only mode: ${pendingOps} pending operation(s) not applied`,
   });
 }
 
@@ -98,9 +96,20 @@ export class Controller {
     this.status = new StatusWriter(c.apis, c.log, mayWrite);
     this.events = new EventRecorder(c.apis, c.identity, c.log, mayWrite);
     this.finalizers = new Finalizers(c.apis, mayWrite);
-    const kv = new ConfigMapKV({ core: c.apis.core, ...c.workflowConfigMap, labels: { 'app.kubernetes.io/part-of': 'orgplane', 'orgplane.io/watch-namespace': c.namespace } });
+    const kv = new ConfigMapKV({
+      core: c.apis.core,
+      ...c.workflowConfigMap,
+      labels: { 'app.kubernetes.io/part-of': 'orgplane', 'orgplane.io/watch-namespace': c.namespace },
+    });
     this.store = new ConfigMapWorkflowStore({ kv, status: this.status, namespace: c.namespace, mayWrite });
-    this.approvals = new ApprovalKeeper({ apis: c.apis, namespace: c.namespace, log: c.log, events: this.events, mayWrite, allowSelfApproval: c.allowSelfApproval ?? false });
+    this.approvals = new ApprovalKeeper({
+      apis: c.apis,
+      namespace: c.namespace,
+      log: c.log,
+      events: this.events,
+      mayWrite,
+      allowSelfApproval: c.allowSelfApproval ?? false,
+    });
     const onChange = (reason: string) => {
       if (this.isLeader()) this.scheduler.trigger(reason);
       c.metrics.queueDepth.set(this.scheduler.depth());
@@ -212,7 +221,11 @@ export class Controller {
     const resources = await this.watcher.listFresh();
     const byKey = new Map(resources.map((r) => [keyOf(r), r]));
 
-    for (const r of resources) if (!r.metadata.deletionTimestamp) { signal.throwIfAborted(); await this.finalizers.add(r); }
+    for (const r of resources)
+      if (!r.metadata.deletionTimestamp) {
+        signal.throwIfAborted();
+        await this.finalizers.add(r);
+      }
 
     const deleting = resources.filter((r) => r.metadata.deletionTimestamp && hasFinalizer(r));
     const live = resources.filter((r) => !r.metadata.deletionTimestamp);
@@ -260,18 +273,33 @@ export class Controller {
 
     const waiting = await this.finishDeletions(toDelete, pending, outcome.applied, now);
     const openWorkflows = this.store.open();
-    const next: RunResult = waiting || openWorkflows.length > 0
-      ? { requeueAfterMs: this.c.requeueMs, reason: `deletion or workflow in progress: ${[...openWorkflows, ...toDelete.map(keyOf)].slice(0, 5).join(', ')}` }
-      : {};
+    const next: RunResult =
+      waiting || openWorkflows.length > 0
+        ? { requeueAfterMs: this.c.requeueMs, reason: `deletion or workflow in progress: ${[...openWorkflows, ...toDelete.map(keyOf)].slice(0, 5).join(', ')}` }
+        : {};
 
     const drift = Object.keys(plan.drift).length;
     metrics.drift.set(drift);
     metrics.pendingOps.set(pending.ops.length);
-    log.info({
-      reasons: req.reasons.slice(0, 5), resync: req.resync, resources: resources.length, ops: plan.ops.length, pending: pending.ops.length,
-      applied: outcome.applied.length, errors: outcome.errors.length, blocked: plan.blocked.length, drift,
-      statusWrites: written, deleting: toDelete.length, ms: Date.now() - started, observeOnly, requeueAfterMs: next.requeueAfterMs,
-    }, 'reconciled');
+    log.info(
+      {
+        reasons: req.reasons.slice(0, 5),
+        resync: req.resync,
+        resources: resources.length,
+        ops: plan.ops.length,
+        pending: pending.ops.length,
+        applied: outcome.applied.length,
+        errors: outcome.errors.length,
+        blocked: plan.blocked.length,
+        drift,
+        statusWrites: written,
+        deleting: toDelete.length,
+        ms: Date.now() - started,
+        observeOnly,
+        requeueAfterMs: next.requeueAfterMs,
+      },
+      'reconciled',
+    );
     return next;
   }
 
@@ -294,7 +322,12 @@ export class Controller {
   }
 
   /** Removes the finalizer of each deleted resource whose AWS side is done; returns whether any still waits. */
-  private async finishDeletions(toDelete: AnyResource[], pending: ReconcileOutcome['plan'], applied: ReconcileOutcome['applied'], now: string): Promise<boolean> {
+  private async finishDeletions(
+    toDelete: AnyResource[],
+    pending: ReconcileOutcome['plan'],
+    applied: ReconcileOutcome['applied'],
+    now: string,
+  ): Promise<boolean> {
     const { observeOnly } = this.c;
     let waiting = false;
     for (const d of toDelete) {
@@ -306,12 +339,16 @@ export class Controller {
         await this.finalizers.remove(d);
       } else {
         waiting = true;
-        await this.status.write(d, {
-          conditions: [
-            { type: 'Ready', status: 'False', reason: 'Deleting', message: o.message },
-            { type: 'Synced', status: o.warning ? 'False' : 'True', reason: o.reason, message: o.message },
-          ],
-        }, now);
+        await this.status.write(
+          d,
+          {
+            conditions: [
+              { type: 'Ready', status: 'False', reason: 'Deleting', message: o.message },
+              { type: 'Synced', status: o.warning ? 'False' : 'True', reason: o.reason, message: o.message },
+            ],
+          },
+          now,
+        );
         if (o.warning) await this.emit(d, 'Warning', o.reason, o.message);
       }
     }

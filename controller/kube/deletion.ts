@@ -26,7 +26,12 @@ export function deletionOutcome(
   if (blocked) return { done: false, reason: blocked.reason, message: `deletion (${policy}) blocked: ${blocked.message}`, warning: true };
   const ops = pending.ops.filter((o) => o.resource === key);
   if (observeOnly && ops.length > 0) {
-    return { done: false, reason: 'ObserveOnly', message: `deletion (${policy}) needs ${ops.length} operation(s) in AWS; not applied in observe-only mode`, warning: false };
+    return {
+      done: false,
+      reason: 'ObserveOnly',
+      message: `deletion (${policy}) needs ${ops.length} operation(s) in AWS; not applied in observe-only mode`,
+      warning: false,
+    };
   }
   // A skipped op (dependency failed, interrupted, ...) holds the deletion back like a failed one.
   const failed = applied.find((r) => r.resource === key && r.status !== 'succeeded');

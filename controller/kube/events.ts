@@ -23,8 +23,7 @@ export interface EventSpec {
 }
 
 /** Aggregation key: one Event per object, type, reason and message. */
-export const aggregationKey = (obj: InvolvedObject, e: EventSpec): string =>
-  [obj.uid, e.type, e.reason, e.message].join('\u0000');
+export const aggregationKey = (obj: InvolvedObject, e: EventSpec): string => [obj.uid, e.type, e.reason, e.message].join('\u0000');
 
 interface Seen {
   name: string;

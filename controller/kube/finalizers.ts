@@ -17,7 +17,10 @@ export function deletionPolicyOf(obj: AnyResource): string {
 }
 
 export class Finalizers {
-  constructor(private readonly apis: KubeApis, private readonly mayWrite: () => boolean) {}
+  constructor(
+    private readonly apis: KubeApis,
+    private readonly mayWrite: () => boolean,
+  ) {}
 
   async add(obj: AnyResource): Promise<boolean> {
     if (hasFinalizer(obj) || obj.metadata.deletionTimestamp) return false;
@@ -26,7 +29,10 @@ export class Finalizers {
 
   async remove(obj: AnyResource): Promise<boolean> {
     if (!hasFinalizer(obj)) return false;
-    return this.set(obj, (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER));
+    return this.set(
+      obj,
+      (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+    );
   }
 
   private async set(obj: AnyResource, finalizers: string[]): Promise<boolean> {

@@ -35,8 +35,7 @@ export class HealthServer {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       } else if (url === '/readyz') {
         const r = this.o.readiness();
-        res.writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' })
-          .end(r.ready ? 'ok\n' : `not ready: ${r.reasons.join('; ')}\n`);
+        res.writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(r.ready ? 'ok\n' : `not ready: ${r.reasons.join('; ')}\n`);
       } else if (url === '/metrics') {
         this.o.beforeMetrics?.();
         this.o.registry.metrics().then(

@@ -58,7 +58,12 @@ export class ResourceWatcher {
       const plural = PLURALS[kind];
       const w = {} as KindWatch;
       const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-        const res = (await apis.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural })) as KubernetesListObject<KubernetesObject>;
+        const res = (await apis.custom.listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural,
+        })) as KubernetesListObject<KubernetesObject>;
         w.synced = true;
         return res;
       };
@@ -123,10 +128,14 @@ export class ResourceWatcher {
   /** One consistent read of every kind straight from the API server (one LIST per kind). */
   async listFresh(): Promise<AnyResource[]> {
     const { apis, namespace } = this.opts;
-    const lists = await Promise.all(KIND_NAMES.map(async (kind) => {
-      const res = (await apis.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURALS[kind] })) as { items?: AnyResource[] };
-      return (res.items ?? []).map((o) => ({ ...o, kind }) as AnyResource);
-    }));
+    const lists = await Promise.all(
+      KIND_NAMES.map(async (kind) => {
+        const res = (await apis.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURALS[kind] })) as {
+          items?: AnyResource[];
+        };
+        return (res.items ?? []).map((o) => ({ ...o, kind }) as AnyResource);
+      }),
+    );
     return lists.flat();
   }
 

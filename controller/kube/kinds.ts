@@ -15,5 +15,4 @@ export const PLURALS: Record<Kind, string> = {
 export { GROUP, VERSION, KIND_NAMES };
 
 /** Watch path of one kind in one namespace, as makeInformer wants it. */
-export const watchPath = (kind: Kind, namespace: string): string =>
-  `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURALS[kind]}`;
+export const watchPath = (kind: Kind, namespace: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURALS[kind]}`;

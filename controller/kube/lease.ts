@@ -96,7 +96,9 @@ export class LeaderElector {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => { this.ticking = this.tick(); }, ms);
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick();
+    }, ms);
     this.timer.unref?.();
   }
 

@@ -88,20 +88,40 @@ export const DEFAULT_TAG_CACHE_TTL_MS = 30 * 60_000;
 /** The engine reconciler over AWS clients built from the options (endpoint, region, rate limits). */
 function awsReconciler(o: RunControllerOptions): { clients: AwsClients; reconciler: Reconciler } {
   const tps = o.awsTps;
-  const rateLimits = tps === undefined ? undefined
-    : Object.fromEntries((['Organizations', 'SSOAdmin', 'IAM', 'STS', 'Identitystore'] as const).map((s) => [s, { tps, burst: Math.max(1, tps) }]));
-  const clients = createAwsClients({ endpoint: o.endpoint, region: o.region, credentials: o.credentials, rateLimits, tagCacheTtlMs: o.tagCacheTtlMs ?? DEFAULT_TAG_CACHE_TTL_MS });
-  const reconciler = engineReconciler(clients, { concurrency: o.concurrency, guards: { maxDeleteFraction: o.maxDeleteFraction, maxAccountClosuresPerRun: o.maxClosuresPerRun } });
+  const rateLimits =
+    tps === undefined
+      ? undefined
+      : Object.fromEntries((['Organizations', 'SSOAdmin', 'IAM', 'STS', 'Identitystore'] as const).map((s) => [s, { tps, burst: Math.max(1, tps) }]));
+  const clients = createAwsClients({
+    endpoint: o.endpoint,
+    region: o.region,
+    credentials: o.credentials,
+    rateLimits,
+    tagCacheTtlMs: o.tagCacheTtlMs ?? DEFAULT_TAG_CACHE_TTL_MS,
+  });
+  const reconciler = engineReconciler(clients, {
+    concurrency: o.concurrency,
+    guards: { maxDeleteFraction: o.maxDeleteFraction, maxAccountClosuresPerRun: o.maxClosuresPerRun },
+  });
   return { clients, reconciler };
 }
 
 interface ControllerParts {
-  apis: KubeApis; identity: string; controllerNamespace: string; reconciler: Reconciler; log: Logger;
-  metrics: ControllerMetrics; clients: AwsClients | undefined; finish: (reason: string) => void;
+  apis: KubeApis;
+  identity: string;
+  controllerNamespace: string;
+  reconciler: Reconciler;
+  log: Logger;
+  metrics: ControllerMetrics;
+  clients: AwsClients | undefined;
+  finish: (reason: string) => void;
 }
 
 /** The Controller with the options' defaults filled in (timings, Lease, workflow ConfigMap). */
-function newController(o: RunControllerOptions, { apis, identity, controllerNamespace, reconciler, log, metrics, clients, finish }: ControllerParts): Controller {
+function newController(
+  o: RunControllerOptions,
+  { apis, identity, controllerNamespace, reconciler, log, metrics, clients, finish }: ControllerParts,
+): Controller {
   const renewIntervalMs = o.renewIntervalMs ?? 5000;
   const leaseDurationSeconds = o.leaseDurationSeconds ?? 15;
   return new Controller({
@@ -117,7 +137,7 @@ function newController(o: RunControllerOptions, { apis, identity, controllerName
       name: o.leaseName ?? `orgplane-${o.namespace}`,
       leaseDurationSeconds,
       renewIntervalMs,
-      renewDeadlineMs: o.renewDeadlineMs ?? Math.min(leaseDurationSeconds * 1000 * 2 / 3, renewIntervalMs * 2),
+      renewDeadlineMs: o.renewDeadlineMs ?? Math.min((leaseDurationSeconds * 1000 * 2) / 3, renewIntervalMs * 2),
     },
     debounceMs: o.debounceMs ?? 2000,
     maxDelayMs: o.maxDelayMs ?? 10_000,
@@ -126,7 +146,9 @@ function newController(o: RunControllerOptions, { apis, identity, controllerName
     log,
     metrics,
     awsCalls: clients?.calls,
-    onLeadershipLost: (reason) => { if (o.exitOnLeadershipLoss) finish(`leadership lost: ${reason}`); },
+    onLeadershipLost: (reason) => {
+      if (o.exitOnLeadershipLoss) finish(`leadership lost: ${reason}`);
+    },
     allowSelfApproval: o.allowSelfApproval,
   });
 }
@@ -153,7 +175,9 @@ export async function runController(o: RunControllerOptions): Promise<Controller
   const controllerNamespace = o.controllerNamespace ?? process.env.POD_NAMESPACE ?? o.namespace;
   const { clients, reconciler } = o.reconciler ? { clients: undefined, reconciler: o.reconciler } : awsReconciler(o);
   let finish!: (reason: string) => void;
-  const done = new Promise<string>((resolve) => { finish = resolve; });
+  const done = new Promise<string>((resolve) => {
+    finish = resolve;
+  });
   const controller = newController(o, { apis, identity, controllerNamespace, reconciler, log, metrics, clients, finish });
   const server = o.port === -1 ? undefined : healthServer(o, metrics, controller, clients);
   const port = await server?.start();
@@ -161,7 +185,12 @@ export async function runController(o: RunControllerOptions): Promise<Controller
   let webhook: RunningWebhook | undefined;
   if (o.webhook) {
     const w = controller.watcher;
-    webhook = await startOrgWebhook(apis, o.webhook, { namespace: o.namespace, cached: () => w.cached(), synced: () => w.synced(), fresh: () => w.listFresh() }, log);
+    webhook = await startOrgWebhook(
+      apis,
+      o.webhook,
+      { namespace: o.namespace, cached: () => w.cached(), synced: () => w.synced(), fresh: () => w.listFresh() },
+      log,
+    );
   }
   log.info({ port, observeOnly: o.observeOnly ?? false, leaderElection: o.leaderElection ?? true }, 'controller started');
   let stopped = false;
@@ -190,9 +219,16 @@ export function parseDuration(v: string): number {
 function controllerCommand(): Command {
   return new Command('orgplane controller')
     .description('Kubernetes controller: reconcile the orgplane.io resources of one namespace to the AWS Organization')
-    .option('--watch-namespace <ns>', 'the organization namespace: its orgplane resources form the organization graph (default WATCH_NAMESPACE, else POD_NAMESPACE)')
+    .option(
+      '--watch-namespace <ns>',
+      'the organization namespace: its orgplane resources form the organization graph (default WATCH_NAMESPACE, else POD_NAMESPACE)',
+    )
     .option('-n, --namespace <ns>', 'deprecated alias of --watch-namespace')
-    .option('--controller-namespace <ns>', "the controller's own namespace: Lease, workflow ConfigMap, webhook Secret (default POD_NAMESPACE, else the watch namespace)", process.env.POD_NAMESPACE)
+    .option(
+      '--controller-namespace <ns>',
+      "the controller's own namespace: Lease, workflow ConfigMap, webhook Secret (default POD_NAMESPACE, else the watch namespace)",
+      process.env.POD_NAMESPACE,
+    )
     .option('--workflow-configmap <name>', 'ConfigMap in the controller namespace that keeps workflow snapshots (default orgplane-workflows-<watch namespace>)')
     .option('--webhook-port <n>', 'serve the validating admission webhook (HTTPS, path /validate) on this port; off when unset', (v) => Number.parseInt(v, 10))
     .option('--webhook-hosts <list>', 'comma-separated DNS names / IPv4 addresses of the webhook certificate', 'orgplane-webhook.orgplane-system.svc')
@@ -202,7 +238,10 @@ function controllerCommand(): Command {
     .option('--endpoint <url>', 'AWS endpoint (an emulator such as moto); default AWS_ENDPOINT_URL or real AWS')
     .option('--region <region>', 'AWS region', process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1')
     .option('--observe-only', 'plan and report in status, never write to AWS')
-    .option('--allow-self-approval', 'approvals are not separated from authoring: the orgplane.io/approve-migration annotation on an Account also approves its move (and is removed once the move is done); default: only Approval resources approve')
+    .option(
+      '--allow-self-approval',
+      'approvals are not separated from authoring: the orgplane.io/approve-migration annotation on an Account also approves its move (and is removed once the move is done); default: only Approval resources approve',
+    )
     .option('--identity <id>', 'leader election identity (default: pod name + pid)')
     .option('--no-leader-election', 'reconcile without a Lease (one replica only)')
     .option('--lease-namespace <ns>', 'namespace of the leader Lease (default: the controller namespace)')
@@ -213,22 +252,58 @@ function controllerCommand(): Command {
     .option('--resync <d>', 'periodic drift resync', '5m')
     .option('--requeue <d>', 'recheck interval while deletions or workflows are under way', '10s')
     .option('--concurrency <n>', 'AWS writes in flight at once', positiveInt, 4)
-    .option('--max-delete-fraction <share>', 'circuit breaker: refuse deletions of more than this share of managed objects in one run (a manifest may only lower it)', fraction, 0.25)
+    .option(
+      '--max-delete-fraction <share>',
+      'circuit breaker: refuse deletions of more than this share of managed objects in one run (a manifest may only lower it)',
+      fraction,
+      0.25,
+    )
     .option('--max-closures-per-run <n>', 'account closures one run may start (a manifest may only lower it)', nonNegativeInt, 1)
-    .option('--aws-tps <n>', 'client-side AWS requests per second per service, 0 = unlimited (default: per-service limits below AWS quotas)', (v) => Number.parseFloat(v))
-    .option('--tag-cache-ttl <d>', 'reuse Organizations tags across reconciles this long (tags orgplane writes are refreshed at once; 0 = read every time)', '30m')
+    .option('--aws-tps <n>', 'client-side AWS requests per second per service, 0 = unlimited (default: per-service limits below AWS quotas)', (v) =>
+      Number.parseFloat(v),
+    )
+    .option(
+      '--tag-cache-ttl <d>',
+      'reuse Organizations tags across reconciles this long (tags orgplane writes are refreshed at once; 0 = read every time)',
+      '30m',
+    )
     .option('--port <n>', 'health and metrics port (/healthz, /readyz, /metrics)', (v) => Number.parseInt(v, 10), 8080)
     .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.LOG_LEVEL ?? 'info')
-    .option('--shutdown-timeout <d>', 'on SIGTERM, exit anyway after this long (keep it below the pod\'s terminationGracePeriodSeconds)', '20s')
+    .option('--shutdown-timeout <d>', "on SIGTERM, exit anyway after this long (keep it below the pod's terminationGracePeriodSeconds)", '20s')
     .exitOverride();
 }
 
 /** The parsed flags of `orgplane controller`. */
 interface ControllerFlags {
-  watchNamespace?: string; namespace?: string; controllerNamespace?: string; workflowConfigmap?: string;
-  webhookPort?: number; webhookHosts: string; webhookConfig: string; webhookSecret: string; kubeconfig?: string; endpoint?: string; region: string; observeOnly?: boolean; allowSelfApproval?: boolean; identity?: string;
-  leaderElection: boolean; leaseNamespace?: string; leaseName?: string; leaseDuration: string; renewInterval: string;
-  debounce: string; resync: string; requeue: string; concurrency: number; maxDeleteFraction: number; maxClosuresPerRun: number; awsTps?: number; tagCacheTtl: string; port: number; logLevel: LevelWithSilent;
+  watchNamespace?: string;
+  namespace?: string;
+  controllerNamespace?: string;
+  workflowConfigmap?: string;
+  webhookPort?: number;
+  webhookHosts: string;
+  webhookConfig: string;
+  webhookSecret: string;
+  kubeconfig?: string;
+  endpoint?: string;
+  region: string;
+  observeOnly?: boolean;
+  allowSelfApproval?: boolean;
+  identity?: string;
+  leaderElection: boolean;
+  leaseNamespace?: string;
+  leaseName?: string;
+  leaseDuration: string;
+  renewInterval: string;
+  debounce: string;
+  resync: string;
+  requeue: string;
+  concurrency: number;
+  maxDeleteFraction: number;
+  maxClosuresPerRun: number;
+  awsTps?: number;
+  tagCacheTtl: string;
+  port: number;
+  logLevel: LevelWithSilent;
   shutdownTimeout: string;
 }
 
@@ -240,12 +315,18 @@ function runControllerOptions(f: ControllerFlags): RunControllerOptions {
     namespace,
     controllerNamespace,
     workflowConfigMap: f.workflowConfigmap,
-    webhook: f.webhookPort === undefined ? undefined : {
-      port: f.webhookPort,
-      hosts: f.webhookHosts.split(',').map((h) => h.trim()).filter(Boolean),
-      configName: f.webhookConfig,
-      certSecret: { namespace: controllerNamespace, name: f.webhookSecret },
-    },
+    webhook:
+      f.webhookPort === undefined
+        ? undefined
+        : {
+            port: f.webhookPort,
+            hosts: f.webhookHosts
+              .split(',')
+              .map((h) => h.trim())
+              .filter(Boolean),
+            configName: f.webhookConfig,
+            certSecret: { namespace: controllerNamespace, name: f.webhookSecret },
+          },
     kubeconfig: f.kubeconfig,
     endpoint: f.endpoint,
     region: f.region,
@@ -310,7 +391,10 @@ export async function runUntilStopped(handle: ControllerHandle, timeoutMs: numbe
   const started = Date.now();
   const graceful = 'signal' in cause;
   log.info({ cause }, graceful ? `received ${cause.signal}: stopping` : 'stopping: leadership lost');
-  const hurry = (why: string) => { log.error({ ms: Date.now() - started }, `${why}: exiting now, the Lease expires on its own`); process.exit(1); };
+  const hurry = (why: string) => {
+    log.error({ ms: Date.now() - started }, `${why}: exiting now, the Lease expires on its own`);
+    process.exit(1);
+  };
   // Not unref'd: it also keeps the process alive until the stop has really finished.
   const timer = setTimeout(() => hurry(`stop took longer than ${timeoutMs}ms`), timeoutMs);
   process.once('SIGTERM', () => hurry('second SIGTERM'));

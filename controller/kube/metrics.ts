@@ -60,7 +60,10 @@ export class ControllerMetrics {
   syncAwsCalls(calls: CallLog): void {
     for (const [key, n] of calls.byOutcome) {
       const prev = this.exported.get(key) ?? 0;
-      if (n < prev) { this.exported.set(key, n); continue; } // the log was reset
+      if (n < prev) {
+        this.exported.set(key, n);
+        continue;
+      } // the log was reset
       if (n === prev) continue;
       const cut = key.lastIndexOf(':');
       this.awsCalls.inc({ api: key.slice(0, cut), outcome: key.slice(cut + 1) }, n - prev);

@@ -93,13 +93,19 @@ export class ReconcileScheduler {
     const waited = Date.now() - this.firstPendingAt;
     const wait = Math.max(0, Math.min(delay, this.opts.maxDelayMs - waited));
     if (this.debounceTimer) clearTimeout(this.debounceTimer);
-    this.debounceTimer = setTimeout(() => { this.debounceTimer = undefined; void this.fire(); }, wait);
+    this.debounceTimer = setTimeout(() => {
+      this.debounceTimer = undefined;
+      void this.fire();
+    }, wait);
     this.debounceTimer.unref?.();
   }
 
   private async fire(): Promise<void> {
     if (this.stopped || this.inFlight || this.pending.length === 0) return;
-    if (this.retryTimer) { clearTimeout(this.retryTimer); this.retryTimer = undefined; }
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
     const req: RunRequest = { reasons: this.pending, resync: this.pendingResync };
     this.pending = [];
     this.pendingResync = false;
@@ -114,7 +120,10 @@ export class ReconcileScheduler {
         const delay = this.backoff.next();
         this.opts.onError?.(err, delay);
         if (!this.stopped) {
-          this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.enqueue('retry after error', req.resync, 0); }, delay);
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.enqueue('retry after error', req.resync, 0);
+          }, delay);
           this.retryTimer.unref?.();
         }
       }
@@ -134,7 +143,10 @@ export class ReconcileScheduler {
   /** One more run after ms, unless one is already due by then (a requeue never delays another). */
   private requeueAfter(ms: number, reason: string): void {
     if (this.stopped || this.requeueTimer) return;
-    this.requeueTimer = setTimeout(() => { this.requeueTimer = undefined; this.enqueue(reason, false, 0); }, ms);
+    this.requeueTimer = setTimeout(() => {
+      this.requeueTimer = undefined;
+      this.enqueue(reason, false, 0);
+    }, ms);
     this.requeueTimer.unref?.();
   }
 

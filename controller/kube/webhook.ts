@@ -132,7 +132,10 @@ export interface RunningWebhook {
 export async function startOrgWebhook(apis: KubeApis, cfg: WebhookConfig, admission: OrgAdmissionOptions, log: Logger): Promise<RunningWebhook> {
   const cert = await ensureServingCert(apis, cfg.certSecret, cfg.hosts);
   const server = new AdmissionServer({
-    port: cfg.port, host: cfg.host, cert: cert.cert, key: cert.key,
+    port: cfg.port,
+    host: cfg.host,
+    cert: cert.cert,
+    key: cert.key,
     handler: orgAdmissionHandler(admission),
     onError: (err) => log.error({ err: errorMessage(err) }, 'admission webhook failed'),
   });
@@ -149,5 +152,11 @@ export async function startOrgWebhook(apis: KubeApis, cfg: WebhookConfig, admiss
   const timer = setInterval(() => void inject(), cfg.recheckMs ?? 60_000);
   timer.unref?.();
   log.info({ port, hosts: cfg.hosts, config: cfg.configName }, 'admission webhook serving');
-  return { port, stop: async () => { clearInterval(timer); await server.stop(); } };
+  return {
+    port,
+    stop: async () => {
+      clearInterval(timer);
+      await server.stop();
+    },
+  };
 }

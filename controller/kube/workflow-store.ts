@@ -38,8 +38,12 @@ export function parseStored(text: string): WorkflowStatus | undefined {
 }
 
 /** What status.workflow shows: kind, phase and message, never the snapshot. */
-export const statusView = (wf: WorkflowStatus): Omit<WorkflowStatus, 'snapshot'> =>
-  ({ kind: wf.kind, phase: wf.phase, ...(wf.startedAt ? { startedAt: wf.startedAt } : {}), ...(wf.message ? { message: wf.message } : {}) });
+export const statusView = (wf: WorkflowStatus): Omit<WorkflowStatus, 'snapshot'> => ({
+  kind: wf.kind,
+  phase: wf.phase,
+  ...(wf.startedAt ? { startedAt: wf.startedAt } : {}),
+  ...(wf.message ? { message: wf.message } : {}),
+});
 
 export interface WorkflowStoreOptions {
   kv: ConfigMapKV;

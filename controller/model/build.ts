@@ -51,7 +51,9 @@ function organization(r: Resource<'Organization'>): DesiredOrganization {
     featureSet: s.featureSet ?? 'ALL',
     ...(s.enabledPolicyTypes ? { enabledPolicyTypes: uniq([...s.enabledPolicyTypes]) } : {}),
     ...(s.trustedServices ? { trustedServices: uniq([...s.trustedServices]) } : {}),
-    ...(s.delegatedAdministrators ? { delegatedAdministrators: s.delegatedAdministrators.map((d) => ({ account: d.account, servicePrincipal: d.servicePrincipal })) } : {}),
+    ...(s.delegatedAdministrators
+      ? { delegatedAdministrators: s.delegatedAdministrators.map((d) => ({ account: d.account, servicePrincipal: d.servicePrincipal })) }
+      : {}),
     ...(s.identityCenter ? { identityCenter: structuredClone(s.identityCenter) } : {}),
   };
 }
@@ -71,7 +73,14 @@ function quotasOf(r: Resource<'Organization'> | undefined): Quotas {
 
 function ou(r: Resource<'OrganizationalUnit'>): DesiredOU {
   const s = r.spec;
-  return { ...base(r), name: s.name ?? r.metadata.name, parent: s.parent, ...(s.id ? { id: s.id } : {}), tags: { ...(s.tags ?? {}) }, deletionPolicy: s.deletionPolicy ?? 'Retain' };
+  return {
+    ...base(r),
+    name: s.name ?? r.metadata.name,
+    parent: s.parent,
+    ...(s.id ? { id: s.id } : {}),
+    tags: { ...(s.tags ?? {}) },
+    deletionPolicy: s.deletionPolicy ?? 'Retain',
+  };
 }
 
 function account(r: Resource<'Account'>): DesiredAccount {
@@ -102,7 +111,7 @@ function policy(r: Resource<'ServiceControlPolicy'> | Resource<'ResourceControlP
   // `root` in the OU list means the organization root, as it does in every parent reference.
   for (const o of s.targets?.organizationalUnits ?? []) add(o === ROOT ? { kind: 'root' } : { kind: 'ou', ref: o });
   for (const a of s.targets?.accounts ?? []) add({ kind: 'account', ref: a });
-  const awsManaged = 'awsManaged' in s ? s.awsManaged ?? false : false;
+  const awsManaged = 'awsManaged' in s ? (s.awsManaged ?? false) : false;
   const type = policyTypeOf(r);
   return {
     ...base(r),
@@ -176,21 +185,38 @@ function role(r: Resource<'CrossAccountRole'>): DesiredRole {
 }
 
 /** What each resource refers to: [field, Kind/name]. Invalidity flows along these edges. */
-function dependencies(d: Omit<DesiredOrg, 'namespace' | 'quotas' | 'organization'> & { organizations: DesiredOrganization[] }): Map<string, [string, string][]> {
+function dependencies(
+  d: Omit<DesiredOrg, 'namespace' | 'quotas' | 'organization'> & { organizations: DesiredOrganization[] },
+): Map<string, [string, string][]> {
   const deps = new Map<string, [string, string][]>();
   const ouDep = (field: string, ref: string): [string, string][] => (ref === ROOT ? [] : [[field, `OrganizationalUnit/${ref}`]]);
-  for (const o of d.organizations) deps.set(o.key, (o.delegatedAdministrators ?? []).map((a, i) => [`spec.delegatedAdministrators[${i}].account`, `Account/${a.account}`]));
+  for (const o of d.organizations)
+    deps.set(
+      o.key,
+      (o.delegatedAdministrators ?? []).map((a, i) => [`spec.delegatedAdministrators[${i}].account`, `Account/${a.account}`]),
+    );
   for (const o of Object.values(d.ous)) deps.set(o.key, ouDep('spec.parent', o.parent));
   for (const a of Object.values(d.accounts)) deps.set(a.key, ouDep('spec.parent', a.parent));
   for (const p of Object.values(d.policies)) {
-    deps.set(p.key, p.targets.flatMap((t): [string, string][] =>
-      t.kind === 'ou' ? [['spec.targets.organizationalUnits', `OrganizationalUnit/${t.ref}`]] : t.kind === 'account' ? [['spec.targets.accounts', `Account/${t.ref}`]] : []));
+    deps.set(
+      p.key,
+      p.targets.flatMap((t): [string, string][] =>
+        t.kind === 'ou'
+          ? [['spec.targets.organizationalUnits', `OrganizationalUnit/${t.ref}`]]
+          : t.kind === 'account'
+            ? [['spec.targets.accounts', `Account/${t.ref}`]]
+            : [],
+      ),
+    );
   }
   for (const ps of Object.values(d.permissionSets)) {
-    deps.set(ps.key, ps.assignments.flatMap((a, i) => [
-      ...a.accounts.map((x): [string, string] => [`spec.assignments[${i}].targets.accounts`, `Account/${x}`]),
-      ...a.organizationalUnits.flatMap((x) => ouDep(`spec.assignments[${i}].targets.organizationalUnits`, x)),
-    ]));
+    deps.set(
+      ps.key,
+      ps.assignments.flatMap((a, i) => [
+        ...a.accounts.map((x): [string, string] => [`spec.assignments[${i}].targets.accounts`, `Account/${x}`]),
+        ...a.organizationalUnits.flatMap((x) => ouDep(`spec.assignments[${i}].targets.organizationalUnits`, x)),
+      ]),
+    );
   }
   for (const r of Object.values(d.roles)) {
     deps.set(r.key, [
@@ -202,7 +228,8 @@ function dependencies(d: Omit<DesiredOrg, 'namespace' | 'quotas' | 'organization
   return deps;
 }
 
-const KIND_OF_KEY = /^(Organization|OrganizationalUnit|Account|ServiceControlPolicy|ResourceControlPolicy|ManagementPolicy|PermissionSet|CrossAccountRole)\/.+$/;
+const KIND_OF_KEY =
+  /^(Organization|OrganizationalUnit|Account|ServiceControlPolicy|ResourceControlPolicy|ManagementPolicy|PermissionSet|CrossAccountRole)\/.+$/;
 
 export function buildDesired(resources: AnyResource[], ctx: BuildContext = {}): BuildResult {
   const errors: ValidationError[] = [];
@@ -231,13 +258,27 @@ export function buildDesired(resources: AnyResource[], ctx: BuildContext = {}): 
   };
   for (const r of valid) {
     switch (r.kind) {
-      case 'Organization': organizations.push(organization(r)); orgResources.push(r); break;
-      case 'OrganizationalUnit': all.ous[r.metadata.name] = ou(r); break;
-      case 'Account': all.accounts[r.metadata.name] = account(r); break;
-      case 'ServiceControlPolicy': case 'ResourceControlPolicy': case 'ManagementPolicy':
-        all.policies[desiredPolicyKey(r.kind, r.metadata.name)] = policy(r); break;
-      case 'PermissionSet': all.permissionSets[r.metadata.name] = permissionSet(r); break;
-      case 'CrossAccountRole': all.roles[r.metadata.name] = role(r); break;
+      case 'Organization':
+        organizations.push(organization(r));
+        orgResources.push(r);
+        break;
+      case 'OrganizationalUnit':
+        all.ous[r.metadata.name] = ou(r);
+        break;
+      case 'Account':
+        all.accounts[r.metadata.name] = account(r);
+        break;
+      case 'ServiceControlPolicy':
+      case 'ResourceControlPolicy':
+      case 'ManagementPolicy':
+        all.policies[desiredPolicyKey(r.kind, r.metadata.name)] = policy(r);
+        break;
+      case 'PermissionSet':
+        all.permissionSets[r.metadata.name] = permissionSet(r);
+        break;
+      case 'CrossAccountRole':
+        all.roles[r.metadata.name] = role(r);
+        break;
     }
   }
   // Quotas come from the Organization resource when there is exactly one that passed its schema check.
@@ -250,7 +291,7 @@ export function buildDesired(resources: AnyResource[], ctx: BuildContext = {}): 
   // Spread invalidity to dependents until nothing changes, then name each failed dependency once.
   const deps = dependencies({ organizations, ...all });
   const before = new Set(invalid);
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (const [key, ds] of deps) {
       if (!invalid.has(key) && ds.some(([, dep]) => invalid.has(dep))) {
@@ -265,7 +306,13 @@ export function buildDesired(resources: AnyResource[], ctx: BuildContext = {}): 
     for (const [field, dep] of ds) {
       if (!invalid.has(dep) || seen.has(dep)) continue;
       seen.add(dep);
-      errors.push({ resource: key, field, rule: 'dependency-invalid', message: `depends on ${dep}, which is invalid`, ...(sources[key] ? { source: sources[key] } : {}) });
+      errors.push({
+        resource: key,
+        field,
+        rule: 'dependency-invalid',
+        message: `depends on ${dep}, which is invalid`,
+        ...(sources[key] ? { source: sources[key] } : {}),
+      });
     }
   }
 

@@ -36,9 +36,19 @@ export function deletionInputs(desired: DesiredOrg, deleting: readonly AnyResour
   const removed: RemovedAccess[] = [];
   for (const r of deleting) {
     if (r.kind === 'PermissionSet') {
-      removed.push({ kind: 'PermissionSet', name: r.metadata.name, awsName: r.spec.name ?? r.metadata.name, deletionPolicy: r.spec.deletionPolicy ?? 'Retain' });
+      removed.push({
+        kind: 'PermissionSet',
+        name: r.metadata.name,
+        awsName: r.spec.name ?? r.metadata.name,
+        deletionPolicy: r.spec.deletionPolicy ?? 'Retain',
+      });
     } else if (r.kind === 'CrossAccountRole') {
-      removed.push({ kind: 'CrossAccountRole', name: r.metadata.name, awsName: r.spec.roleName ?? r.metadata.name, deletionPolicy: r.spec.deletionPolicy ?? 'Retain' });
+      removed.push({
+        kind: 'CrossAccountRole',
+        name: r.metadata.name,
+        awsName: r.spec.roleName ?? r.metadata.name,
+        deletionPolicy: r.spec.deletionPolicy ?? 'Retain',
+      });
     }
   }
   // Accounts a role may sit in: every active member account. Reading is cheap next to leaving a

@@ -138,5 +138,4 @@ export interface ValidationError {
   source?: string;
 }
 
-export const formatValidationError = (e: ValidationError): string =>
-  `${e.resource}: ${e.field}: ${e.message} [${e.rule}]${e.source ? ` (${e.source})` : ''}`;
+export const formatValidationError = (e: ValidationError): string => `${e.resource}: ${e.field}: ${e.message} [${e.rule}]${e.source ? ` (${e.source})` : ''}`;

@@ -83,13 +83,7 @@ export function accountTarget(ref: string, desired: DesiredOrg, actual: ActualOr
  * given OUs. Accounts no manifest describes count where AWS has them. Closed or suspended
  * accounts are left out: nothing can be assigned there. So is the management account.
  */
-export function expandTargets(
-  accounts: string[],
-  ous: string[],
-  includeDescendants: boolean,
-  desired: DesiredOrg,
-  actual: ActualOrg,
-): AccountTarget[] {
+export function expandTargets(accounts: string[], ous: string[], includeDescendants: boolean, desired: DesiredOrg, actual: ActualOrg): AccountTarget[] {
   const out = new Map<string, AccountTarget>();
   const add = (t: AccountTarget | undefined) => {
     // The management account is never a target of any resource kind: an OU (root included) that

@@ -10,7 +10,11 @@ import { FULL_AWS_ACCESS_NAME } from './validate.js';
 
 /** DNS-1123 label from an AWS name: "Security PROD" -> "security-prod". */
 export function slug(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
   return s || 'x';
 }
 
@@ -28,7 +32,10 @@ class NameAllocator {
   private used = new Set<string>();
   take(preferred: string, fallback: string): string {
     for (const candidate of [preferred, `${preferred}-${fallback}`]) {
-      if (!this.used.has(candidate)) { this.used.add(candidate); return candidate; }
+      if (!this.used.has(candidate)) {
+        this.used.add(candidate);
+        return candidate;
+      }
     }
     let i = 2;
     while (this.used.has(`${preferred}-${i}`)) i++;
@@ -55,7 +62,10 @@ function ousTopDown(actual: ActualOrg): ActualOU[] {
   }
   const out: ActualOU[] = [];
   const walk = (parentId: string) => {
-    for (const ou of (children.get(parentId) ?? []).sort(byName)) { out.push(ou); walk(ou.id); }
+    for (const ou of (children.get(parentId) ?? []).sort(byName)) {
+      out.push(ou);
+      walk(ou.id);
+    }
   };
   walk(actual.root.id);
   return out;
@@ -83,7 +93,9 @@ function fullAccessResource(actual: ActualOrg, refs: Map<string, string>): Resou
   const unnamed = [...attached].some((id) => id !== actual.root.id && id !== actual.managementAccountId && !refs.has(id));
   const absent = [actual.root.id, ...refs.keys()].some((id) => !attached.has(id));
   return {
-    apiVersion: API_VERSION, kind: 'ServiceControlPolicy', metadata: { name: '' },
+    apiVersion: API_VERSION,
+    kind: 'ServiceControlPolicy',
+    metadata: { name: '' },
     spec: { name: p.name, id: p.id, awsManaged: true, exclusiveTargets: absent && !unnamed, targets },
   };
 }
@@ -91,7 +103,11 @@ function fullAccessResource(actual: ActualOrg, refs: Map<string, string>): Resou
 /** One customer policy of any type as its manifest, adopted by id. */
 function policyResource(p: ActualPolicy, kind: PolicyKindName, metadata: ObjectMeta, actual: ActualOrg, refs: Map<string, string>): AnyResource {
   let document: unknown = p.content;
-  try { document = JSON.parse(p.content); } catch { /* keep the text: validation will say what is wrong */ }
+  try {
+    document = JSON.parse(p.content);
+  } catch {
+    /* keep the text: validation will say what is wrong */
+  }
   const targets: { root?: boolean; organizationalUnits?: string[]; accounts?: string[] } = {};
   for (const t of [...(p.targets ?? [])].sort()) {
     const ref = refs.get(t);
@@ -119,7 +135,9 @@ export function importOrganization(actual: ActualOrg, opts: { namespace?: string
     const name = ouNames.take(ownedName(ou.tags, 'OrganizationalUnit') ?? slug(ou.name), parentRef === 'root' ? ou.id.slice(-6) : parentRef);
     refs.set(ou.id, name);
     const r: Resource<'OrganizationalUnit'> = {
-      apiVersion: API_VERSION, kind: 'OrganizationalUnit', metadata: meta(name),
+      apiVersion: API_VERSION,
+      kind: 'OrganizationalUnit',
+      metadata: meta(name),
       spec: { name: ou.name, parent: parentRef, id: ou.id },
     };
     const tags = userTags(ou.tags);
@@ -135,7 +153,9 @@ export function importOrganization(actual: ActualOrg, opts: { namespace?: string
     const name = accountNames.take(ownedName(a.tags, 'Account') ?? slug(a.name), a.id);
     refs.set(a.id, name);
     const r: Resource<'Account'> = {
-      apiVersion: API_VERSION, kind: 'Account', metadata: meta(name),
+      apiVersion: API_VERSION,
+      kind: 'Account',
+      metadata: meta(name),
       spec: { name: a.name, email: a.email, parent: refs.get(a.parentId) ?? 'root', id: a.id },
     };
     const tags = userTags(a.tags);
@@ -152,7 +172,9 @@ export function importOrganization(actual: ActualOrg, opts: { namespace?: string
   };
   // AWS managed policies other than FullAWSAccess (RCPFullAWSAccess) are attached by AWS everywhere
   // and cannot be detached: nothing to record.
-  for (const p of Object.values(actual.policies).filter((p) => !p.awsManaged).sort(byName)) {
+  for (const p of Object.values(actual.policies)
+    .filter((p) => !p.awsManaged)
+    .sort(byName)) {
     const kind = kindOfPolicyType(p.type);
     const name = allocator(kind).take(ownedName(p.tags, kind) ?? slug(p.name), p.id.slice(-6));
     out.push(policyResource(p, kind, meta(name), actual, refs));
@@ -163,7 +185,9 @@ export function importOrganization(actual: ActualOrg, opts: { namespace?: string
   if (full) out.push({ ...full, metadata: meta(policyNames.take(slug(full.spec.name ?? FULL_AWS_ACCESS_NAME), 'aws')) });
 
   const org: Resource<'Organization'> = {
-    apiVersion: API_VERSION, kind: 'Organization', metadata: meta(opts.orgName ?? 'organization'),
+    apiVersion: API_VERSION,
+    kind: 'Organization',
+    metadata: meta(opts.orgName ?? 'organization'),
     spec: {
       featureSet: actual.featureSet === 'CONSOLIDATED_BILLING' ? 'CONSOLIDATED_BILLING' : 'ALL',
       enabledPolicyTypes: [...actual.root.enabledPolicyTypes].sort() as NonNullable<Resource<'Organization'>['spec']['enabledPolicyTypes']>,

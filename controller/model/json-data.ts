@@ -25,7 +25,10 @@ export const stableJson = (v: unknown, list: ListRule = keepOrder): string => JS
 
 /** A ListRule for lists that are sets: items sorted by their stable text. */
 export const asSet: ListRule = (items) =>
-  items.map((i) => [stableJson(i), i] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, i]) => i);
+  items
+    .map((i) => [stableJson(i), i] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, i]) => i);
 
 /** Structural equality of JSON data: key order and undefined members ignored, list order kept. */
 export function sameData(a: unknown, b: unknown): boolean {

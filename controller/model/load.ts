@@ -69,7 +69,12 @@ function parseOne(text: string, sourceName: string, budget: LoadBudget, out: Loa
   for (const doc of composer.compose(parser.parse(text))) {
     if (++budget.documents > budget.limits.maxDocuments) {
       budget.stopped = true;
-      out.errors.push({ resource: sourceName, field: '(file)', rule: 'document-limit', message: `more than ${budget.limits.maxDocuments} YAML documents in one run, the limit; stopped at document #${index} of this file` });
+      out.errors.push({
+        resource: sourceName,
+        field: '(file)',
+        rule: 'document-limit',
+        message: `more than ${budget.limits.maxDocuments} YAML documents in one run, the limit; stopped at document #${index} of this file`,
+      });
       return;
     }
     parseDocument(doc, `${sourceName}#${index++}`, sourceName, lineCounter, out);
@@ -83,8 +88,11 @@ function parseDocument(doc: Document.Parsed, docKey: string, sourceName: string,
     const pos = at(err.pos[0]);
     const firstLine = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     out.errors.push({
-      resource: docKey, field: '(document)', rule: 'yaml-syntax',
-      message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${firstLine}`, source: `${sourceName}:${pos.line}`,
+      resource: docKey,
+      field: '(document)',
+      rule: 'yaml-syntax',
+      message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${firstLine}`,
+      source: `${sourceName}:${pos.line}`,
     });
     return;
   }
@@ -105,14 +113,21 @@ function parseDocument(doc: Document.Parsed, docKey: string, sourceName: string,
 /** Alias uses per document; each use of an anchor counts the nodes it stands for. */
 const MAX_ALIAS_COUNT = 100;
 
-const aliasMessage = (e: unknown): string => (/Excessive alias count/.test((e as Error).message)
-  ? `YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias bomb?); the document is not read`
-  : `YAML alias error: ${(e as Error).message}`);
+const aliasMessage = (e: unknown): string =>
+  /Excessive alias count/.test((e as Error).message)
+    ? `YAML aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias bomb?); the document is not read`
+    : `YAML alias error: ${(e as Error).message}`;
 
 /** Checks apiVersion/kind/metadata.name; returns the Resource when the envelope is usable. */
 function checkEnvelope(value: unknown, docKey: string, source: string, errors: ValidationError[]): AnyResource | undefined {
   if (!isMapping(value)) {
-    errors.push({ resource: docKey, field: '(document)', rule: 'not-a-mapping', message: `document is ${describeType(value)}, not a mapping with apiVersion, kind, metadata and spec`, source });
+    errors.push({
+      resource: docKey,
+      field: '(document)',
+      rule: 'not-a-mapping',
+      message: `document is ${describeType(value)}, not a mapping with apiVersion, kind, metadata and spec`,
+      source,
+    });
     return undefined;
   }
   const kind = value.kind;
@@ -130,11 +145,16 @@ function checkEnvelope(value: unknown, docKey: string, source: string, errors: V
     err('kind', 'unknown-kind', `unknown kind ${JSON.stringify(kind)}; valid kinds: ${KIND_NAMES.join(', ')}`);
   }
 
-  if (!isMapping(meta)) err('metadata', 'metadata-name', meta === undefined ? 'metadata is required' : `metadata must be a mapping, found ${describeType(meta)}`);
+  if (!isMapping(meta))
+    err('metadata', 'metadata-name', meta === undefined ? 'metadata is required' : `metadata must be a mapping, found ${describeType(meta)}`);
   else if (name === undefined || name === '') err('metadata.name', 'metadata-name', 'metadata.name is required');
   else if (typeof name !== 'string') err('metadata.name', 'metadata-name', `metadata.name must be a string, found ${describeType(name)}`);
   else if (!isValidResourceName(name)) {
-    err('metadata.name', 'metadata-name', `metadata.name ${JSON.stringify(name)} is not a valid DNS-1123 subdomain (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters)`);
+    err(
+      'metadata.name',
+      'metadata-name',
+      `metadata.name ${JSON.stringify(name)} is not a valid DNS-1123 subdomain (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters)`,
+    );
   }
 
   for (const field of Object.keys(value)) {

@@ -43,7 +43,10 @@ export interface LoadBudget {
 }
 
 export const newBudget = (limits: Partial<LoadLimits> = {}): LoadBudget => ({
-  limits: { ...DEFAULT_LOAD_LIMITS, ...limits }, bytes: 0, documents: 0, stopped: false,
+  limits: { ...DEFAULT_LOAD_LIMITS, ...limits },
+  bytes: 0,
+  documents: 0,
+  stopped: false,
 });
 
 const KUSTOMIZATION = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
@@ -117,7 +120,11 @@ function followLink(w: Walk, full: string, name: string, base: string): void {
   }
   if (!st.isDirectory() && !isManifestName(base)) return;
   if (!inside(w.root, target)) {
-    w.problems.push({ name: w.shown(name), rule: 'file-type', message: `symlink leaves the manifest directory (points to ${target}); only files inside it are read` });
+    w.problems.push({
+      name: w.shown(name),
+      rule: 'file-type',
+      message: `symlink leaves the manifest directory (points to ${target}); only files inside it are read`,
+    });
   } else if (!st.isDirectory()) {
     w.files.push({ path: target, name: w.shown(name), explicit: false });
   } else {
@@ -150,11 +157,15 @@ export function readManifestFile(file: ManifestFile, budget: LoadBudget): { text
     if (!bytes) return refuse('file-size', `larger than ${formatBytes(budget.limits.maxFileBytes)}, the limit per file`);
     if (budget.bytes + bytes.length > budget.limits.maxTotalBytes) {
       budget.stopped = true;
-      return refuse('file-size', `the manifests read so far and this file exceed ${formatBytes(budget.limits.maxTotalBytes)}, the limit per run; this file and the ones after it are not read`);
+      return refuse(
+        'file-size',
+        `the manifests read so far and this file exceed ${formatBytes(budget.limits.maxTotalBytes)}, the limit per run; this file and the ones after it are not read`,
+      );
     }
     budget.bytes += bytes.length;
     const bad = invalidUtf8Offset(bytes);
-    if (bad >= 0) return refuse('utf8', `not valid UTF-8: byte 0x${bytes[bad].toString(16).padStart(2, '0')} at byte offset ${bad} (line ${lineAt(bytes, bad)})`);
+    if (bad >= 0)
+      return refuse('utf8', `not valid UTF-8: byte 0x${bytes[bad].toString(16).padStart(2, '0')} at byte offset ${bad} (line ${lineAt(bytes, bad)})`);
     return { text: bytes.toString('utf8') };
   } finally {
     closeSync(fd);

@@ -27,8 +27,13 @@ export const kindOfPolicyType = (type: string | undefined): PolicyKindName =>
   !type || type === SCP_TYPE ? 'ServiceControlPolicy' : type === RCP_TYPE ? 'ResourceControlPolicy' : 'ManagementPolicy';
 
 const SHORT: Record<string, string> = {
-  SERVICE_CONTROL_POLICY: 'SCP', RESOURCE_CONTROL_POLICY: 'RCP', TAG_POLICY: 'tag policy', BACKUP_POLICY: 'backup policy',
-  AISERVICES_OPT_OUT_POLICY: 'AI opt-out policy', CHATBOT_POLICY: 'chatbot policy', DECLARATIVE_POLICY_EC2: 'declarative policy',
+  SERVICE_CONTROL_POLICY: 'SCP',
+  RESOURCE_CONTROL_POLICY: 'RCP',
+  TAG_POLICY: 'tag policy',
+  BACKUP_POLICY: 'backup policy',
+  AISERVICES_OPT_OUT_POLICY: 'AI opt-out policy',
+  CHATBOT_POLICY: 'chatbot policy',
+  DECLARATIVE_POLICY_EC2: 'declarative policy',
 };
 /** "SCP", "RCP", "tag policy" … for plan summaries. */
 export const policyLabel = (type: string | undefined): string => SHORT[type || SCP_TYPE] ?? type ?? 'SCP';
@@ -38,8 +43,7 @@ export const policyLabel = (type: string | undefined): string => SHORT[type || S
  * every existing caller and fixture stays valid); the other kinds use "Kind/name", which cannot
  * collide with a metadata.name (names never contain "/").
  */
-export const desiredPolicyKey = (kind: PolicyKindName, name: string): string =>
-  kind === 'ServiceControlPolicy' ? name : `${kind}/${name}`;
+export const desiredPolicyKey = (kind: PolicyKindName, name: string): string => (kind === 'ServiceControlPolicy' ? name : `${kind}/${name}`);
 
 /** Plural of policyLabel: "SCPs", "RCPs", "tag policies". */
 export const policyLabels = (type: string | undefined): string => {

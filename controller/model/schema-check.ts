@@ -45,27 +45,41 @@ export function fieldPath(pointer: string, prefix = 'spec'): string {
 function message(e: ValueError): string {
   const s = e.schema as Schema & Record<string, unknown>;
   switch (e.type) {
-    case ValueErrorType.ObjectRequiredProperty: return 'is required';
-    case ValueErrorType.String: return `must be a string (got ${describe(e.value)})`;
-    case ValueErrorType.Integer: return `must be an integer (got ${describe(e.value)})`;
-    case ValueErrorType.Number: return `must be a number (got ${describe(e.value)})`;
-    case ValueErrorType.Boolean: return `must be true or false (got ${describe(e.value)})`;
-    case ValueErrorType.Object: return `must be a mapping (got ${describe(e.value)})`;
-    case ValueErrorType.Array: return `must be a list (got ${describe(e.value)})`;
-    case ValueErrorType.StringPattern: return `must match pattern ${String(s.pattern)} (got ${describe(e.value)})`;
-    case ValueErrorType.StringMinLength: return `must be at least ${String(s.minLength)} characters long (got ${String((e.value as string).length)})`;
-    case ValueErrorType.StringMaxLength: return `must be at most ${String(s.maxLength)} characters long (got ${String((e.value as string).length)})`;
+    case ValueErrorType.ObjectRequiredProperty:
+      return 'is required';
+    case ValueErrorType.String:
+      return `must be a string (got ${describe(e.value)})`;
+    case ValueErrorType.Integer:
+      return `must be an integer (got ${describe(e.value)})`;
+    case ValueErrorType.Number:
+      return `must be a number (got ${describe(e.value)})`;
+    case ValueErrorType.Boolean:
+      return `must be true or false (got ${describe(e.value)})`;
+    case ValueErrorType.Object:
+      return `must be a mapping (got ${describe(e.value)})`;
+    case ValueErrorType.Array:
+      return `must be a list (got ${describe(e.value)})`;
+    case ValueErrorType.StringPattern:
+      return `must match pattern ${String(s.pattern)} (got ${describe(e.value)})`;
+    case ValueErrorType.StringMinLength:
+      return `must be at least ${String(s.minLength)} characters long (got ${String((e.value as string).length)})`;
+    case ValueErrorType.StringMaxLength:
+      return `must be at most ${String(s.maxLength)} characters long (got ${String((e.value as string).length)})`;
     case ValueErrorType.IntegerMinimum:
-    case ValueErrorType.NumberMinimum: return `must be at least ${String(s.minimum)} (got ${String(e.value)})`;
+    case ValueErrorType.NumberMinimum:
+      return `must be at least ${String(s.minimum)} (got ${String(e.value)})`;
     case ValueErrorType.IntegerMaximum:
-    case ValueErrorType.NumberMaximum: return `must be at most ${String(s.maximum)} (got ${String(e.value)})`;
+    case ValueErrorType.NumberMaximum:
+      return `must be at most ${String(s.maximum)} (got ${String(e.value)})`;
     case ValueErrorType.Union: {
       const literals = (s.anyOf ?? []).map((o) => (o as Schema).const);
       if (literals.length > 0 && literals.every((l) => typeof l === 'string')) return `must be one of ${literals.join(', ')} (got ${describe(e.value)})`;
       return `has an invalid value (got ${describe(e.value)})`;
     }
-    case ValueErrorType.Literal: return `must be ${JSON.stringify(s.const)} (got ${describe(e.value)})`;
-    default: return e.message;
+    case ValueErrorType.Literal:
+      return `must be ${JSON.stringify(s.const)} (got ${describe(e.value)})`;
+    default:
+      return e.message;
   }
 }
 
@@ -79,7 +93,7 @@ function unknownFields(schema: Schema, value: unknown, pointer: string, out: { p
       for (const [k, v] of Object.entries(obj)) {
         const child = pointer + '/' + k.replace(/~/g, '~0').replace(/\//g, '~1');
         // Own properties only: `constructor`, `__proto__` or `toString` are not fields of any schema.
-        const sub = Object.hasOwn(schema.properties, k) ? schema.properties[k] as Schema : undefined;
+        const sub = Object.hasOwn(schema.properties, k) ? (schema.properties[k] as Schema) : undefined;
         if (!sub) out.push({ pointer: child, message: `unknown field (allowed: ${allowed.join(', ')})` });
         else unknownFields(sub, v, child, out);
       }

@@ -22,7 +22,8 @@ type Err = (resource: string, field: string, rule: string, message: string) => v
 function checkDocument(p: DesiredPolicy, type: string, err: Err): void {
   if (p.awsManaged) {
     if (type !== RCP_TYPE) err(p.key, 'spec.awsManaged', 'policy-document', `${type} has no AWS managed policy`);
-    else if (p.content !== '') err(p.key, 'spec.document', 'policy-document', 'must be omitted when awsManaged is true (an AWS managed policy cannot be changed)');
+    else if (p.content !== '')
+      err(p.key, 'spec.document', 'policy-document', 'must be omitted when awsManaged is true (an AWS managed policy cannot be changed)');
     return;
   }
   if (p.content === '') {
@@ -44,7 +45,12 @@ function checkRcpDocument(p: DesiredPolicy, err: Err): void {
   if (!parsed.policy) return;
   for (const f of rcpProblems(parsed.policy, RCP_SERVICES)) err(p.key, `spec.document.${f.field}`, f.rule, f.message);
   if (p.name.toLowerCase() === RCP_FULL_AWS_ACCESS_NAME.toLowerCase()) {
-    err(p.key, 'spec.name', 'duplicate-policy-name', `policy name ${JSON.stringify(p.name)} is taken by the AWS managed policy (set awsManaged: true to refer to it)`);
+    err(
+      p.key,
+      'spec.name',
+      'duplicate-policy-name',
+      `policy name ${JSON.stringify(p.name)} is taken by the AWS managed policy (set awsManaged: true to refer to it)`,
+    );
   }
 }
 
@@ -55,7 +61,12 @@ export function validateTypedPolicies(policies: DesiredPolicy[], org: DesiredOrg
     const type = p.policyType ?? SCP_TYPE;
     checkDocument(p, type, err);
     if (org?.enabledPolicyTypes !== undefined && !org.enabledPolicyTypes.includes(type) && p.targets.length > 0) {
-      err(p.key, 'spec.targets', 'policy-type-disabled', `${policyLabels(type)} cannot be attached: ${org.key} spec.enabledPolicyTypes does not include ${type}`);
+      err(
+        p.key,
+        'spec.targets',
+        'policy-type-disabled',
+        `${policyLabels(type)} cannot be attached: ${org.key} spec.enabledPolicyTypes does not include ${type}`,
+      );
     }
   }
   checkNames(typed, err);
@@ -71,8 +82,16 @@ function checkNames(typed: DesiredPolicy[], err: Err): void {
   for (const group of byName.values()) {
     if (group.length < 2) continue;
     for (const p of group) {
-      const others = group.filter((o) => o !== p).map((o) => o.key).join(', ');
-      err(p.key, 'spec.name', 'duplicate-policy-name', `policy name ${JSON.stringify(p.name)} is also used by ${others} (policy names are unique within a policy type; compared case-insensitively)`);
+      const others = group
+        .filter((o) => o !== p)
+        .map((o) => o.key)
+        .join(', ');
+      err(
+        p.key,
+        'spec.name',
+        'duplicate-policy-name',
+        `policy name ${JSON.stringify(p.name)} is also used by ${others} (policy names are unique within a policy type; compared case-insensitively)`,
+      );
     }
   }
 }
@@ -93,7 +112,12 @@ function checkQuota(typed: DesiredPolicy[], err: Err): void {
     const limit = rcp ? RCP_MAX_PER_TARGET : MANAGEMENT_MAX_PER_TARGET;
     if (count <= limit) continue;
     for (const p of list) {
-      err(p.key, 'spec.targets', 'policy-quota', `${label} would have ${count} ${policyLabels(type)} attached${rcp ? ` (${RCP_FULL_AWS_ACCESS_NAME} included)` : ''}, more than the limit of ${limit}: ${list.map((x) => x.key).join(', ')}`);
+      err(
+        p.key,
+        'spec.targets',
+        'policy-quota',
+        `${label} would have ${count} ${policyLabels(type)} attached${rcp ? ` (${RCP_FULL_AWS_ACCESS_NAME} included)` : ''}, more than the limit of ${limit}: ${list.map((x) => x.key).join(', ')}`,
+      );
     }
   }
 }

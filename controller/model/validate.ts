@@ -28,7 +28,8 @@ export const FULL_AWS_ACCESS_ID = 'p-FullAWSAccess';
 export const FULL_AWS_ACCESS_NAME = 'FullAWSAccess';
 
 /** RFC 5322, simplified: dot-atom local part, a domain with at least one dot. */
-const EMAIL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 export const isValidEmail = (email: string): boolean => EMAIL.test(email);
 
 export interface GraphInput {
@@ -83,9 +84,11 @@ export function checkPolicyDocument(content: string): { rule: string; message: s
     return out;
   }
   const d = doc as Record<string, unknown>;
-  for (const k of Object.keys(d)) if (!POLICY_TOP_LEVEL.includes(k)) bad(`has unknown top-level element ${JSON.stringify(k)} (allowed: ${POLICY_TOP_LEVEL.join(', ')})`);
+  for (const k of Object.keys(d))
+    if (!POLICY_TOP_LEVEL.includes(k)) bad(`has unknown top-level element ${JSON.stringify(k)} (allowed: ${POLICY_TOP_LEVEL.join(', ')})`);
   if (d.Version === undefined) bad('Version is required ("2012-10-17")');
-  else if (typeof d.Version !== 'string' || !POLICY_VERSIONS.includes(d.Version)) bad(`Version must be "2012-10-17" or "2008-10-17" (got ${JSON.stringify(d.Version)})`);
+  else if (typeof d.Version !== 'string' || !POLICY_VERSIONS.includes(d.Version))
+    bad(`Version must be "2012-10-17" or "2008-10-17" (got ${JSON.stringify(d.Version)})`);
   if (d.Statement === undefined) {
     bad('Statement is required');
     return out;
@@ -103,7 +106,8 @@ export function checkPolicyDocument(content: string): { rule: string; message: s
       return;
     }
     const st = s as Record<string, unknown>;
-    if (st.Effect !== 'Allow' && st.Effect !== 'Deny') bad(`${at}.Effect must be Allow or Deny (got ${st.Effect === undefined ? 'nothing' : JSON.stringify(st.Effect)})`);
+    if (st.Effect !== 'Allow' && st.Effect !== 'Deny')
+      bad(`${at}.Effect must be Allow or Deny (got ${st.Effect === undefined ? 'nothing' : JSON.stringify(st.Effect)})`);
     if (st.Action === undefined && st.NotAction === undefined) bad(`${at} needs Action or NotAction`);
   });
   return out;
@@ -148,24 +152,38 @@ function graphChecks(g: GraphInput, errors: ValidationError[]) {
     const [kind, ...rest] = key.split('/');
     const name = rest.join('/');
     switch (kind) {
-      case 'OrganizationalUnit': return g.ous[name];
-      case 'Account': return g.accounts[name];
-      case 'ServiceControlPolicy': return g.policies[name];
-      case 'ResourceControlPolicy': case 'ManagementPolicy': return g.policies[key];
-      case 'PermissionSet': return g.permissionSets[name];
-      case 'CrossAccountRole': return g.roles[name];
-      default: return undefined;
+      case 'OrganizationalUnit':
+        return g.ous[name];
+      case 'Account':
+        return g.accounts[name];
+      case 'ServiceControlPolicy':
+        return g.policies[name];
+      case 'ResourceControlPolicy':
+      case 'ManagementPolicy':
+        return g.policies[key];
+      case 'PermissionSet':
+        return g.permissionSets[name];
+      case 'CrossAccountRole':
+        return g.roles[name];
+      default:
+        return undefined;
     }
   };
   /** Other kinds holding this name, as a hint when a reference points at the wrong kind. */
   const otherKinds = (name: string, looked: string): string => {
-    const kinds = ['OrganizationalUnit', 'Account', 'ServiceControlPolicy', 'PermissionSet', 'CrossAccountRole']
-      .filter((k) => k !== looked && exists(`${k}/${name}`));
+    const kinds = ['OrganizationalUnit', 'Account', 'ServiceControlPolicy', 'PermissionSet', 'CrossAccountRole'].filter(
+      (k) => k !== looked && exists(`${k}/${name}`),
+    );
     return kinds.length ? `; note: ${kinds.map((k) => `${k}/${name}`).join(', ')} exists` : '';
   };
   const checkOuRef = (from: string, field: string, ref: string, what: string) => {
     if (ref === ROOT || exists(ouKey(ref))) return true;
-    err(from, field, 'unknown-reference', `${what} ${JSON.stringify(ref)} not found: looked for OrganizationalUnit/${ref} (or "root" for the organization root)${otherKinds(ref, 'OrganizationalUnit')}`);
+    err(
+      from,
+      field,
+      'unknown-reference',
+      `${what} ${JSON.stringify(ref)} not found: looked for OrganizationalUnit/${ref} (or "root" for the organization root)${otherKinds(ref, 'OrganizationalUnit')}`,
+    );
     return false;
   };
   const checkAccountRef = (from: string, field: string, ref: string, what: string) => {
@@ -175,7 +193,13 @@ function graphChecks(g: GraphInput, errors: ValidationError[]) {
   };
   const reservedTags = (key: string, tags: Record<string, string>) => {
     for (const t of Object.keys(tags)) {
-      if (t.startsWith(RESERVED_TAG_PREFIX)) err(key, keyField('spec.tags', t), 'reserved-tag', `tag key ${JSON.stringify(t)} is reserved: keys starting with ${RESERVED_TAG_PREFIX} are set by orgplane`);
+      if (t.startsWith(RESERVED_TAG_PREFIX))
+        err(
+          key,
+          keyField('spec.tags', t),
+          'reserved-tag',
+          `tag key ${JSON.stringify(t)} is reserved: keys starting with ${RESERVED_TAG_PREFIX} are set by orgplane`,
+        );
     }
   };
 
@@ -200,7 +224,12 @@ function validateOrganizations(g: GraphInput, { err, checkAccountRef, isManageme
       if (!checkAccountRef(o.key, field, d.account, 'delegated administrator account')) return;
       const a = g.accounts[d.account];
       if (a && isManagement(a)) {
-        err(o.key, field, 'management-account', `Account/${d.account} is the management account (${mgmtId}), which cannot be a delegated administrator for ${d.servicePrincipal}`);
+        err(
+          o.key,
+          field,
+          'management-account',
+          `Account/${d.account} is the management account (${mgmtId}), which cannot be a delegated administrator for ${d.servicePrincipal}`,
+        );
       }
     });
   }
@@ -222,12 +251,25 @@ function validateOUs(g: GraphInput, { err, checkOuRef, reservedTags }: GraphChec
   // same name so that plan never promises what apply might be refused.
   groupBy(ouRefs, (r) => `${g.ous[r].parent}\u0000${g.ous[r].name.toLowerCase()}`).forEach((refs) => {
     for (const r of refs) {
-      const others = refs.filter((o) => o !== r).map(ouKey).join(', ');
-      err(ouKey(r), g.ous[r].name === r ? 'metadata.name' : 'spec.name', 'duplicate-ou-name',
-        `OU name ${JSON.stringify(g.ous[r].name)} is also used by ${others} under parent ${JSON.stringify(g.ous[r].parent)} (AWS OU names are unique per parent; compared case-insensitively)`);
+      const others = refs
+        .filter((o) => o !== r)
+        .map(ouKey)
+        .join(', ');
+      err(
+        ouKey(r),
+        g.ous[r].name === r ? 'metadata.name' : 'spec.name',
+        'duplicate-ou-name',
+        `OU name ${JSON.stringify(g.ous[r].name)} is also used by ${others} under parent ${JSON.stringify(g.ous[r].parent)} (AWS OU names are unique per parent; compared case-insensitively)`,
+      );
     }
   });
-  idConflicts(ouRefs.filter((r) => g.ous[r].id), (r) => g.ous[r].id as string, ouKey, 'OU id', err);
+  idConflicts(
+    ouRefs.filter((r) => g.ous[r].id),
+    (r) => g.ous[r].id as string,
+    ouKey,
+    'OU id',
+    err,
+  );
 }
 
 /** Reports every OU on a parent cycle; returns them. */
@@ -271,7 +313,12 @@ function checkOuDepth(g: GraphInput, ouRefs: string[], inCycle: Set<string>, err
     const path = pathOf(ref);
     // Only the first OU past the limit gets the error; those below it depend on it.
     if (path && path.length > MAX_OU_DEPTH && path.length - 1 === MAX_OU_DEPTH) {
-      err(ouKey(ref), 'spec.parent', 'ou-depth', `OU would be ${path.length} levels below the root; AWS allows at most ${MAX_OU_DEPTH}: root/${path.join('/')}`);
+      err(
+        ouKey(ref),
+        'spec.parent',
+        'ou-depth',
+        `OU would be ${path.length} levels below the root; AWS allows at most ${MAX_OU_DEPTH}: root/${path.join('/')}`,
+      );
     }
   }
 }
@@ -283,13 +330,30 @@ function validateAccounts(g: GraphInput, c: GraphChecks): void {
   for (const ref of accountRefs) {
     checkAccount(g, c, g.accounts[ref]);
   }
-  groupBy(accountRefs.filter((r) => isValidEmail(g.accounts[r].email)), (r) => g.accounts[r].email.toLowerCase()).forEach((refs) => {
+  groupBy(
+    accountRefs.filter((r) => isValidEmail(g.accounts[r].email)),
+    (r) => g.accounts[r].email.toLowerCase(),
+  ).forEach((refs) => {
     for (const r of refs) {
-      const others = refs.filter((o) => o !== r).map(accountKey).join(', ');
-      err(accountKey(r), 'spec.email', 'duplicate-email', `email ${JSON.stringify(g.accounts[r].email)} is also used by ${others} (an email address belongs to one AWS account; compared case-insensitively)`);
+      const others = refs
+        .filter((o) => o !== r)
+        .map(accountKey)
+        .join(', ');
+      err(
+        accountKey(r),
+        'spec.email',
+        'duplicate-email',
+        `email ${JSON.stringify(g.accounts[r].email)} is also used by ${others} (an email address belongs to one AWS account; compared case-insensitively)`,
+      );
     }
   });
-  idConflicts(accountRefs.filter((r) => g.accounts[r].id), (r) => g.accounts[r].id as string, accountKey, 'account id', err);
+  idConflicts(
+    accountRefs.filter((r) => g.accounts[r].id),
+    (r) => g.accounts[r].id as string,
+    accountKey,
+    'account id',
+    err,
+  );
 }
 
 /** One account: parent, tags, email, and the management account's fixed parent, deletion policy and id. */
@@ -299,10 +363,20 @@ function checkAccount(g: GraphInput, { err, checkOuRef, reservedTags, isManageme
   if (!isValidEmail(a.email)) err(a.key, 'spec.email', 'email', `${JSON.stringify(a.email)} is not a valid email address`);
   if (isManagement(a)) {
     if (a.parent !== ROOT) {
-      err(a.key, 'spec.parent', 'management-account', `is the management account (${mgmtId}), which always stays in the root: parent must be "root", not ${JSON.stringify(a.parent)}`);
+      err(
+        a.key,
+        'spec.parent',
+        'management-account',
+        `is the management account (${mgmtId}), which always stays in the root: parent must be "root", not ${JSON.stringify(a.parent)}`,
+      );
     }
     if (a.deletionPolicy !== 'Retain') {
-      err(a.key, 'spec.deletionPolicy', 'management-account', `is the management account (${mgmtId}), which orgplane never closes or removes: deletionPolicy must be Retain, not ${a.deletionPolicy}`);
+      err(
+        a.key,
+        'spec.deletionPolicy',
+        'management-account',
+        `is the management account (${mgmtId}), which orgplane never closes or removes: deletionPolicy must be Retain, not ${a.deletionPolicy}`,
+      );
     }
     if (a.id !== undefined && a.id !== mgmtId) {
       err(a.key, 'spec.id', 'ownership-conflict', `email ${JSON.stringify(a.email)} belongs to the management account ${mgmtId}, not to ${a.id}`);
@@ -327,7 +401,12 @@ function checkPolicyTargets(g: GraphInput, { err, checkOuRef, checkAccountRef, i
       const a = g.accounts[t.ref];
       // Management policy types (tag, backup …) do apply to the management account; SCPs and RCPs do not.
       if (a && isManagement(a) && guardrail) {
-        err(p.key, 'spec.targets.accounts', 'management-account', `targets Account/${t.ref}, the management account (${mgmtId}): ${what} do not apply to the management account`);
+        err(
+          p.key,
+          'spec.targets.accounts',
+          'management-account',
+          `targets Account/${t.ref}, the management account (${mgmtId}): ${what} do not apply to the management account`,
+        );
       }
     }
   }
@@ -336,7 +415,9 @@ function checkPolicyTargets(g: GraphInput, { err, checkOuRef, checkAccountRef, i
 /** Policies: SCPs here (document, size, name, targets, ids, quotas); the other kinds differ in syntax and quotas (validate-policies.ts) but share the target checks. */
 function validatePolicies(g: GraphInput, checks: GraphChecks): void {
   const { err, reservedTags } = checks;
-  const policyRefs = Object.keys(g.policies).filter((r) => g.policies[r].policyType === undefined).sort();
+  const policyRefs = Object.keys(g.policies)
+    .filter((r) => g.policies[r].policyType === undefined)
+    .sort();
   const org = g.organizations.length === 1 ? g.organizations[0] : undefined;
   validateTypedPolicies(Object.values(g.policies), org, err);
   for (const p of Object.values(g.policies)) if (p.policyType !== undefined) checkPolicyTargets(g, checks, p);
@@ -346,17 +427,36 @@ function validatePolicies(g: GraphInput, checks: GraphChecks): void {
     reservedTags(p.key, p.tags);
     checkScpDocument(g, err, p, ref);
     if (scpDisabled && p.targets.length > 0) {
-      err(p.key, 'spec.targets', 'policy-type-disabled', `SCPs cannot be attached: ${org?.key} spec.enabledPolicyTypes does not include SERVICE_CONTROL_POLICY`);
+      err(
+        p.key,
+        'spec.targets',
+        'policy-type-disabled',
+        `SCPs cannot be attached: ${org?.key} spec.enabledPolicyTypes does not include SERVICE_CONTROL_POLICY`,
+      );
     }
     checkPolicyTargets(g, checks, p);
   }
   groupBy(policyRefs, (r) => g.policies[r].name.toLowerCase()).forEach((refs) => {
     for (const r of refs) {
-      const others = refs.filter((o) => o !== r).map(policyKey).join(', ');
-      err(policyKey(r), g.policies[r].name === r ? 'metadata.name' : 'spec.name', 'duplicate-policy-name', `policy name ${JSON.stringify(g.policies[r].name)} is also used by ${others} (SCP names are unique in an organization; compared case-insensitively)`);
+      const others = refs
+        .filter((o) => o !== r)
+        .map(policyKey)
+        .join(', ');
+      err(
+        policyKey(r),
+        g.policies[r].name === r ? 'metadata.name' : 'spec.name',
+        'duplicate-policy-name',
+        `policy name ${JSON.stringify(g.policies[r].name)} is also used by ${others} (SCP names are unique in an organization; compared case-insensitively)`,
+      );
     }
   });
-  idConflicts(policyRefs.filter((r) => g.policies[r].id), (r) => g.policies[r].id as string, policyKey, 'policy id', err);
+  idConflicts(
+    policyRefs.filter((r) => g.policies[r].id),
+    (r) => g.policies[r].id as string,
+    policyKey,
+    'policy id',
+    err,
+  );
   checkPolicyQuota(g, policyRefs, err);
 }
 
@@ -375,7 +475,12 @@ function checkScpDocument(g: GraphInput, err: GraphChecks['err'], p: GraphInput[
     }
   }
   if (!p.awsManaged && p.name.toLowerCase() === FULL_AWS_ACCESS_NAME.toLowerCase()) {
-    err(p.key, p.name === ref ? 'metadata.name' : 'spec.name', 'duplicate-policy-name', `policy name ${JSON.stringify(p.name)} is taken by the AWS managed policy ${FULL_AWS_ACCESS_ID} (set awsManaged: true to manage its attachments)`);
+    err(
+      p.key,
+      p.name === ref ? 'metadata.name' : 'spec.name',
+      'duplicate-policy-name',
+      `policy name ${JSON.stringify(p.name)} is taken by the AWS managed policy ${FULL_AWS_ACCESS_ID} (set awsManaged: true to manage its attachments)`,
+    );
   }
 }
 
@@ -387,7 +492,12 @@ function validatePermissionSets(g: GraphInput, { err, checkOuRef, checkAccountRe
     reservedTags(ps.key, ps.tags);
     const minutes = durationMinutes(ps.sessionDuration);
     if (minutes === undefined || minutes < 60 || minutes > 720) {
-      err(ps.key, 'spec.sessionDuration', 'session-duration', `${JSON.stringify(ps.sessionDuration)} is ${minutes === undefined ? 'no duration' : `${minutes} minutes`}; a session lasts 1 to 12 hours (PT1H to PT12H)`);
+      err(
+        ps.key,
+        'spec.sessionDuration',
+        'session-duration',
+        `${JSON.stringify(ps.sessionDuration)} is ${minutes === undefined ? 'no duration' : `${minutes} minutes`}; a session lasts 1 to 12 hours (PT1H to PT12H)`,
+      );
     }
     if (ps.inlinePolicy !== '') for (const pr of checkPolicyDocument(ps.inlinePolicy)) err(ps.key, 'spec.inlinePolicy', pr.rule, pr.message);
     ps.assignments.forEach((as, i) => {
@@ -397,7 +507,12 @@ function validatePermissionSets(g: GraphInput, { err, checkOuRef, checkAccountRe
         if (!checkAccountRef(ps.key, `${at}.targets.accounts`, acc, 'assignment account')) continue;
         const a = g.accounts[acc];
         if (a && isManagement(a)) {
-          err(ps.key, `${at}.targets.accounts`, 'management-account', `assigns to Account/${acc}, the management account (${mgmtId}): orgplane never gives Identity Center access to the management account`);
+          err(
+            ps.key,
+            `${at}.targets.accounts`,
+            'management-account',
+            `assigns to Account/${acc}, the management account (${mgmtId}): orgplane never gives Identity Center access to the management account`,
+          );
         }
       }
       for (const ou of as.organizationalUnits) checkOuRef(ps.key, `${at}.targets.organizationalUnits`, ou, 'assignment OU');
@@ -405,9 +520,16 @@ function validatePermissionSets(g: GraphInput, { err, checkOuRef, checkAccountRe
   }
   groupBy(psRefs, (r) => g.permissionSets[r].name.toLowerCase()).forEach((refs) => {
     for (const r of refs) {
-      const others = refs.filter((o) => o !== r).map((o) => `PermissionSet/${o}`).join(', ');
-      err(`PermissionSet/${r}`, g.permissionSets[r].name === r ? 'metadata.name' : 'spec.name', 'duplicate-permission-set-name',
-        `permission set name ${JSON.stringify(g.permissionSets[r].name)} is also used by ${others} (names are unique in an Identity Center instance; compared case-insensitively)`);
+      const others = refs
+        .filter((o) => o !== r)
+        .map((o) => `PermissionSet/${o}`)
+        .join(', ');
+      err(
+        `PermissionSet/${r}`,
+        g.permissionSets[r].name === r ? 'metadata.name' : 'spec.name',
+        'duplicate-permission-set-name',
+        `permission set name ${JSON.stringify(g.permissionSets[r].name)} is also used by ${others} (names are unique in an Identity Center instance; compared case-insensitively)`,
+      );
     }
   });
 }
@@ -418,16 +540,23 @@ function validateRoles(g: GraphInput, { err, checkOuRef, checkAccountRef, reserv
   for (const ref of roleRefs) {
     const r = g.roles[ref];
     reservedTags(r.key, r.tags);
-    if (r.targetAccounts.length === 0 && r.targetOUs.length === 0) err(r.key, 'spec.targets', 'role-targets', 'must list at least one account or organizational unit');
+    if (r.targetAccounts.length === 0 && r.targetOUs.length === 0)
+      err(r.key, 'spec.targets', 'role-targets', 'must list at least one account or organizational unit');
     for (const a of r.targetAccounts) {
       if (!checkAccountRef(r.key, 'spec.targets.accounts', a, 'target account')) continue;
       const acc = g.accounts[a];
       if (acc && isManagement(acc)) {
-        err(r.key, 'spec.targets.accounts', 'management-account', `targets Account/${a}, the management account (${mgmtId}): orgplane never puts cross-account roles into the management account`);
+        err(
+          r.key,
+          'spec.targets.accounts',
+          'management-account',
+          `targets Account/${a}, the management account (${mgmtId}): orgplane never puts cross-account roles into the management account`,
+        );
       }
     }
     for (const o of r.targetOUs) checkOuRef(r.key, 'spec.targets.organizationalUnits', o, 'target OU');
-    if (r.trust.accounts.length === 0 && r.trust.principalArns.length === 0) err(r.key, 'spec.trust', 'role-trust', 'must name at least one account or principal ARN');
+    if (r.trust.accounts.length === 0 && r.trust.principalArns.length === 0)
+      err(r.key, 'spec.trust', 'role-trust', 'must name at least one account or principal ARN');
     for (const a of r.trust.accounts) checkAccountRef(r.key, 'spec.trust.accounts', a, 'trusted account');
     for (const [name, doc] of Object.entries(r.inlinePolicies).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       for (const pr of checkPolicyDocument(doc)) err(r.key, keyField('spec.inlinePolicies', name), pr.rule, pr.message);
@@ -463,11 +592,19 @@ function groupBy<T>(items: T[], key: (t: T) => string): T[][] {
 }
 
 /** Two resources adopting the same AWS object by id would fight over it. */
-function idConflicts(refs: string[], idOf: (r: string) => string, keyOf: (r: string) => string, what: string,
-  err: (resource: string, field: string, rule: string, message: string) => void): void {
+function idConflicts(
+  refs: string[],
+  idOf: (r: string) => string,
+  keyOf: (r: string) => string,
+  what: string,
+  err: (resource: string, field: string, rule: string, message: string) => void,
+): void {
   groupBy(refs, idOf).forEach((group) => {
     for (const r of group) {
-      const others = group.filter((o) => o !== r).map(keyOf).join(', ');
+      const others = group
+        .filter((o) => o !== r)
+        .map(keyOf)
+        .join(', ');
       err(keyOf(r), 'spec.id', 'ownership-conflict', `${what} ${idOf(r)} is also claimed by ${others}`);
     }
   });
@@ -518,7 +655,12 @@ function checkPolicyQuota(g: GraphInput, policyRefs: string[], err: (resource: s
     const names = [...(managesFullAccess ? [] : [`${FULL_AWS_ACCESS_NAME} (attached by AWS)`]), ...policies.map(policyKey)];
     if (names.length <= limit) continue;
     for (const r of policies) {
-      err(policyKey(r), field, 'policy-quota', `${label} would have ${names.length} SCPs attached, more than the limit of ${limit} (quotas.maxPoliciesPerTarget): ${names.join(', ')}`);
+      err(
+        policyKey(r),
+        field,
+        'policy-quota',
+        `${label} would have ${names.length} SCPs attached, more than the limit of ${limit} (quotas.maxPoliciesPerTarget): ${names.join(', ')}`,
+      );
     }
   }
 }

@@ -46,13 +46,21 @@ export function createAccessContext(desired: DesiredOrg, actual: ActualOrg, orgO
   const plan: AccessPlan = { ops: [], drift: {}, blocked: [] };
   let n = 0;
   return {
-    desired, actual, access: actual.access, ns: desired.namespace, orgOps, opts, plan,
+    desired,
+    actual,
+    access: actual.access,
+    ns: desired.namespace,
+    orgOps,
+    opts,
+    plan,
     add: <T extends AccessOp>(op: Omit<T, 'id'>): T => {
       const full = { ...op, id: `op-a${++n}` } as T;
       plan.ops.push(full);
       return full;
     },
-    note: (key, text) => { (plan.drift[key] ??= []).push(text); },
+    note: (key, text) => {
+      (plan.drift[key] ??= []).push(text);
+    },
     accountRef: (t) => {
       if (t.accountId) return { account: { id: t.accountId }, deps: [] };
       const create = t.ref ? createAccountOp(orgOps, t.ref) : undefined;

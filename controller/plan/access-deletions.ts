@@ -38,5 +38,4 @@ export function managedAccessCount(access: ActualAccess | undefined): number {
 }
 
 /** Ops whose risk is destructive and that the breaker holds back together (all or nothing). */
-export const isAccessDeletion = (op: Op): boolean =>
-  op.op === 'DeletePermissionSet' || op.op === 'DeleteRole' || op.op === 'DeleteAccountAssignment';
+export const isAccessDeletion = (op: Op): boolean => op.op === 'DeletePermissionSet' || op.op === 'DeleteRole' || op.op === 'DeleteAccountAssignment';

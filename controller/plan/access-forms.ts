@@ -50,10 +50,16 @@ export function trustPolicy(role: DesiredRole, desired: DesiredOrg, actual: Actu
   const unknown: string[] = [];
   for (const ref of role.trust.accounts) {
     const d = desired.accounts[ref];
-    if (!d) { unknown.push(ref); continue; }
+    if (!d) {
+      unknown.push(ref);
+      continue;
+    }
     const a = matchAccount(d, actual, desired.namespace);
     if (a) principals.push(`arn:aws:iam::${a.id}:root`);
-    else { principals.push(`arn:aws:iam::${accountPlaceholder(ref)}:root`); pendingAccounts.push(ref); }
+    else {
+      principals.push(`arn:aws:iam::${accountPlaceholder(ref)}:root`);
+      pendingAccounts.push(ref);
+    }
   }
   for (const p of role.trust.principalArns) principals.push(/^[0-9]{12}$/.test(p) ? `arn:aws:iam::${p}:root` : p);
   const condition: Record<string, Record<string, string>> = {};
@@ -158,4 +164,3 @@ export function createAccountOp(orgOps: Op[], accountRef: string): Op | undefine
 }
 
 export const principalKey = (type: string, id: string) => `${type}:${id}`;
-

@@ -11,8 +11,16 @@ import { planRoles } from './kinds/roles.js';
 
 export type { AccessPlan, AccessPlanOptions } from './access-context.js';
 export {
-  accountPlaceholder, canonicalPolicy, normalizeDuration, permissionSetBody, permissionSetChanges, roleBody, roleChanges,
-  roleDocChanges, samePolicy, trustPolicy,
+  accountPlaceholder,
+  canonicalPolicy,
+  normalizeDuration,
+  permissionSetBody,
+  permissionSetChanges,
+  roleBody,
+  roleChanges,
+  roleDocChanges,
+  samePolicy,
+  trustPolicy,
 } from './access-forms.js';
 
 export function planAccess(desired: DesiredOrg, actual: ActualOrg, orgOps: Op[], opts: AccessPlanOptions = {}): AccessPlan {

@@ -66,16 +66,22 @@ function orderWithHolds(ctx: PlanContext, drafts: Draft[]): Ordered {
 
 function pausedEntry(key: string, held: string[]): Blocked {
   return {
-    resource: key, reason: 'Paused',
-    message: held.length === 0
-      ? 'reconciliation is paused (orgplane.io/paused); no pending changes'
-      : `reconciliation is paused (orgplane.io/paused): ${held.length} planned change(s) not applied: ${held.slice(0, 3).join('; ')}${held.length > 3 ? '; ...' : ''}`,
+    resource: key,
+    reason: 'Paused',
+    message:
+      held.length === 0
+        ? 'reconciliation is paused (orgplane.io/paused); no pending changes'
+        : `reconciliation is paused (orgplane.io/paused): ${held.length} planned change(s) not applied: ${held.slice(0, 3).join('; ')}${held.length > 3 ? '; ...' : ''}`,
   };
 }
 
 /** Assigns Op.group for ops of an OU recreation and writes the group headline into their summaries. */
 function labelGroups(
-  ops: OrgOp[], drafts: Draft[], groupOfNode: Map<NodeKey, string>, heads: Map<string, OUMatch>, nodeName: (n: NodeKey) => string,
+  ops: OrgOp[],
+  drafts: Draft[],
+  groupOfNode: Map<NodeKey, string>,
+  heads: Map<string, OUMatch>,
+  nodeName: (n: NodeKey) => string,
 ): Record<string, string> {
   const members = new Map<string, OrgOp[]>();
   ops.forEach((op, i) => {
@@ -95,7 +101,10 @@ function labelGroups(
     if (!head) continue;
     const creates = list.filter((o) => o.op === 'CreateOU').length;
     const moves = list.filter((o) => o.op === 'MoveAccount').length;
-    const olds = list.filter((o): o is Extract<OrgOp, { op: 'DeleteOU' }> => o.op === 'DeleteOU').map((o) => o.ouId).sort();
+    const olds = list
+      .filter((o): o is Extract<OrgOp, { op: 'DeleteOU' }> => o.op === 'DeleteOU')
+      .map((o) => o.ouId)
+      .sort();
     const short = `recreate OU ${head.desired.name} under ${head.desired.parent === 'root' ? 'Root' : nodeName(head.parentNode).replace(/ \((new|ou-[^)]*)\)$/, '')} (AWS cannot move OUs)`;
     const steps: string[] = [];
     if (creates > 0) steps.push(creates === 1 ? 'create' : `create ${creates} OUs`);

@@ -87,7 +87,10 @@ export function describeDifferences(before: Fingerprint, after: Fingerprint, lim
   const lines: string[] = [];
   for (const [key, b] of Object.entries(before.objects)) {
     const a = after.objects[key];
-    if (!a) { lines.push(`${b.label} is gone`); continue; }
+    if (!a) {
+      lines.push(`${b.label} is gone`);
+      continue;
+    }
     const fields = [...new Set([...Object.keys(b.fields), ...Object.keys(a.fields)])].sort();
     const changed = fields.filter((f) => b.fields[f] !== a.fields[f]).map((f) => fieldChange(f, b.fields[f], a.fields[f]));
     if (changed.length) lines.push(`${b.label}: ${changed.join(', ')}`);

@@ -42,13 +42,16 @@ export function changedChains(before: Chain[], after: Chain[]): { before: Chain[
 export function regionsNamed(chains: Chain[]): string[] {
   const seen = new Set<object>();
   const regions = new Set<string>();
-  for (const c of chains) for (const l of c.levels) for (const p of [...l.scps, ...l.rcps]) {
-    if (seen.has(p.policy)) continue;
-    seen.add(p.policy);
-    for (const s of p.policy.statements) for (const t of s.conditions) {
-      if (t.key.toLowerCase() === 'aws:requestedregion') for (const v of t.values) if (!/[*?$]/.test(v)) regions.add(v);
-    }
-  }
+  for (const c of chains)
+    for (const l of c.levels)
+      for (const p of [...l.scps, ...l.rcps]) {
+        if (seen.has(p.policy)) continue;
+        seen.add(p.policy);
+        for (const s of p.policy.statements)
+          for (const t of s.conditions) {
+            if (t.key.toLowerCase() === 'aws:requestedregion') for (const v of t.values) if (!/[*?$]/.test(v)) regions.add(v);
+          }
+      }
   return [...regions].sort();
 }
 
@@ -74,7 +77,10 @@ export function complementOf(collapsed: string[], catalog: Catalog, perService: 
     if (a.endsWith(':*')) for (const x of catalog.byService.get(serviceOf(a)) ?? []) flipped.add(x);
     else flipped.add(a);
   }
-  const rest = collapse(catalog.actions.filter((a) => !flipped.has(a)), perService);
+  const rest = collapse(
+    catalog.actions.filter((a) => !flipped.has(a)),
+    perService,
+  );
   return rest.length < collapsed.length ? rest : undefined;
 }
 
@@ -98,7 +104,11 @@ function diffRows(was: Uint8Array, now: Uint8Array, actions: string[], catalog: 
     else if (now[j] === ALLOW) allowed.push(actions[j]);
   }
   if (!denied.length && !allowed.length) return undefined;
-  const change = { newlyDenied: collapse(denied, perService), newlyAllowed: collapse(allowed, perService), counts: { denied: denied.length, allowed: allowed.length } };
+  const change = {
+    newlyDenied: collapse(denied, perService),
+    newlyAllowed: collapse(allowed, perService),
+    counts: { denied: denied.length, allowed: allowed.length },
+  };
   return compact(change, catalog, perService);
 }
 
@@ -143,7 +153,9 @@ function mergeRegions(perRegion: Map<string, ImpactChange>, regions: string[]): 
     entry.regions.push(r);
     byOutcome.set(key, entry);
   }
-  return [...byOutcome.values()].map(({ change, regions: rs }) => (rs.length === regions.length && regions.length > 1) || regions.length === 1 ? change : { ...change, regions: rs });
+  return [...byOutcome.values()].map(({ change, regions: rs }) =>
+    (rs.length === regions.length && regions.length > 1) || regions.length === 1 ? change : { ...change, regions: rs },
+  );
 }
 
 /** What differs in an account's chain: the policies added, removed or changed on its path, and a move. */
@@ -158,7 +170,11 @@ export function causesOf(before: Chain, after: Chain): string[] {
     else if (!sameData(old.policy, p.policy)) causes.add(`${p.name} updated`);
   }
   for (const [k, p] of was) if (!now.has(k)) causes.add(`${p.name} removed from the path`);
-  const path = (c: Chain) => c.levels.slice(0, -1).map((l) => l.target.name).join(' / ');
+  const path = (c: Chain) =>
+    c.levels
+      .slice(0, -1)
+      .map((l) => l.target.name)
+      .join(' / ');
   if (path(before) !== path(after)) causes.add(`moved ${path(before)} -> ${path(after)}`);
   return [...causes].sort();
 }

@@ -53,10 +53,14 @@ export function lintAccessPath(key: string, p: DesiredPolicy, roles: string[]): 
     const role = roles.find((r) => deniesAccess(s, r));
     if (!role) return [];
     const what = s.action?.includes('*') ? 'denies every action ("*")' : 'denies sts:AssumeRole';
-    return [{
-      resource: key, field: `spec.document.${stmtName(s)}`, rule: 'deny-access-path',
-      message: `${what} on the account access role ${role} with no condition, attached to ${where}: nobody (orgplane included) can assume it in the accounts below; exempt the role with a Condition (e.g. ArnNotLike aws:PrincipalArn)`,
-    }];
+    return [
+      {
+        resource: key,
+        field: `spec.document.${stmtName(s)}`,
+        rule: 'deny-access-path',
+        message: `${what} on the account access role ${role} with no condition, attached to ${where}: nobody (orgplane included) can assume it in the accounts below; exempt the role with a Condition (e.g. ArnNotLike aws:PrincipalArn)`,
+      },
+    ];
   });
 }
 
@@ -71,7 +75,7 @@ export function lintActions(key: string, content: string, catalog: Catalog): Lin
 // ---- trust and inline policies ----------------------------------------------------------------------
 
 /** The account a principal ARN or id belongs to ('*' for everyone). */
-const accountOfPrincipal = (p: string): string => (p === '*' ? '*' : /^\d{12}$/.test(p) ? p : p.split(':')[4] ?? '');
+const accountOfPrincipal = (p: string): string => (p === '*' ? '*' : /^\d{12}$/.test(p) ? p : (p.split(':')[4] ?? ''));
 
 export function lintTrust(r: DesiredRole, orgAccountIds: ReadonlySet<string>, live = false): LintFinding[] {
   // Offline only spec.id says which accounts are in the organization: the message says so.
@@ -85,7 +89,14 @@ export function lintTrust(r: DesiredRole, orgAccountIds: ReadonlySet<string>, li
     // People who must use MFA come through the console or the CLI's role profiles, and the
     // console's switch-role cannot send an external id: the rule is for machine (third-party) trust.
     if (!orgAccountIds.has(acct) && !r.trust.externalId && !r.trust.requireMfa) {
-      return [{ resource: r.key, field, rule: 'trust-outside-no-external-id', message: `trusts ${p} (account ${acct}, ${outside}) without spec.trust.externalId: set an external id (sts:ExternalId) against the confused deputy` }];
+      return [
+        {
+          resource: r.key,
+          field,
+          rule: 'trust-outside-no-external-id',
+          message: `trusts ${p} (account ${acct}, ${outside}) without spec.trust.externalId: set an external id (sts:ExternalId) against the confused deputy`,
+        },
+      ];
     }
     return [];
   });
@@ -96,7 +107,12 @@ export function lintInline(resource: string, field: string, json: string): LintF
   if (!doc) return [];
   return doc.statements
     .filter((s) => s.effect === 'Allow' && s.action?.includes('*') && s.resource?.includes('*'))
-    .map((s) => ({ resource, field: `${field}.${stmtName(s)}`, rule: 'allow-all-inline', message: '"Action": "*" on "Resource": "*" is administrator access: use a managed policy such as AdministratorAccess on purpose, or list the actions' }));
+    .map((s) => ({
+      resource,
+      field: `${field}.${stmtName(s)}`,
+      rule: 'allow-all-inline',
+      message: '"Action": "*" on "Resource": "*" is administrator access: use a managed policy such as AdministratorAccess on purpose, or list the actions',
+    }));
 }
 
 // ---- the offline rules together ----------------------------------------------------------------------
@@ -136,23 +152,32 @@ export function lintLastAllow(actual: ActualOrg, ops: Op[]): LintFinding[] {
   const after = orgFromActual(simulatePlan(actual, ops));
   if (!after.scpEnabled) return [];
   const had = new Map(nodes(before).map((n) => [n.id, allows(n)]));
-  const management = new Set(allChains(after).filter((c) => c.management).map((c) => c.account.id));
-  return nodes(after).filter((n) => had.get(n.id) === true && !allows(n) && !management.has(n.id)).map((n) => {
-    const detach = ops.find((op) => op.op === 'DetachPolicy' && op.targetId === n.id);
-    const label = `${n.type === 'root' ? 'the root' : n.type === 'ou' ? 'OU' : 'account'}${n.type === 'root' ? '' : ` ${n.name}`} (${n.id})`;
-    return {
-      resource: detach?.resource || (n.type === 'root' ? 'Organization' : `${n.type === 'ou' ? 'OrganizationalUnit' : 'Account'}/${n.name}`),
-      field: 'spec.targets',
-      rule: 'no-allow-left',
-      message: `after this plan ${label} has no SCP with an Allow statement${detach?.op === 'DetachPolicy' ? ` (${detach.policyName} is detached)` : ''}: every action is denied there and below; keep FullAWSAccess or an allow-list SCP attached`,
-    };
-  });
+  const management = new Set(
+    allChains(after)
+      .filter((c) => c.management)
+      .map((c) => c.account.id),
+  );
+  return nodes(after)
+    .filter((n) => had.get(n.id) === true && !allows(n) && !management.has(n.id))
+    .map((n) => {
+      const detach = ops.find((op) => op.op === 'DetachPolicy' && op.targetId === n.id);
+      const label = `${n.type === 'root' ? 'the root' : n.type === 'ou' ? 'OU' : 'account'}${n.type === 'root' ? '' : ` ${n.name}`} (${n.id})`;
+      return {
+        resource: detach?.resource || (n.type === 'root' ? 'Organization' : `${n.type === 'ou' ? 'OrganizationalUnit' : 'Account'}/${n.name}`),
+        field: 'spec.targets',
+        rule: 'no-allow-left',
+        message: `after this plan ${label} has no SCP with an Allow statement${detach?.op === 'DetachPolicy' ? ` (${detach.policyName} is detached)` : ''}: every action is denied there and below; keep FullAWSAccess or an allow-list SCP attached`,
+      };
+    });
 }
 
 /** The engine's hook: every rule, with the live account ids and attachments the plan has read. */
 export async function lintPlan(desired: DesiredOrg, actual: ActualOrg, ops: Op[]): Promise<LintFinding[]> {
   const catalog = await loadCatalog();
-  return [...lintDesired(desired, catalog, { orgAccountIds: new Set([actual.managementAccountId, ...Object.keys(actual.accounts)]), live: true }), ...lintLastAllow(actual, ops)];
+  return [
+    ...lintDesired(desired, catalog, { orgAccountIds: new Set([actual.managementAccountId, ...Object.keys(actual.accounts)]), live: true }),
+    ...lintLastAllow(actual, ops),
+  ];
 }
 
 /** validate's hook (offline: account ids only from spec.id). */

@@ -83,8 +83,14 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 
 export function matchOrg(desired: DesiredOrg, actual: ActualOrg, opts: MatchOptions): OrgMatch {
   const result: OrgMatch = {
-    ous: new Map(), accounts: new Map(), policies: new Map(),
-    claimed: new Set(), ownedBy: new Map(), blocked: [], blockedKeys: new Set(), warnings: [],
+    ous: new Map(),
+    accounts: new Map(),
+    policies: new Map(),
+    claimed: new Set(),
+    ownedBy: new Map(),
+    blocked: [],
+    blockedKeys: new Set(),
+    warnings: [],
   };
   const m = matchHelpers(desired, actual, opts, result);
   matchOUs(desired, actual, m, result);
@@ -139,8 +145,7 @@ function matchHelpers(desired: DesiredOrg, actual: ActualOrg, opts: MatchOptions
   ]);
 
   const { ownerIndex, ouByParentName, accountByEmail, policyByName } = indexActual(actual, opts, result);
-  const ownedCandidates = <T extends { id: string }>(key: string): T[] =>
-    ((ownerIndex.get(key) ?? []) as T[]).filter((o) => !result.claimed.has(o.id));
+  const ownedCandidates = <T extends { id: string }>(key: string): T[] => ((ownerIndex.get(key) ?? []) as T[]).filter((o) => !result.claimed.has(o.id));
 
   /** Why an object may not be adopted by `key` (another owner holds it), or undefined. */
   const conflict = (tags: Tags | undefined, key: string): string | undefined => {
@@ -159,7 +164,11 @@ function matchHelpers(desired: DesiredOrg, actual: ActualOrg, opts: MatchOptions
    */
   const refuseAdoption = (d: { key: string; adopt?: boolean }, tags: Tags | undefined, what: string, id: string): boolean => {
     if (d.adopt || tags?.[TAG_OWNER] !== undefined) return false;
-    block(d.key, 'AdoptionNeedsOptIn', `adopt (needs opt-in): ${what} exists in AWS without orgplane's ownership tags; orgplane neither changes nor deletes it until the manifest opts in with spec.id: "${id}" or the annotation orgplane.io/adopt: "true"`);
+    block(
+      d.key,
+      'AdoptionNeedsOptIn',
+      `adopt (needs opt-in): ${what} exists in AWS without orgplane's ownership tags; orgplane neither changes nor deletes it until the manifest opts in with spec.id: "${id}" or the annotation orgplane.io/adopt: "true"`,
+    );
     return true;
   };
 
@@ -177,7 +186,12 @@ function matchHelpers(desired: DesiredOrg, actual: ActualOrg, opts: MatchOptions
 }
 
 /** OUs, parents first (natural keys depend on the matched parent). */
-function matchOUs(desired: DesiredOrg, actual: ActualOrg, { block, ownedCandidates, conflict, refuseAdoption, parentNodeOf, ouByParentName }: MatchHelpers, result: OrgMatch): void {
+function matchOUs(
+  desired: DesiredOrg,
+  actual: ActualOrg,
+  { block, ownedCandidates, conflict, refuseAdoption, parentNodeOf, ouByParentName }: MatchHelpers,
+  result: OrgMatch,
+): void {
   const order = ouOrder(desired, result.warnings);
   for (const { ou: d, depth } of order) {
     const parentNode = parentNodeOf(d, 'OU');
@@ -221,14 +235,24 @@ function matchOUs(desired: DesiredOrg, actual: ActualOrg, { block, ownedCandidat
     if (current) result.claimed.add(current.id);
     for (const o of olds) result.claimed.add(o.id);
     result.ous.set(d.ref, {
-      desired: d, current, how, olds, parentNode, depth,
+      desired: d,
+      current,
+      how,
+      olds,
+      parentNode,
+      depth,
       node: current ? current.id : newNode(d.key),
     });
   }
 }
 
 /** Accounts: by spec.id, else by ownership tag, else by email. */
-function matchAccounts(desired: DesiredOrg, actual: ActualOrg, { block, ownedCandidates, conflict, refuseAdoption, parentNodeOf, accountByEmail }: MatchHelpers, result: OrgMatch): void {
+function matchAccounts(
+  desired: DesiredOrg,
+  actual: ActualOrg,
+  { block, ownedCandidates, conflict, refuseAdoption, parentNodeOf, accountByEmail }: MatchHelpers,
+  result: OrgMatch,
+): void {
   // ---- Accounts ----
   for (const d of sortedValues(desired.accounts)) {
     const parentNode = parentNodeOf(d, 'account');
@@ -262,15 +286,26 @@ function matchAccounts(desired: DesiredOrg, actual: ActualOrg, { block, ownedCan
     // The management account is never adopted by orgplane's tags: it is only ever described.
     // Ownership not read yet (tagsDeferred): decided, by reading the tags, only if the plan
     // writes to the account (engine.ts planAll); until then nothing is adopted or refused.
-    if (found && how === 'name' && found.id !== actual.managementAccountId && !(found.tags === undefined && found.tagsDeferred)
-      && refuseAdoption(d, found.tags, `account ${found.name} (${found.id}) <${found.email}>`, found.id)) continue;
+    if (
+      found &&
+      how === 'name' &&
+      found.id !== actual.managementAccountId &&
+      !(found.tags === undefined && found.tagsDeferred) &&
+      refuseAdoption(d, found.tags, `account ${found.name} (${found.id}) <${found.email}>`, found.id)
+    )
+      continue;
     if (found) result.claimed.add(found.id);
     result.accounts.set(d.ref, { desired: d, actual: found, how, parentNode, node: found ? found.id : newNode(d.key) });
   }
 }
 
 /** SCPs: by spec.id, else by ownership tag, else by name (AWS managed ones by name only). */
-function matchPolicies(desired: DesiredOrg, actual: ActualOrg, { block, ownedCandidates, conflict, refuseAdoption, policyByName }: MatchHelpers, result: OrgMatch): void {
+function matchPolicies(
+  desired: DesiredOrg,
+  actual: ActualOrg,
+  { block, ownedCandidates, conflict, refuseAdoption, policyByName }: MatchHelpers,
+  result: OrgMatch,
+): void {
   // ---- Policies ----
   for (const [mapKey, d] of Object.entries(desired.policies).sort(([a], [b]) => a.localeCompare(b))) {
     let found: ActualPolicy | undefined;
@@ -287,8 +322,9 @@ function matchPolicies(desired: DesiredOrg, actual: ActualOrg, { block, ownedCan
       const owned = d.awsManaged ? undefined : ownedCandidates<ActualPolicy>(d.key)[0];
       if (owned) [found, how] = [owned, 'owner'];
       else {
-        const byName = (policyByName.get(`${d.policyType ?? SCP_TYPE}\u0000${d.awsManaged ? 'aws' : 'customer'}\u0000${d.name}`) ?? [])
-          .find((p) => !result.claimed.has(p.id));
+        const byName = (policyByName.get(`${d.policyType ?? SCP_TYPE}\u0000${d.awsManaged ? 'aws' : 'customer'}\u0000${d.name}`) ?? []).find(
+          (p) => !result.claimed.has(p.id),
+        );
         if (byName) [found, how] = [byName, 'name'];
       }
     }
@@ -310,7 +346,8 @@ function matchPolicies(desired: DesiredOrg, actual: ActualOrg, { block, ownedCan
       continue;
     }
     // AWS managed policies (FullAWSAccess) cannot carry tags: only their attachments are managed.
-    if (found && how === 'name' && !found.awsManaged && refuseAdoption(d, found.tags, `${policyLabel(d.policyType)} ${found.name} (${found.id})`, found.id)) continue;
+    if (found && how === 'name' && !found.awsManaged && refuseAdoption(d, found.tags, `${policyLabel(d.policyType)} ${found.name} (${found.id})`, found.id))
+      continue;
     if (found) result.claimed.add(found.id);
     result.policies.set(mapKey, { desired: d, actual: found, how, node: found ? found.id : newNode(d.key) });
   }
@@ -342,15 +379,24 @@ function ouOrder(desired: DesiredOrg, warnings: string[]): { ou: DesiredOU; dept
 }
 
 export function sortedValues<T>(rec: Record<string, T>): T[] {
-  return Object.keys(rec).sort().map((k) => rec[k]);
+  return Object.keys(rec)
+    .sort()
+    .map((k) => rec[k]);
 }
 
 /**
  * metadata.name -> AWS id for every desired OU, account and policy that exists at its desired
  * place (OUs being recreated and objects being created are absent), for status and {ref} seeding.
  */
-export function matchedIds(desired: DesiredOrg, actual: ActualOrg, namespace: string, protectedKeys: Set<string> = new Set()): {
-  ous: Record<string, string>; accounts: Record<string, string>; policies: Record<string, string>;
+export function matchedIds(
+  desired: DesiredOrg,
+  actual: ActualOrg,
+  namespace: string,
+  protectedKeys: Set<string> = new Set(),
+): {
+  ous: Record<string, string>;
+  accounts: Record<string, string>;
+  policies: Record<string, string>;
 } {
   const m = matchOrg(desired, actual, { namespace, protectedKeys });
   const ids = <T extends { node: NodeKey }>(map: Map<string, T>): Record<string, string> => {

@@ -45,18 +45,24 @@ export const OPS = {
   RemoveAccount: { action: 'delete', risk: 'destructive', writer: 'account-workflow', eventReason: 'RemovedAccount' },
   CreatePolicy: { action: 'create', risk: 'routine', writer: 'organizations', eventReason: 'CreatedPolicy' },
   UpdatePolicy: {
-    action: 'update', writer: 'organizations', eventReason: 'UpdatedPolicy',
+    action: 'update',
+    writer: 'organizations',
+    eventReason: 'UpdatedPolicy',
     // A document that now denies everything, on a policy attached to the root, is org-wide; the
     // planner knows the attachments and passes them through ctx.deniesAll only for such policies.
     risk: (op, ctx) => (op.content !== undefined && ctx.deniesAll?.({ id: op.policyId }) ? 'org-wide' : 'routine'),
   },
   DeletePolicy: { action: 'delete', risk: 'destructive', writer: 'organizations', eventReason: 'DeletedPolicy' },
   AttachPolicy: {
-    action: 'update', writer: 'organizations', eventReason: 'AttachedPolicy',
+    action: 'update',
+    writer: 'organizations',
+    eventReason: 'AttachedPolicy',
     risk: (op, ctx) => (isRoot(op.target) && ctx.deniesAll?.(op.policy) ? 'org-wide' : 'routine'),
   },
   DetachPolicy: {
-    action: 'update', writer: 'organizations', eventReason: 'DetachedPolicy',
+    action: 'update',
+    writer: 'organizations',
+    eventReason: 'DetachedPolicy',
     risk: (op) => (FULL_ACCESS_IDS.has(op.policyId) && isRootOrOU(op.targetId) ? 'org-wide' : 'routine'),
   },
   EnablePolicyType: { action: 'update', risk: 'routine', writer: 'organizations', eventReason: 'EnabledPolicyType' },

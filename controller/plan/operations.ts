@@ -106,8 +106,26 @@ export type AccessOp =
   | (OpBase & { op: 'DeletePermissionSet'; instanceArn: string; permissionSetArn: string; name: string })
   /** accounts: [] with allProvisioned = TargetType ALL_PROVISIONED_ACCOUNTS. */
   | (OpBase & { op: 'ProvisionPermissionSet'; instanceArn: string; permissionSet: IdRef; accounts: IdRef[]; allProvisioned?: boolean; name: string })
-  | (OpBase & { op: 'CreateAccountAssignment'; instanceArn: string; permissionSet: IdRef; account: IdRef; principalType: 'GROUP' | 'USER'; principalId: string; accountName: string; principalName: string })
-  | (OpBase & { op: 'DeleteAccountAssignment'; instanceArn: string; permissionSetArn: string; accountId: string; principalType: 'GROUP' | 'USER'; principalId: string; accountName: string; principalName: string })
+  | (OpBase & {
+      op: 'CreateAccountAssignment';
+      instanceArn: string;
+      permissionSet: IdRef;
+      account: IdRef;
+      principalType: 'GROUP' | 'USER';
+      principalId: string;
+      accountName: string;
+      principalName: string;
+    })
+  | (OpBase & {
+      op: 'DeleteAccountAssignment';
+      instanceArn: string;
+      permissionSetArn: string;
+      accountId: string;
+      principalType: 'GROUP' | 'USER';
+      principalId: string;
+      accountName: string;
+      principalName: string;
+    })
   | (OpBase & { op: 'PutRole'; account: IdRef; accountName: string; accessRoleName: string; role: RoleBody; create: boolean; changes: string[] })
   | (OpBase & { op: 'DeleteRole'; accountId: string; accountName: string; accessRoleName: string; roleName: string });
 
@@ -149,7 +167,14 @@ export type OpName = Op['op'];
 /** A resource the planner left out of this run, and why (invalid spec, paused, circuit breaker). */
 export interface Blocked {
   resource: string;
-  reason: 'InvalidSpec' | 'Paused' | 'DeletionCircuitBreaker' | 'DependencyInvalid' | 'ManagementAccount' | 'QuotaGuard' | 'NotEmpty'
+  reason:
+    | 'InvalidSpec'
+    | 'Paused'
+    | 'DeletionCircuitBreaker'
+    | 'DependencyInvalid'
+    | 'ManagementAccount'
+    | 'QuotaGuard'
+    | 'NotEmpty'
     /** An existing AWS object without orgplane's ownership tags that the manifest does not opt in to adopting. */
     | 'AdoptionNeedsOptIn'
     /** An org-wide op refused at apply time (no --allow-org-wide / no approval), or something that depends on it. */

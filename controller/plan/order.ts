@@ -8,7 +8,7 @@ import { SCP_TYPE } from '../model/policy-types.js';
 
 /** The policy type a policy op says it acts on (CreatePolicy, AttachPolicy carry it), else undefined. */
 const typeOfPolicyOp = (d: Draft): string | undefined =>
-  d.body.op === 'CreatePolicy' || d.body.op === 'AttachPolicy' ? d.body.policyType ?? SCP_TYPE : undefined;
+  d.body.op === 'CreatePolicy' || d.body.op === 'AttachPolicy' ? (d.body.policyType ?? SCP_TYPE) : undefined;
 
 type Body<T> = T extends OrgOp ? Omit<T, 'id' | 'deps'> : never;
 /** An op before it has an id and deps. */
@@ -55,17 +55,26 @@ export interface Ordered {
 const PHASE: Record<OrgOp['op'], number> = {
   // Adoption first: nothing else is written to an object before it carries orgplane's tags.
   AdoptResource: 0,
-  EnablePolicyType: 0, EnableServiceAccess: 0,
-  CreatePolicy: 1, UpdatePolicy: 1,
-  CreateOU: 2, RenameOU: 2,
+  EnablePolicyType: 0,
+  EnableServiceAccess: 0,
+  CreatePolicy: 1,
+  UpdatePolicy: 1,
+  CreateOU: 2,
+  RenameOU: 2,
   CreateAccount: 3,
-  TagResource: 4, UntagResource: 4,
+  TagResource: 4,
+  UntagResource: 4,
   AttachPolicy: 5,
   MoveAccount: 6,
   DetachPolicy: 7,
-  RegisterDelegatedAdmin: 8, DeregisterDelegatedAdmin: 8,
-  DisableServiceAccess: 9, DisablePolicyType: 9,
-  CloseAccount: 12, RemoveAccount: 12, DeletePolicy: 13, DeleteOU: 14,
+  RegisterDelegatedAdmin: 8,
+  DeregisterDelegatedAdmin: 8,
+  DisableServiceAccess: 9,
+  DisablePolicyType: 9,
+  CloseAccount: 12,
+  RemoveAccount: 12,
+  DeletePolicy: 13,
+  DeleteOU: 14,
 };
 
 const phaseOf = (d: Draft): number => {
@@ -98,16 +107,34 @@ export function createsNode(d: Draft): NodeKey | undefined {
 function needsNodes(d: Draft): NodeKey[] {
   const b = d.body;
   switch (b.op) {
-    case 'CreateOU': case 'CreateAccount': return [refNode(b.parent)];
-    case 'AttachPolicy': return [refNode(b.policy), refNode(b.target)];
-    case 'MoveAccount': return [refNode(b.to)];
-    case 'TagResource': case 'UntagResource': return [refNode(b.target)];
-    case 'RegisterDelegatedAdmin': return [refNode(b.account)];
-    case 'AdoptResource': return [b.target.id];
+    case 'CreateOU':
+    case 'CreateAccount':
+      return [refNode(b.parent)];
+    case 'AttachPolicy':
+      return [refNode(b.policy), refNode(b.target)];
+    case 'MoveAccount':
+      return [refNode(b.to)];
+    case 'TagResource':
+    case 'UntagResource':
+      return [refNode(b.target)];
+    case 'RegisterDelegatedAdmin':
+      return [refNode(b.account)];
+    case 'AdoptResource':
+      return [b.target.id];
     // Kinds that name only existing ids: nothing in the plan has to create them first.
-    case 'RenameOU': case 'DeleteOU': case 'CloseAccount': case 'RemoveAccount': case 'CreatePolicy': case 'UpdatePolicy':
-    case 'DeletePolicy': case 'DetachPolicy': case 'EnablePolicyType': case 'DisablePolicyType': case 'EnableServiceAccess':
-    case 'DisableServiceAccess': case 'DeregisterDelegatedAdmin':
+    case 'RenameOU':
+    case 'DeleteOU':
+    case 'CloseAccount':
+    case 'RemoveAccount':
+    case 'CreatePolicy':
+    case 'UpdatePolicy':
+    case 'DeletePolicy':
+    case 'DetachPolicy':
+    case 'EnablePolicyType':
+    case 'DisablePolicyType':
+    case 'EnableServiceAccess':
+    case 'DisableServiceAccess':
+    case 'DeregisterDelegatedAdmin':
       return [];
   }
 }
@@ -123,7 +150,10 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
   const deps = new Map<Draft, Set<Draft>>(drafts.map((d) => [d, new Set<Draft>(d.after ?? [])]));
   const depsOf = (d: Draft): Set<Draft> => {
     let set = deps.get(d);
-    if (!set) { set = new Set<Draft>(); deps.set(d, set); }
+    if (!set) {
+      set = new Set<Draft>();
+      deps.set(d, set);
+    }
     return set;
   };
   const { missing, idx } = indexDrafts(drafts, depsOf);
@@ -135,10 +165,21 @@ export function orderDrafts(drafts: Draft[], opts: OrderOptions): Ordered {
 
   const ids = new Map<Draft, number>(sorted.map((d, i) => [d, i + 1]));
   const ops = sorted.map((d) => {
-    const depIds = [...depsOf(d)].filter((x) => keptSet.has(x)).map((x) => ids.get(x) ?? 0).sort((a, b) => a - b);
+    const depIds = [...depsOf(d)]
+      .filter((x) => keptSet.has(x))
+      .map((x) => ids.get(x) ?? 0)
+      .sort((a, b) => a - b);
     return { id: `op-${ids.get(d)}`, deps: depIds.map((n) => `op-${n}`), ...d.body } as OrgOp;
   });
-  return { ops, drafts: sorted, dropped: drafts.flatMap((d) => { const x = dropped.get(d); return x ? [x] : []; }), warnings };
+  return {
+    ops,
+    drafts: sorted,
+    dropped: drafts.flatMap((d) => {
+      const x = dropped.get(d);
+      return x ? [x] : [];
+    }),
+    warnings,
+  };
 }
 
 type DepsOf = (d: Draft) => Set<Draft>;
@@ -176,17 +217,47 @@ function indexDrafts(drafts: Draft[], depsOf: DepsOf) {
       else if (!missing.has(d)) missing.set(d, `${n.slice(4)}, which this plan does not create`);
     }
     switch (b.op) {
-      case 'AttachPolicy': push(attachesTo, refNode(b.target), d); policyOps.push(d); break;
-      case 'DetachPolicy': push(detachesFrom, b.targetId, d); push(detachesOf, b.policyId, d); policyOps.push(d); break;
-      case 'CreatePolicy': case 'UpdatePolicy': case 'DeletePolicy': policyOps.push(d); break;
-      case 'MoveAccount': push(movesFrom, b.fromId, d); break;
-      case 'DeleteOU': if (d.parentNode !== undefined) push(ouDeletesUnder, d.parentNode, d); break;
-      case 'EnableServiceAccess': enableAccess.set(b.servicePrincipal, d); break;
-      case 'DeregisterDelegatedAdmin': push(deregisters, b.servicePrincipal, d); break;
-      case 'EnablePolicyType': push(policyTypeEnables, b.policyType, d); break;
+      case 'AttachPolicy':
+        push(attachesTo, refNode(b.target), d);
+        policyOps.push(d);
+        break;
+      case 'DetachPolicy':
+        push(detachesFrom, b.targetId, d);
+        push(detachesOf, b.policyId, d);
+        policyOps.push(d);
+        break;
+      case 'CreatePolicy':
+      case 'UpdatePolicy':
+      case 'DeletePolicy':
+        policyOps.push(d);
+        break;
+      case 'MoveAccount':
+        push(movesFrom, b.fromId, d);
+        break;
+      case 'DeleteOU':
+        if (d.parentNode !== undefined) push(ouDeletesUnder, d.parentNode, d);
+        break;
+      case 'EnableServiceAccess':
+        enableAccess.set(b.servicePrincipal, d);
+        break;
+      case 'DeregisterDelegatedAdmin':
+        push(deregisters, b.servicePrincipal, d);
+        break;
+      case 'EnablePolicyType':
+        push(policyTypeEnables, b.policyType, d);
+        break;
       // No ordering rule of their own beyond the phases and needsNodes.
-      case 'CreateOU': case 'RenameOU': case 'TagResource': case 'UntagResource': case 'CreateAccount': case 'CloseAccount':
-      case 'RemoveAccount': case 'DisablePolicyType': case 'DisableServiceAccess': case 'RegisterDelegatedAdmin': case 'AdoptResource':
+      case 'CreateOU':
+      case 'RenameOU':
+      case 'TagResource':
+      case 'UntagResource':
+      case 'CreateAccount':
+      case 'CloseAccount':
+      case 'RemoveAccount':
+      case 'DisablePolicyType':
+      case 'DisableServiceAccess':
+      case 'RegisterDelegatedAdmin':
+      case 'AdoptResource':
         break;
     }
   }
@@ -210,7 +281,9 @@ function addOrderingRules(drafts: Draft[], idx: DraftIndex, opts: OrderOptions, 
     const sorted = [...detaches].sort((a, b) => Number(fullAccess(a)) - Number(fullAccess(b)) || compare(a, b));
     const early = sorted.slice(0, Math.min(needFree, current - 1, sorted.length));
     if (early.length < needFree) {
-      warnings.push(`target ${target}: ${current} policies attached, ${attaches.length} to attach and ${detaches.length} to detach would exceed the limit of ${opts.maxPoliciesPerTarget} during the change`);
+      warnings.push(
+        `target ${target}: ${current} policies attached, ${attaches.length} to attach and ${detaches.length} to detach would exceed the limit of ${opts.maxPoliciesPerTarget} during the change`,
+      );
     }
     for (const a of attaches) addAll(a, early);
     for (const d of sorted.slice(early.length)) addAll(d, attaches);
@@ -229,7 +302,11 @@ function addOrderingRules(drafts: Draft[], idx: DraftIndex, opts: OrderOptions, 
     } else if (b.op === 'DisableServiceAccess') addAll(d, deregisters.get(b.servicePrincipal));
     // A type is disabled after every policy op of that type (ops that do not carry their type:
     // after all of them); its policies are created and attached only once it is enabled.
-    else if (b.op === 'DisablePolicyType') addAll(d, policyOps.filter((x) => typeOfPolicyOp(x) === undefined || typeOfPolicyOp(x) === b.policyType));
+    else if (b.op === 'DisablePolicyType')
+      addAll(
+        d,
+        policyOps.filter((x) => typeOfPolicyOp(x) === undefined || typeOfPolicyOp(x) === b.policyType),
+      );
     if (b.op === 'CreatePolicy' || b.op === 'AttachPolicy') addAll(d, policyTypeEnables.get(b.policyType ?? SCP_TYPE));
     if (b.op === 'UpdatePolicy') addAll(d, policyTypeEnables.get(SCP_TYPE));
   }
@@ -310,7 +387,9 @@ function topoSort(kept: Draft[], keptSet: Set<Draft>, depsOf: DepsOf): Draft[] {
 class MinHeap<T> {
   private readonly items: T[] = [];
   constructor(private readonly cmp: (a: T, b: T) => number) {}
-  get size(): number { return this.items.length; }
+  get size(): number {
+    return this.items.length;
+  }
   push(x: T): void {
     const a = this.items;
     a.push(x);

@@ -36,11 +36,14 @@ export function holdOrgWide<T extends Op>(ops: readonly T[], allow: (op: T) => b
   const refused = new Map<string, string>(); // op id -> why
   for (const op of ops) {
     if (op.risk === 'org-wide' && !allow(op)) {
-      refused.set(op.id, `org-wide change "${op.summary}" (${opFingerprint(op)}) is not allowed: pass --allow-org-wide to orgplane apply; in the cluster an orgplane-approver creates an Approval with resource: ${op.resource}, its generation, operation: {kind: OrgWide, fingerprint: "${opFingerprint(op)}"}`);
+      refused.set(
+        op.id,
+        `org-wide change "${op.summary}" (${opFingerprint(op)}) is not allowed: pass --allow-org-wide to orgplane apply; in the cluster an orgplane-approver creates an Approval with resource: ${op.resource}, its generation, operation: {kind: OrgWide, fingerprint: "${opFingerprint(op)}"}`,
+      );
     }
   }
   // Dependents of a refused op do not run either (ops are in dependency order, but repeat to be sure).
-  for (let changed = refused.size > 0; changed;) {
+  for (let changed = refused.size > 0; changed; ) {
     changed = false;
     for (const op of ops) {
       if (refused.has(op.id)) continue;

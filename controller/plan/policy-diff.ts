@@ -117,7 +117,11 @@ function pairStatements(before: Statement[], after: Statement[]): Pairing {
   const freeB = new Set(before.map((_, i) => i));
   const freeA = new Set(after.map((_, i) => i));
   const pairs: [number, number][] = [];
-  const take = (i: number, j: number): void => { pairs.push([i, j]); freeB.delete(i); freeA.delete(j); };
+  const take = (i: number, j: number): void => {
+    pairs.push([i, j]);
+    freeB.delete(i);
+    freeA.delete(j);
+  };
   const pass = (match: (b: Statement, a: Statement) => boolean): void => {
     for (const j of [...freeA]) {
       const i = [...freeB].find((k) => match(before[k], after[j]));
@@ -129,7 +133,8 @@ function pairStatements(before: Statement[], after: Statement[]): Pairing {
   pass((b, a) => withoutSid(b) === withoutSid(a));
   // Two different Sids name two different statements; only a Sid-less side may be "edited".
   const editable = (b: Statement, a: Statement): boolean => sidOf(a) === undefined || sidOf(b) === undefined;
-  const candidates = [...freeB].flatMap((i) => [...freeA].map((j) => ({ i, j, score: editable(before[i], after[j]) ? likeness(before[i], after[j]) : 0 })))
+  const candidates = [...freeB]
+    .flatMap((i) => [...freeA].map((j) => ({ i, j, score: editable(before[i], after[j]) ? likeness(before[i], after[j]) : 0 })))
     .filter((c) => c.score > 0)
     .sort((x, y) => y.score - x.score || x.j - y.j || x.i - y.i);
   for (const c of candidates) if (freeB.has(c.i) && freeA.has(c.j)) take(c.i, c.j);
@@ -180,7 +185,9 @@ export const isEmptyDiff = (d: PolicyDiff): boolean => d.added.length + d.remove
 
 /** Every field of a statement as leaf lines, Sid left out (the label already names it). */
 function statementLines(s: Statement, sign: '+' | '-'): DiffLine[] {
-  return Object.keys(s).filter((f) => f !== 'Sid').sort(byField)
+  return Object.keys(s)
+    .filter((f) => f !== 'Sid')
+    .sort(byField)
     .flatMap((f) => leaves(s[f]).map((l): DiffLine => ({ sign, depth: 1, text: `${f}: ${l}` })));
 }
 

@@ -30,8 +30,14 @@ const hasStar = (v: unknown): boolean => v === '*' || (Array.isArray(v) && v.inc
 
 /** An Allow of every action on every resource, unconditionally. */
 function allowsEverything(s: Record<string, unknown>): boolean {
-  return s.Effect === 'Allow' && hasStar(s.Action) && s.NotAction === undefined
-    && (s.Resource === undefined || hasStar(s.Resource)) && s.NotResource === undefined && s.Condition === undefined;
+  return (
+    s.Effect === 'Allow' &&
+    hasStar(s.Action) &&
+    s.NotAction === undefined &&
+    (s.Resource === undefined || hasStar(s.Resource)) &&
+    s.NotResource === undefined &&
+    s.Condition === undefined
+  );
 }
 
 /** Classifies a policy document (text or parsed); undefined when it is not a readable document. */
@@ -158,7 +164,10 @@ export interface MovePreflight {
 
 /** What a move of `mv.accountId` from `mv.fromId` to `mv.to` does to the SCPs that shape it. */
 export function movePreflight(
-  before: ScpView, after: ScpView, mv: { accountId: string; fromId: string; to: IdRef }, nameOf: (node: NodeKey) => string,
+  before: ScpView,
+  after: ScpView,
+  mv: { accountId: string; fromId: string; to: IdRef },
+  nameOf: (node: NodeKey) => string,
 ): MovePreflight {
   const b = before.levels(mv.accountId, mv.fromId, nameOf);
   const a = after.levels(mv.accountId, refNode(mv.to), nameOf);
@@ -171,8 +180,16 @@ export function movePreflight(
  * from a new OU only in a later run).
  */
 export function preflightViews(actual: ActualOrg, desired: DesiredOrg): { before: ScpViewOptions; after: ScpViewOptions } {
-  const live = new Map(Object.values(actual.policies).filter(isScp).map((p) => [p.name, p.content]));
-  const wanted = new Map(Object.values(desired.policies).filter((p) => p.content !== '' && p.policyType === undefined).map((p) => [p.name, p.content]));
+  const live = new Map(
+    Object.values(actual.policies)
+      .filter(isScp)
+      .map((p) => [p.name, p.content]),
+  );
+  const wanted = new Map(
+    Object.values(desired.policies)
+      .filter((p) => p.content !== '' && p.policyType === undefined)
+      .map((p) => [p.name, p.content]),
+  );
   const fullAccess = Object.values(actual.policies).find((p) => p.awsManaged && p.name === FULL_AWS_ACCESS);
   return {
     before: { docOf: (n) => live.get(n) },
@@ -195,15 +212,18 @@ export function pathNotes(path: { before: ScpLevel[]; after: ScpLevel[] }): stri
   for (const l of path.after) {
     if (l.allowing.length > 0 || !allowedBefore) continue;
     const prev = beforeByNode.get(l.node);
-    notes.push(prev && prev.allowing.length > 0
-      ? `${l.name} loses its only Allow-bearing SCP (${andList(prev.allowing)}): every action in the account is denied`
-      : `${l.name} has no SCP that allows anything: every action in the account is denied`);
+    notes.push(
+      prev && prev.allowing.length > 0
+        ? `${l.name} loses its only Allow-bearing SCP (${andList(prev.allowing)}): every action in the account is denied`
+        : `${l.name} has no SCP that allows anything: every action in the account is denied`,
+    );
   }
   const limits = (levels: ScpLevel[]) => levels.filter((l) => l.allowing.length > 0 && !l.allowsAll);
   const beforeSigs = new Set(limits(path.before).map(allowSig));
   const afterSigs = new Set(limits(path.after).map(allowSig));
   for (const l of limits(path.after)) {
-    if (!beforeSigs.has(allowSig(l))) notes.push(`now limited to what ${andList(l.allowing)} allow${l.allowing.length === 1 ? 's' : ''} at ${l.name} (allow-list)`);
+    if (!beforeSigs.has(allowSig(l)))
+      notes.push(`now limited to what ${andList(l.allowing)} allow${l.allowing.length === 1 ? 's' : ''} at ${l.name} (allow-list)`);
   }
   for (const l of limits(path.before)) {
     if (!afterSigs.has(allowSig(l))) notes.push(`no longer limited to what ${andList(l.allowing)} allow${l.allowing.length === 1 ? 's' : ''} at ${l.name}`);

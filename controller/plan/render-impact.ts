@@ -22,7 +22,10 @@ function cut(items: string[], max: number): string {
 const regionText = (rs: string[]): string => rs.map((r) => (r === OTHER_REGION ? 'any other region' : r)).join(', ');
 
 export const accountsText = (g: ImpactGroup): string =>
-  cut(g.accounts.map((a) => (a.name === a.id ? a.id : `${a.name} (${a.id})`)), ACCOUNTS_SHOWN);
+  cut(
+    g.accounts.map((a) => (a.name === a.id ? a.id : `${a.name} (${a.id})`)),
+    ACCOUNTS_SHOWN,
+  );
 
 /** "newly denied: ec2:*, s3:DeleteBucket (1,234 actions)" per direction, prefixed with the regions when they differ. */
 export function changeLines(c: ImpactChange): string[] {
@@ -42,8 +45,10 @@ export function impactHeading(plan: Plan): string | undefined {
   const i = plan.impact;
   if (!i) return undefined;
   const accounts = i.groups.reduce((n, g) => n + g.accounts.length, 0);
-  return `Permission impact (${plural(i.evaluated.accounts, 'account')} with a changed SCP/RCP path evaluated against ${plural(i.evaluated.actions, 'action')}`
-    + ` in ${regionText(i.evaluated.regions)}; ${plural(accounts, 'account')} affected):`;
+  return (
+    `Permission impact (${plural(i.evaluated.accounts, 'account')} with a changed SCP/RCP path evaluated against ${plural(i.evaluated.actions, 'action')}` +
+    ` in ${regionText(i.evaluated.regions)}; ${plural(accounts, 'account')} affected):`
+  );
 }
 
 export function impactTextLines(plan: Plan): string[] {
@@ -91,6 +96,8 @@ export function moveImpactDetails(plan: Plan, op: Op): Detail[] {
   if (op.op !== 'MoveAccount' || !plan.impact) return [];
   const g = plan.impact.groups.find((x) => x.accounts.some((a) => a.id === op.accountId));
   const lines = g ? g.changes.flatMap(changeLines) : ['no action changes its decision'];
-  return [{ sign: ' ', depth: 0, text: 'permission impact of the move (catalogue actions evaluated before and after):' },
-    ...lines.map((text): Detail => ({ sign: '!', depth: 1, text }))];
+  return [
+    { sign: ' ', depth: 0, text: 'permission impact of the move (catalogue actions evaluated before and after):' },
+    ...lines.map((text): Detail => ({ sign: '!', depth: 1, text })),
+  ];
 }

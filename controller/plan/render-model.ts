@@ -38,7 +38,9 @@ export function summaryLine(plan: Plan): string {
   const n = countActions(plan.ops);
   const r = countRisks(plan.ops);
   const risky = RISKS.filter((k) => k !== 'routine').map((k) => `${r[k]} ${k}`);
-  return `Plan: ${countedActions(n).map((a) => `${n[a]} to ${a}`).join(', ')}; ${risky.join(', ')}.`;
+  return `Plan: ${countedActions(n)
+    .map((a) => `${n[a]} to ${a}`)
+    .join(', ')}; ${risky.join(', ')}.`;
 }
 
 /** Risk classes that get their own list at the top of a plan, most serious first, with the heading a reviewer sees. */
@@ -61,9 +63,10 @@ export function sections(plan: Plan): Section[] {
     const key = op.group !== undefined ? `group:${op.group}` : `res:${op.resource}`;
     let s = byKey.get(key);
     if (!s) {
-      s = op.group !== undefined
-        ? { title: plan.groups?.[op.group] ?? op.group, grouped: true, ops: [] }
-        : { title: op.resource === '' ? 'Organization' : op.resource, grouped: false, ops: [] };
+      s =
+        op.group !== undefined
+          ? { title: plan.groups?.[op.group] ?? op.group, grouped: true, ops: [] }
+          : { title: op.resource === '' ? 'Organization' : op.resource, grouped: false, ops: [] };
       byKey.set(key, s);
     }
     s.ops.push(op);
@@ -95,10 +98,12 @@ export interface DocumentChange {
 
 /** The documents an op changes (op.change), each diffed statement by statement; unchanged ones left out. */
 export function documentChanges(op: Op): DocumentChange[] {
-  return Object.entries(op.change ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([key, { before, after }]) => {
-    const diff = diffPolicies(before, after);
-    return isEmptyDiff(diff) ? [] : [{ key, before, after, diff }];
-  });
+  return Object.entries(op.change ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([key, { before, after }]) => {
+      const diff = diffPolicies(before, after);
+      return isEmptyDiff(diff) ? [] : [{ key, before, after, diff }];
+    });
 }
 
 function documentDetails(op: Op): Detail[] {

@@ -8,8 +8,17 @@ import { actionOf, type ResourceAction, type Risk } from './op-table.js';
 import type { Op, Plan } from './operations.js';
 import { fenced, mdText, oneLine, termSafe } from './render-escape.js';
 import {
-  RISK_HEADINGS, countActions, countRisks, countedActions, lineText, opDetails, opRisk, sections, summaryLine,
-  type Detail, type Section,
+  RISK_HEADINGS,
+  countActions,
+  countRisks,
+  countedActions,
+  lineText,
+  opDetails,
+  opRisk,
+  sections,
+  summaryLine,
+  type Detail,
+  type Section,
 } from './render-model.js';
 import { impactMarkdownLines, impactTextLines, lintMarkdownLines, lintTextLines, moveImpactDetails } from './render-impact.js';
 
@@ -27,8 +36,18 @@ const DIFF_MARK = { create: '+', update: '!', move: '!', adopt: '!', resume: '!'
 
 type Colour = ResourceAction | 'blocked' | 'bold' | 'dim' | Risk;
 const COLOR: Record<Colour, string> = {
-  create: '\u001b[32m', update: '\u001b[33m', move: '\u001b[36m', adopt: '\u001b[36m', resume: '\u001b[34m', delete: '\u001b[31m',
-  blocked: '\u001b[35m', bold: '\u001b[1m', dim: '\u001b[2m', routine: '', destructive: '\u001b[1;31m', 'org-wide': '\u001b[1;35m',
+  create: '\u001b[32m',
+  update: '\u001b[33m',
+  move: '\u001b[36m',
+  adopt: '\u001b[36m',
+  resume: '\u001b[34m',
+  delete: '\u001b[31m',
+  blocked: '\u001b[35m',
+  bold: '\u001b[1m',
+  dim: '\u001b[2m',
+  routine: '',
+  destructive: '\u001b[1;31m',
+  'org-wide': '\u001b[1;35m',
 };
 const RESET = '\u001b[0m';
 
@@ -66,10 +85,21 @@ function textSections(plan: Plan, c: Paint): string[] {
 
 function textTrailer(plan: Plan, c: Paint): string[] {
   const lines: string[] = [];
-  const block = (title: string, items: string[]): void => { if (items.length > 0) lines.push(c('bold', title), ...items, ''); };
-  block('Blocked:', plan.blocked.map((b) => `  ${c('blocked', termSafe(`! ${b.resource || 'Organization'}: ${b.reason}: ${b.message}`))}`));
-  block('Drift:', Object.keys(plan.drift).flatMap((k) => plan.drift[k].map((d) => `  ${termSafe(`${k}: ${d}`)}`)));
-  block('Unmanaged (no manifest describes them):', plan.unmanaged.map((u) => `  ? ${termSafe(u)}`));
+  const block = (title: string, items: string[]): void => {
+    if (items.length > 0) lines.push(c('bold', title), ...items, '');
+  };
+  block(
+    'Blocked:',
+    plan.blocked.map((b) => `  ${c('blocked', termSafe(`! ${b.resource || 'Organization'}: ${b.reason}: ${b.message}`))}`),
+  );
+  block(
+    'Drift:',
+    Object.keys(plan.drift).flatMap((k) => plan.drift[k].map((d) => `  ${termSafe(`${k}: ${d}`)}`)),
+  );
+  block(
+    'Unmanaged (no manifest describes them):',
+    plan.unmanaged.map((u) => `  ? ${termSafe(u)}`),
+  );
   for (const w of plan.warnings) lines.push(c('update', termSafe(`Warning: ${w}`)));
   if (plan.warnings.length > 0) lines.push('');
   return lines;
@@ -77,7 +107,14 @@ function textTrailer(plan: Plan, c: Paint): string[] {
 
 export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
   const c: Paint = (k, text) => (opts.color && COLOR[k] ? `${COLOR[k]}${text}${RESET}` : text);
-  const lines = [...textRiskLists(plan, c), ...textSections(plan, c), ...impactTextLines(plan), ...lintTextLines(plan), ...textTrailer(plan, c), c('bold', summaryLine(plan))];
+  const lines = [
+    ...textRiskLists(plan, c),
+    ...textSections(plan, c),
+    ...impactTextLines(plan),
+    ...lintTextLines(plan),
+    ...textTrailer(plan, c),
+    c('bold', summaryLine(plan)),
+  ];
   return `${lines.join('\n')}\n`;
 }
 
@@ -110,7 +147,8 @@ function mdCounts(plan: Plan): string[] {
   const n = countActions(plan.ops);
   const r = countRisks(plan.ops);
   return [
-    '| Change | Count |', '|---|---:|',
+    '| Change | Count |',
+    '|---|---:|',
     ...countedActions(n).map((a) => `| \`${SYMBOL[a]}\` ${a} | ${n[a]} |`),
     ...RISK_HEADINGS.map(({ risk }) => `| ${risk} | ${r[risk]} |`),
     '',
@@ -129,9 +167,7 @@ function mdDiffBlock(plan: Plan): string[] {
     }),
   ]);
   const block = fenced('diff', body);
-  return plan.ops.length > FOLD_OVER
-    ? [`<details><summary>Show ${plan.ops.length} operations</summary>`, '', ...block, '', '</details>', '']
-    : [...block, ''];
+  return plan.ops.length > FOLD_OVER ? [`<details><summary>Show ${plan.ops.length} operations</summary>`, '', ...block, '', '</details>', ''] : [...block, ''];
 }
 
 function mdTrailer(plan: Plan): string[] {
@@ -144,7 +180,10 @@ function mdTrailer(plan: Plan): string[] {
   const folded = (title: string, items: string[]): void => {
     if (items.length > 0) out.push(`<details><summary>${title} (${items.length})</summary>`, '', ...items.map((i) => `- ${i}`), '', '</details>', '');
   };
-  folded('Drift', Object.keys(plan.drift).flatMap((k) => plan.drift[k].map((d) => `${mdText(k)}: ${mdText(d)}`)));
+  folded(
+    'Drift',
+    Object.keys(plan.drift).flatMap((k) => plan.drift[k].map((d) => `${mdText(k)}: ${mdText(d)}`)),
+  );
   folded('Unmanaged', plan.unmanaged.map(mdText));
   if (plan.warnings.length > 0) out.push('#### Warnings', '', ...plan.warnings.map((w) => `- ${mdText(w)}`), '');
   return out;

@@ -54,7 +54,10 @@ export function readStoredSnapshot(wf: WorkflowStatus): StoredSnapshot | undefin
 
 /** Identifies the exact snapshot a plan was made with (the store may change before apply). */
 export function snapshotHash(wf: WorkflowStatus): string {
-  return createHash('sha256').update(wf.snapshot ?? '').digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(wf.snapshot ?? '')
+    .digest('hex')
+    .slice(0, 16);
 }
 
 const isWorkflowOp = (op: Op): op is WorkflowOp => op.op in KIND_OF;
@@ -66,18 +69,21 @@ export function mismatch(op: WorkflowOp, ctx: Record<string, unknown>): string |
     case 'CreateAccount':
       // A create marker may mean the account exists or is on its way: resuming it looks the
       // account up by email before creating, so a plan that still creates this email resumes it.
-      return str(ctx.email)?.toLowerCase() === op.email.toLowerCase() ? undefined
+      return str(ctx.email)?.toLowerCase() === op.email.toLowerCase()
+        ? undefined
         : `the plan creates ${op.email}, the stored workflow was creating ${str(ctx.email) ?? '(no email)'}`;
     case 'MoveAccount': {
       const to = 'id' in op.to ? op.to.id : op.to.ref;
-      if (str(ctx.accountId) !== op.accountId) return `the plan moves account ${op.accountId}, the stored workflow was moving ${str(ctx.accountId) ?? '(no account)'}`;
+      if (str(ctx.accountId) !== op.accountId)
+        return `the plan moves account ${op.accountId}, the stored workflow was moving ${str(ctx.accountId) ?? '(no account)'}`;
       if (str(ctx.fromId) !== op.fromId || str(ctx.toId) !== to) {
         return `the plan moves account ${op.accountId} from ${op.fromId} to ${to}, the stored workflow was moving it from ${str(ctx.fromId)} to ${str(ctx.toId)}`;
       }
       return undefined;
     }
     case 'CloseAccount':
-      return str(ctx.accountId) === op.accountId ? undefined
+      return str(ctx.accountId) === op.accountId
+        ? undefined
         : `the plan closes account ${op.accountId}, the stored workflow was closing ${str(ctx.accountId) ?? '(no account)'}`;
   }
 }
@@ -102,14 +108,24 @@ function decide(key: string, wf: WorkflowStatus, ops: readonly Op[]): Decision {
 
 function notPlanned(key: string, kind: StoredKind, snap: StoredSnapshot, other: WorkflowOp | undefined): string {
   // A create marker whose account the planner already sees (by email) is simply done with.
-  if (kind === 'create') return `the plan no longer creates ${str(snap.context.email) ?? key}${other ? ` (it has ${other.op} of ${key}: the account exists)` : ''}`;
+  if (kind === 'create')
+    return `the plan no longer creates ${str(snap.context.email) ?? key}${other ? ` (it has ${other.op} of ${key}: the account exists)` : ''}`;
   return other ? `the plan asks for ${other.op} of ${key}, not a ${kind} workflow` : `the plan has no ${OP_OF[kind]} for ${key}`;
 }
 
 function resumeOp(op: WorkflowOp, kind: StoredKind, wf: WorkflowStatus): ResumeOp {
   return {
-    id: op.id, deps: op.deps, resource: op.resource, group: op.group, risk: op.risk, change: op.change,
-    op: 'ResumeWorkflow', workflow: kind, phase: wf.phase, snapshotHash: snapshotHash(wf), resumes: op,
+    id: op.id,
+    deps: op.deps,
+    resource: op.resource,
+    group: op.group,
+    risk: op.risk,
+    change: op.change,
+    op: 'ResumeWorkflow',
+    workflow: kind,
+    phase: wf.phase,
+    snapshotHash: snapshotHash(wf),
+    resumes: op,
     summary: `resume ${kind} workflow (${wf.phase}): ${op.summary}`,
   };
 }
@@ -128,9 +144,15 @@ export function withStoredWorkflows(plan: Plan, stored: Readonly<Record<string, 
     const wf = stored[key];
     // Finished workflows stay in the store as status history; an unreadable one is reported.
     if (!wf.snapshot || readStoredSnapshot(wf)?.done) continue;
-    if (held.has(key)) { kept.push(`stored ${wf.kind} workflow of ${key} (phase ${wf.phase}) is kept, not resumed: ${key} is left out of this plan`); continue; }
+    if (held.has(key)) {
+      kept.push(`stored ${wf.kind} workflow of ${key} (phase ${wf.phase}) is kept, not resumed: ${key} is left out of this plan`);
+      continue;
+    }
     const d = decide(key, wf, ops);
-    if ('cancel' in d) { cancelled.push(d.cancel); continue; }
+    if ('cancel' in d) {
+      cancelled.push(d.cancel);
+      continue;
+    }
     ops[ops.findIndex((o) => o.id === d.resume.id)] = d.resume;
   }
   const warnings = [...plan.warnings, ...kept, ...cancelled.map(cancelWarning)];
@@ -146,6 +168,7 @@ export function resumeStillValid(op: ResumeOp, wf: WorkflowStatus | undefined): 
   if (snapshotHash(wf) !== op.snapshotHash) return `the stored ${op.workflow} workflow of ${op.resource} changed since the plan was made`;
   const snap = readStoredSnapshot(wf);
   if (!snap || snap.done) return `the stored ${op.workflow} workflow of ${op.resource} is no longer open`;
-  if (MACHINE_OF[op.workflow] !== snap.machine || KIND_OF[op.resumes.op] !== op.workflow) return `the stored workflow of ${op.resource} is not a ${op.workflow} workflow`;
+  if (MACHINE_OF[op.workflow] !== snap.machine || KIND_OF[op.resumes.op] !== op.workflow)
+    return `the stored workflow of ${op.resource} is not a ${op.workflow} workflow`;
   return mismatch(op.resumes, snap.context);
 }

@@ -46,9 +46,10 @@ export interface DeletionResult {
 }
 
 const reservedKeys = (tags: Tags | undefined): string[] =>
-  Object.keys(tags ?? {}).filter((k) => k.startsWith(RESERVED_TAG_PREFIX)).sort();
-const hasAnyOwner = (tags: Tags | undefined): boolean =>
-  tags !== undefined && (tags[TAG_OWNER] !== undefined || tags[TAG_MANAGED_BY] !== undefined);
+  Object.keys(tags ?? {})
+    .filter((k) => k.startsWith(RESERVED_TAG_PREFIX))
+    .sort();
+const hasAnyOwner = (tags: Tags | undefined): boolean => tags !== undefined && (tags[TAG_OWNER] !== undefined || tags[TAG_MANAGED_BY] !== undefined);
 
 export const label = (kind: string, name: string, id: string): string => `${kind} ${name} (${id})`;
 
@@ -75,21 +76,35 @@ function deletionHelpers(input: DeletionInput, out: DeletionResult) {
     return 'Retain';
   };
   const release = (resource: string, lbl: string, id: string, tags: Tags | undefined): DeletionGroup => ({
-    resource, label: lbl, destructive: false,
-    drafts: [{
-      deletion: true,
-      body: {
-        op: 'UntagResource', resource, target: { id }, tagKeys: reservedKeys(tags),
-        summary: `release ${lbl} (deletionPolicy Retain, manifest removed): remove its orgplane.io/ tags and stop managing it`,
+    resource,
+    label: lbl,
+    destructive: false,
+    drafts: [
+      {
+        deletion: true,
+        body: {
+          op: 'UntagResource',
+          resource,
+          target: { id },
+          tagKeys: reservedKeys(tags),
+          summary: `release ${lbl} (deletionPolicy Retain, manifest removed): remove its orgplane.io/ tags and stop managing it`,
+        },
       },
-    }],
+    ],
   });
   const deleteOU = (resource: string, ou: ActualOU, why: string, pruned = false): DeletionGroup => ({
-    resource, label: label('OrganizationalUnit', ou.name, ou.id), destructive: true, pruned,
-    drafts: [{
-      deletion: true, parentNode: ou.parentId, depth: ouDepth(ou.id),
-      body: { op: 'DeleteOU', resource, ouId: ou.id, name: ou.name, summary: `delete OU ${ou.name} (${ou.id}) (${why})` },
-    }],
+    resource,
+    label: label('OrganizationalUnit', ou.name, ou.id),
+    destructive: true,
+    pruned,
+    drafts: [
+      {
+        deletion: true,
+        parentNode: ou.parentId,
+        depth: ouDepth(ou.id),
+        body: { op: 'DeleteOU', resource, ouId: ou.id, name: ou.name, summary: `delete OU ${ou.name} (${ou.id}) (${why})` },
+      },
+    ],
   });
   const deletePolicy = (resource: string, id: string, why: string, pruned = false): DeletionGroup | undefined => {
     const p = actual.policies[id];
@@ -100,17 +115,29 @@ function deletionHelpers(input: DeletionInput, out: DeletionResult) {
       return undefined;
     }
     if (p.targets.includes(mgmt)) {
-      out.blocked.push({ resource, reason: 'ManagementAccount', message: `${lbl} is attached to the management account (${mgmt}); orgplane never detaches policies from it, so the policy is not deleted` });
+      out.blocked.push({
+        resource,
+        reason: 'ManagementAccount',
+        message: `${lbl} is attached to the management account (${mgmt}); orgplane never detaches policies from it, so the policy is not deleted`,
+      });
       return undefined;
     }
     const drafts: Draft[] = [...p.targets].sort().map((t) => ({
       deletion: true,
       body: {
-        op: 'DetachPolicy', resource, policyId: p.id, targetId: t, policyName: p.name, targetName: targetName(actual, t),
+        op: 'DetachPolicy',
+        resource,
+        policyId: p.id,
+        targetId: t,
+        policyName: p.name,
+        targetName: targetName(actual, t),
         summary: `detach ${what} ${p.name} from ${targetName(actual, t)} before deleting it`,
       },
     }));
-    drafts.push({ deletion: true, body: { op: 'DeletePolicy', resource, policyId: p.id, name: p.name, summary: `delete ${what} ${p.name} (${p.id}) (${why})` } });
+    drafts.push({
+      deletion: true,
+      body: { op: 'DeletePolicy', resource, policyId: p.id, name: p.name, summary: `delete ${what} ${p.name} (${p.id}) (${why})` },
+    });
     return { resource, label: lbl, destructive: true, pruned, drafts };
   };
 
@@ -159,24 +186,56 @@ function planAccountDeletions(input: DeletionInput, { orphanPolicy, release }: D
       continue;
     }
     if (acc.id === mgmt) {
-      out.blocked.push({ resource: owner, reason: 'ManagementAccount', message: `${lbl} is the management account; orgplane never closes or removes it (deletionPolicy ${policy} ignored)` });
+      out.blocked.push({
+        resource: owner,
+        reason: 'ManagementAccount',
+        message: `${lbl} is the management account; orgplane never closes or removes it (deletionPolicy ${policy} ignored)`,
+      });
       continue;
     }
     if (policy === 'Close') {
       if (acc.state === 'SUSPENDED' || acc.state === 'PENDING_CLOSURE') continue; // already closed: converged
       out.groups.push({
-        resource: owner, label: lbl, destructive: true,
-        drafts: [{ deletion: true, body: { op: 'CloseAccount', resource: owner, accountId: acc.id, name: acc.name, summary: `close account ${acc.name} (${acc.id}) (deletionPolicy Close, manifest removed)` } }],
+        resource: owner,
+        label: lbl,
+        destructive: true,
+        drafts: [
+          {
+            deletion: true,
+            body: {
+              op: 'CloseAccount',
+              resource: owner,
+              accountId: acc.id,
+              name: acc.name,
+              summary: `close account ${acc.name} (${acc.id}) (deletionPolicy Close, manifest removed)`,
+            },
+          },
+        ],
       });
     } else {
       out.groups.push({
-        resource: owner, label: lbl, destructive: true,
-        drafts: [{ deletion: true, body: { op: 'RemoveAccount', resource: owner, accountId: acc.id, name: acc.name, summary: `remove account ${acc.name} (${acc.id}) from the organization (deletionPolicy Remove, manifest removed)` } }],
+        resource: owner,
+        label: lbl,
+        destructive: true,
+        drafts: [
+          {
+            deletion: true,
+            body: {
+              op: 'RemoveAccount',
+              resource: owner,
+              accountId: acc.id,
+              name: acc.name,
+              summary: `remove account ${acc.name} (${acc.id}) from the organization (deletionPolicy Remove, manifest removed)`,
+            },
+          },
+        ],
       });
     }
   }
   if (pruneUnmanaged && unprunedAccounts > 0) {
-    out.warnings.push(`pruneUnmanaged never closes or removes accounts: ${unprunedAccounts} unmanaged account(s) left as they are (describe them with an Account manifest and a deletionPolicy to remove them)`);
+    out.warnings.push(
+      `pruneUnmanaged never closes or removes accounts: ${unprunedAccounts} unmanaged account(s) left as they are (describe them with an Account manifest and a deletionPolicy to remove them)`,
+    );
   }
 }
 
@@ -236,7 +295,10 @@ export function refuseNonEmptyDeletes(
     if (d.body.op !== 'DeleteOU') continue;
     const id = d.body.ouId;
     const accounts = (accountsIn.get(id) ?? []).sort();
-    const ous = (childOUs.get(id) ?? []).filter((c) => !deleting.has(c.id)).map((c) => c.name).sort();
+    const ous = (childOUs.get(id) ?? [])
+      .filter((c) => !deleting.has(c.id))
+      .map((c) => c.name)
+      .sort();
     if (accounts.length === 0 && ous.length === 0) continue;
     refused.add(d);
     deleting.delete(id);
@@ -244,7 +306,8 @@ export function refuseNonEmptyDeletes(
     if (accounts.length > 0) parts.push(`${accounts.length} account(s) (${accounts.slice(0, 5).join(', ')}${accounts.length > 5 ? ', ...' : ''})`);
     if (ous.length > 0) parts.push(`${ous.length} OU(s) (${ous.slice(0, 5).join(', ')}${ous.length > 5 ? ', ...' : ''})`);
     blocked.push({
-      resource: d.body.resource, reason: 'NotEmpty',
+      resource: d.body.resource,
+      reason: 'NotEmpty',
       message: `OU ${d.body.name} (${id}) is not deleted: it would still hold ${parts.join(' and ')} that no manifest moves out`,
     });
   }
@@ -259,7 +322,9 @@ export function refuseNonEmptyDeletes(
 export function circuitBreaker(
   groups: DeletionGroup[],
   opts: {
-    managed: number; desiredEmpty: boolean; maxDeleteFraction: number;
+    managed: number;
+    desiredEmpty: boolean;
+    maxDeleteFraction: number;
     /** Deletions planned elsewhere (Identity Center, IAM) that this same breaker counts and, when it trips, holds back. */
     extra?: { resource: string; label: string }[];
   },
@@ -276,8 +341,9 @@ export function circuitBreaker(
   const pct = managed === 0 ? 100 : Math.round((n / managed) * 100);
   const limit = Math.round(maxDeleteFraction * 100);
   const cmp = overFraction ? '>' : '<=';
-  const message = (desiredEmpty ? 'the manifest set is empty: ' : '')
-    + `would delete ${n} of ${managed} managed objects (${pct}% ${cmp} ${limit}% limit): an empty or truncated manifest set? nothing was deleted`;
+  const message =
+    (desiredEmpty ? 'the manifest set is empty: ' : '') +
+    `would delete ${n} of ${managed} managed objects (${pct}% ${cmp} ${limit}% limit): an empty or truncated manifest set? nothing was deleted`;
   return {
     groups: [],
     blocked: leaving.map((g) => ({ resource: g.resource, reason: 'DeletionCircuitBreaker' as const, message: `${g.label}: ${message}` })),
@@ -287,14 +353,16 @@ export function circuitBreaker(
 
 /** Keeps at most `max` account closures per run (alphabetical by resource); the rest wait. */
 export function closureQuota(groups: DeletionGroup[], max: number): { groups: DeletionGroup[]; blocked: Blocked[] } {
-  const closing = groups.filter((g) => g.drafts.some((d) => d.body.op === 'CloseAccount'))
+  const closing = groups
+    .filter((g) => g.drafts.some((d) => d.body.op === 'CloseAccount'))
     .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
   if (closing.length <= max) return { groups, blocked: [] };
   const deferred = new Set(closing.slice(max));
   return {
     groups: groups.filter((g) => !deferred.has(g)),
     blocked: [...deferred].map((g) => ({
-      resource: g.resource, reason: 'QuotaGuard' as const,
+      resource: g.resource,
+      reason: 'QuotaGuard' as const,
       message: `${g.label}: account closure limit reached (${max} per run, quotas.maxAccountClosuresPerRun); it is closed in a later run`,
     })),
   };

@@ -86,9 +86,7 @@ export function parseSavedPlan(text: string, source: string): SavedPlan {
 }
 
 /** Why the saved plan may not be applied to today's inputs (empty: it may). Nothing is written either way. */
-export function verifySavedPlan(
-  saved: SavedPlan, now: { resources: readonly AnyResource[]; actual: ActualOrg; namespace: string; plan: Plan },
-): string[] {
+export function verifySavedPlan(saved: SavedPlan, now: { resources: readonly AnyResource[]; actual: ActualOrg; namespace: string; plan: Plan }): string[] {
   if (saved.namespace !== now.namespace) return [`the plan was made for namespace ${saved.namespace}, not ${now.namespace}`];
   const problems: string[] = [];
   const manifests = manifestFingerprint(now.resources);
@@ -104,7 +102,9 @@ function warningDifferences(saved: readonly string[], now: readonly string[]): s
   const added = now.filter((w) => !saved.includes(w));
   const gone = saved.filter((w) => !now.includes(w));
   if (added.length + gone.length === 0) return [];
-  return [`the plan's warnings differ (did the workflow state file change?): ${[...added.map((w) => `now: ${w}`), ...gone.map((w) => `no longer: ${w}`)].join('; ')}`];
+  return [
+    `the plan's warnings differ (did the workflow state file change?): ${[...added.map((w) => `now: ${w}`), ...gone.map((w) => `no longer: ${w}`)].join('; ')}`,
+  ];
 }
 
 /**
@@ -116,5 +116,7 @@ function opDifferences(saved: readonly Op[], now: readonly Op[]): string[] {
   const byId = new Map(now.map((o) => [o.id, o]));
   const diff = saved.filter((o) => !sameData(o, byId.get(o.id) ?? null)).map((o) => `${o.id} (${o.summary})`);
   const extra = now.filter((o) => !saved.some((s) => s.id === o.id)).map((o) => `${o.id} (${o.summary}) is not in the saved plan`);
-  return [`the saved ops are not the ops of a plan made from the same inputs: ${[...diff.map((d) => `${d} differs`), ...extra].slice(0, 10).join('; ')}; plan again`];
+  return [
+    `the saved ops are not the ops of a plan made from the same inputs: ${[...diff.map((d) => `${d} differs`), ...extra].slice(0, 10).join('; ')}; plan again`,
+  ];
 }

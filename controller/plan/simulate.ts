@@ -11,13 +11,20 @@ const idOf = (r: IdRef): string => ('id' in r ? r.id : r.ref);
 
 /** The ops that can change what an account's SCP/RCP chain looks like. */
 export const CHAIN_OPS: ReadonlySet<Op['op']> = new Set<Op['op']>([
-  'MoveAccount', 'CreateOU', 'DeleteOU', 'CreatePolicy', 'UpdatePolicy', 'DeletePolicy', 'AttachPolicy', 'DetachPolicy',
-  'EnablePolicyType', 'DisablePolicyType',
+  'MoveAccount',
+  'CreateOU',
+  'DeleteOU',
+  'CreatePolicy',
+  'UpdatePolicy',
+  'DeletePolicy',
+  'AttachPolicy',
+  'DetachPolicy',
+  'EnablePolicyType',
+  'DisablePolicyType',
 ]);
 
 /** Does the plan touch any account's chain? (an update that only renames a policy does not) */
-export const changesChains = (ops: Op[]): boolean =>
-  ops.some((op) => CHAIN_OPS.has(op.op) && (op.op !== 'UpdatePolicy' || op.content !== undefined));
+export const changesChains = (ops: Op[]): boolean => ops.some((op) => CHAIN_OPS.has(op.op) && (op.op !== 'UpdatePolicy' || op.content !== undefined));
 
 /** AWS attaches FullAWSAccess to every OU it creates (the plan may detach it only afterwards). */
 function fullAccessOnCreate(org: ActualOrg, targetId: string): void {
@@ -32,7 +39,16 @@ function detachEverywhere(org: ActualOrg, targetId: string): void {
 function applyPolicyOp(org: ActualOrg, op: Op): void {
   switch (op.op) {
     case 'CreatePolicy': {
-      const p: ActualPolicy = { id: op.resource, arn: '', name: op.name, description: op.description, type: op.policyType ?? SCP_TYPE, awsManaged: false, content: op.content, targets: [] };
+      const p: ActualPolicy = {
+        id: op.resource,
+        arn: '',
+        name: op.name,
+        description: op.description,
+        type: op.policyType ?? SCP_TYPE,
+        awsManaged: false,
+        content: op.content,
+        targets: [],
+      };
       org.policies[op.resource] = p;
       return;
     }
@@ -88,7 +104,14 @@ function applyTreeOp(org: ActualOrg, op: Op): void {
 /** A copy of `actual` with every op of the plan applied, in plan order (the dependency order). */
 export function simulatePlan(actual: ActualOrg, ops: Op[]): ActualOrg {
   // Only the parts the evaluator reads are copied: access state and tags are not needed.
-  const org: ActualOrg = { ...actual, access: undefined, root: { ...actual.root, enabledPolicyTypes: [...actual.root.enabledPolicyTypes] }, ous: {}, accounts: {}, policies: {} };
+  const org: ActualOrg = {
+    ...actual,
+    access: undefined,
+    root: { ...actual.root, enabledPolicyTypes: [...actual.root.enabledPolicyTypes] },
+    ous: {},
+    accounts: {},
+    policies: {},
+  };
   for (const [id, ou] of Object.entries(actual.ous)) org.ous[id] = { ...ou };
   for (const [id, a] of Object.entries(actual.accounts)) org.accounts[id] = { ...a };
   for (const [id, p] of Object.entries(actual.policies)) org.policies[id] = { ...p, targets: p.targets ? [...p.targets] : undefined };

@@ -25,11 +25,7 @@ export interface RoleStatusFields {
   ready: string;
 }
 
-export function accessStatus(
-  desired: DesiredOrg,
-  actual: ActualOrg,
-  results: readonly AccessResultLike[],
-): Record<string, Record<string, unknown>> {
+export function accessStatus(desired: DesiredOrg, actual: ActualOrg, results: readonly AccessResultLike[]): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   const access = actual.access;
   if (!access) return out;
@@ -59,8 +55,11 @@ export function accessStatus(
     const mine = results.filter((r) => r.op.resource === role.key);
     const rows: RoleStatusFields['roles'] = [];
     for (const t of expandTargets(role.targetAccounts, role.targetOUs, role.includeDescendants, desired, actual)) {
-      const put = mine.find((r) => r.op.op === 'PutRole'
-        && (('id' in r.op.account && r.op.account.id === t.accountId) || ('ref' in r.op.account && r.op.account.ref === `Account/${t.ref}`)));
+      const put = mine.find(
+        (r) =>
+          r.op.op === 'PutRole' &&
+          (('id' in r.op.account && r.op.account.id === t.accountId) || ('ref' in r.op.account && r.op.account.ref === `Account/${t.ref}`)),
+      );
       const have = t.accountId ? access.roles[`${t.accountId}/${role.roleName}`] : undefined;
       let arn = have?.arn;
       let error: string | undefined;

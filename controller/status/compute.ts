@@ -49,7 +49,10 @@ const WORKFLOW_REASON: Record<string, string> = { create: 'Creating', migrate: '
 function pathOf(actual: ActualOrg, id: string): string {
   const names: string[] = [];
   let cur = actual.ous[id];
-  while (cur) { names.unshift(cur.name); cur = actual.ous[cur.parentId]; }
+  while (cur) {
+    names.unshift(cur.name);
+    cur = actual.ous[cur.parentId];
+  }
   return ['Root', ...names].join('/');
 }
 
@@ -73,7 +76,8 @@ function awsFields(kind: Kind, id: string | undefined, actual: ActualOrg): Recor
       if (!p) return { id };
       return { id, arn: p.arn, attachedTo: p.targets?.length ?? 0, size: p.content.length };
     }
-    case 'ResourceControlPolicy': case 'ManagementPolicy': {
+    case 'ResourceControlPolicy':
+    case 'ManagementPolicy': {
       const p = actual.policies[id];
       if (!p) return { id };
       return { id, arn: p.arn, type: p.type, attachedTo: p.targets?.length ?? 0, size: p.content.length };
@@ -87,7 +91,10 @@ function awsFields(kind: Kind, id: string | undefined, actual: ActualOrg): Recor
 export function effectivePolicies(actual: ActualOrg, accountId: string): string[] {
   const chain = new Set<string>([accountId, actual.root.id]);
   let parent = actual.accounts[accountId]?.parentId;
-  while (parent && actual.ous[parent]) { chain.add(parent); parent = actual.ous[parent].parentId; }
+  while (parent && actual.ous[parent]) {
+    chain.add(parent);
+    parent = actual.ous[parent].parentId;
+  }
   return Object.values(actual.policies)
     .filter((p) => isScp(p) && p.targets?.some((t) => chain.has(t)))
     .map((p) => p.name)
@@ -98,8 +105,14 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
   const errorsBy = group(input.errors, (e) => e.resource);
   const pendingBy = group(input.pending.ops, (o) => o.resource);
   const blockedBy = group(input.pending.blocked, (b) => b.resource);
-  const failedBy = group(input.results.filter((r) => r.status === 'failed'), (r) => r.resource);
-  const skippedBy = group(input.results.filter((r) => r.status === 'skipped'), (r) => r.resource);
+  const failedBy = group(
+    input.results.filter((r) => r.status === 'failed'),
+    (r) => r.resource,
+  );
+  const skippedBy = group(
+    input.results.filter((r) => r.status === 'skipped'),
+    (r) => r.resource,
+  );
 
   const out: Record<string, ComputedStatus> = {};
   for (const r of input.resources) {
@@ -118,7 +131,12 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
     // Finished workflows keep their last snapshot (phase Succeeded/Failed): judge by the snapshot.
     const inFlight = workflow && !isFinished(workflow);
     const progressing: ConditionInput = inFlight
-      ? { type: 'Progressing', status: 'True', reason: WORKFLOW_REASON[workflow.kind] ?? 'Working', message: workflow.message ?? `${workflow.kind}: ${workflow.phase}` }
+      ? {
+          type: 'Progressing',
+          status: 'True',
+          reason: WORKFLOW_REASON[workflow.kind] ?? 'Working',
+          message: workflow.message ?? `${workflow.kind}: ${workflow.phase}`,
+        }
       : { type: 'Progressing', status: 'False', reason: 'Idle', message: 'no workflow running' };
 
     const ready = readyCondition(input, r, key, errors, workflow);
@@ -133,9 +151,12 @@ export function computeStatuses(input: StatusInputs): Record<string, ComputedSta
     if (r.kind === 'Account') status.workflow = workflow ?? null;
     if (r.kind === 'Organization') {
       Object.assign(status, {
-        id: input.actual.id, arn: input.actual.arn, rootId: input.actual.root.id,
+        id: input.actual.id,
+        arn: input.actual.arn,
+        rootId: input.actual.root.id,
         managementAccountId: input.actual.managementAccountId,
-        unmanaged: input.pending.unmanaged, pendingChanges: input.pending.ops.length,
+        unmanaged: input.pending.unmanaged,
+        pendingChanges: input.pending.ops.length,
       });
     }
     out[key] = status;
@@ -162,20 +183,38 @@ function syncedCondition(input: StatusInputs, r: AnyResource, key: string, { err
   } else if (failed.length) {
     // Throttled only when AWS said so; other failures a retry can fix (5xx, resets, a workflow
     // still running) are RetryableError; the rest need a spec change (ReconcileError).
-    const reason = !failed.every((f) => f.retryable) ? 'ReconcileError'
-      : failed.every((f) => THROTTLE_CODE.test(f.reason ?? '')) ? 'Throttled' : 'RetryableError';
+    const reason = !failed.every((f) => f.retryable)
+      ? 'ReconcileError'
+      : failed.every((f) => THROTTLE_CODE.test(f.reason ?? ''))
+        ? 'Throttled'
+        : 'RetryableError';
     synced = { type: 'Synced', status: 'False', reason, message: failed.map((f) => `${f.op.op}: ${f.error ?? 'failed'}`).join('; ') };
   } else if (pending.length && input.observeOnly) {
-    synced = { type: 'Synced', status: 'False', reason: 'ObserveOnly', message: `${pending.length} change(s) pending; observe-only mode writes nothing: ${pending.map((o) => o.summary).join('; ')}` };
+    synced = {
+      type: 'Synced',
+      status: 'False',
+      reason: 'ObserveOnly',
+      message: `${pending.length} change(s) pending; observe-only mode writes nothing: ${pending.map((o) => o.summary).join('; ')}`,
+    };
   } else if (pending.length && skipped.some((s) => s.reason === 'AwaitingApproval')) {
-    synced = { type: 'Synced', status: 'False', reason: 'AwaitingApproval', message: `${pending.map((o) => o.summary).join('; ')}: approve with the orgplane.io/approve-migration annotation (or orgplane apply --approve-migration ${r.metadata.name})` };
+    synced = {
+      type: 'Synced',
+      status: 'False',
+      reason: 'AwaitingApproval',
+      message: `${pending.map((o) => o.summary).join('; ')}: approve with the orgplane.io/approve-migration annotation (or orgplane apply --approve-migration ${r.metadata.name})`,
+    };
   } else if (skipped.length && pending.length) {
     synced = { type: 'Synced', status: 'False', reason: 'DependencyFailed', message: skipped.map((s) => s.error ?? `${s.op.op} skipped`).join('; ') };
   } else if (pending.length) {
     synced = { type: 'Synced', status: 'False', reason: 'ChangesPending', message: pending.map((o) => o.summary).join('; ') };
   } else {
     const drift = input.pending.drift[key];
-    synced = { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: drift?.length ? `drift corrected: ${drift.join('; ')}` : 'AWS matches the spec' };
+    synced = {
+      type: 'Synced',
+      status: 'True',
+      reason: 'ReconcileSuccess',
+      message: drift?.length ? `drift corrected: ${drift.join('; ')}` : 'AWS matches the spec',
+    };
   }
   return synced;
 }
@@ -186,15 +225,20 @@ function readyCondition(input: StatusInputs, r: AnyResource, key: string, errors
   const exists = id !== undefined;
   const inFlight = workflow && !isFinished(workflow);
   const account = r.kind === 'Account' && id ? input.actual.accounts[id] : undefined;
-  const roleRows = r.kind === 'CrossAccountRole' ? (input.extra?.[key]?.roles as { account: string; error?: string }[] | undefined) ?? [] : undefined;
+  const roleRows = r.kind === 'CrossAccountRole' ? ((input.extra?.[key]?.roles as { account: string; error?: string }[] | undefined) ?? []) : undefined;
   const roleFailures = roleRows?.filter((x) => x.error) ?? [];
   let ready: ConditionInput;
   if (roleRows && !errors.length) {
     // A role is one resource in many accounts: usable only where it exists, so Ready says how many.
-    ready = roleRows.length && !roleFailures.length
-      ? { type: 'Ready', status: 'True', reason: 'Available', message: `role in place in ${roleRows.length} account(s)` }
-      : { type: 'Ready', status: 'False', reason: roleRows.length ? 'PartiallyAvailable' : 'NoTargets',
-        message: roleRows.length ? roleFailures.map((x) => `${x.account}: ${x.error}`).join('; ') : 'no target account' };
+    ready =
+      roleRows.length && !roleFailures.length
+        ? { type: 'Ready', status: 'True', reason: 'Available', message: `role in place in ${roleRows.length} account(s)` }
+        : {
+            type: 'Ready',
+            status: 'False',
+            reason: roleRows.length ? 'PartiallyAvailable' : 'NoTargets',
+            message: roleRows.length ? roleFailures.map((x) => `${x.account}: ${x.error}`).join('; ') : 'no target account',
+          };
   } else if (errors.length && !exists) ready = { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'the spec is invalid; nothing was created' };
   else if (account && account.state !== 'ACTIVE') ready = { type: 'Ready', status: 'False', reason: 'Unavailable', message: `account is ${account.state}` };
   else if (exists) ready = { type: 'Ready', status: 'True', reason: 'Available', message: `${r.kind} ${id} exists in AWS` };
@@ -208,7 +252,8 @@ function group<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> 
   for (const i of items) {
     const k = key(i);
     const l = m.get(k);
-    if (l) l.push(i); else m.set(k, [i]);
+    if (l) l.push(i);
+    else m.set(k, [i]);
   }
   return m;
 }

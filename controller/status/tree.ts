@@ -19,7 +19,7 @@ export function renderTree(actual: ActualOrg, marks: TreeMarks, opts: { color?: 
   for (const p of Object.values(actual.policies)) {
     // SCPs and RCPs (the guardrails) are shown; management policies would crowd the tree.
     const on = isScp(p) ? policiesOn : p.type === RCP_TYPE && !p.awsManaged ? rcpsOn : undefined;
-    for (const t of on ? p.targets ?? [] : []) on?.set(t, [...(on.get(t) ?? []), p.name]);
+    for (const t of on ? (p.targets ?? []) : []) on?.set(t, [...(on.get(t) ?? []), p.name]);
   }
   const children = new Map<string, { kind: 'ou' | 'account'; id: string; name: string }[]>();
   const add = (parent: string, e: { kind: 'ou' | 'account'; id: string; name: string }) => {
@@ -46,8 +46,7 @@ export function renderTree(actual: ActualOrg, marks: TreeMarks, opts: { color?: 
 
   const lines = [`${c('bold', 'Root')} ${actual.root.id}${label(actual.root.id)}`];
   const walk = (parentId: string, prefix: string) => {
-    const list = (children.get(parentId) ?? []).sort((a, b) =>
-      a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'ou' ? -1 : 1);
+    const list = (children.get(parentId) ?? []).sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'ou' ? -1 : 1));
     list.forEach((e, i) => {
       const last = i === list.length - 1;
       const branch = `${prefix}${last ? '└── ' : '├── '}`;

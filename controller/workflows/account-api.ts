@@ -1,10 +1,18 @@
 // The handful of Organizations calls the account workflows make, behind a small interface so
 // that the workflow steps read as decisions, and each call has one place that maps SDK shapes.
 import {
-  CloseAccountCommand, CreateAccountCommand, DescribeAccountCommand, DescribeCreateAccountStatusCommand,
-  ListParentsCommand, MoveAccountCommand, RemoveAccountFromOrganizationCommand, TagResourceCommand,
-  paginateListAccounts, paginateListCreateAccountStatus,
-  type CreateAccountStatus, type OrganizationsClient,
+  CloseAccountCommand,
+  CreateAccountCommand,
+  DescribeAccountCommand,
+  DescribeCreateAccountStatusCommand,
+  ListParentsCommand,
+  MoveAccountCommand,
+  RemoveAccountFromOrganizationCommand,
+  TagResourceCommand,
+  paginateListAccounts,
+  paginateListCreateAccountStatus,
+  type CreateAccountStatus,
+  type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { isAwsError } from '../aws/errors.js';
 import type { Tags } from '../model/actual.js';
@@ -60,13 +68,15 @@ function toStatus(s: CreateAccountStatus | undefined, what: string): CreateStatu
 export function sdkAccountApi(org: OrganizationsClient): AccountApi {
   return {
     async createAccount(input) {
-      const out = await org.send(new CreateAccountCommand({
-        Email: input.email,
-        AccountName: input.name,
-        RoleName: input.roleName,
-        IamUserAccessToBilling: input.iamUserAccessToBilling,
-        Tags: Object.keys(input.tags).length ? toTags(input.tags) : undefined,
-      }));
+      const out = await org.send(
+        new CreateAccountCommand({
+          Email: input.email,
+          AccountName: input.name,
+          RoleName: input.roleName,
+          IamUserAccessToBilling: input.iamUserAccessToBilling,
+          Tags: Object.keys(input.tags).length ? toTags(input.tags) : undefined,
+        }),
+      );
       return toStatus(out.CreateAccountStatus, 'CreateAccount');
     },
     async describeCreateAccountStatus(requestId) {

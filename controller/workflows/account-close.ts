@@ -97,7 +97,8 @@ export const accountCloseMachine = setup({
         ACCOUNT_STATE: [
           { guard: 'closed', target: 'done', actions: assign(({ event }) => ({ finalState: event.state })) },
           {
-            guard: 'pastDeadline', target: 'failed',
+            guard: 'pastDeadline',
+            target: 'failed',
             actions: assign(({ context, event }) => ({
               error: {
                 code: 'CloseAccountTimeout',
@@ -138,17 +139,29 @@ export const accountCloseWorkflow: WorkflowDefinition<CloseContext> = {
 
   waitMs: (state, c, now) => (state === 'waiting' && c.nextPollAt !== undefined ? Math.max(0, c.nextPollAt - now) : 0),
 
-  phase: (state) => ({
-    quota: 'QuotaCheck', closing: 'Closing', waiting: 'WaitingForClosure', done: 'Succeeded', failed: 'Failed',
-  } as Record<string, string>)[state] ?? state,
+  phase: (state) =>
+    (
+      ({
+        quota: 'QuotaCheck',
+        closing: 'Closing',
+        waiting: 'WaitingForClosure',
+        done: 'Succeeded',
+        failed: 'Failed',
+      }) as Record<string, string>
+    )[state] ?? state,
 
   message(state, c) {
     switch (state) {
-      case 'closing': return `closing account ${c.accountId} (${c.name})`;
-      case 'waiting': return `waiting for account ${c.accountId} to reach PENDING_CLOSURE or SUSPENDED (poll ${c.pollAttempts})`;
-      case 'done': return c.alreadyClosed ? `account ${c.accountId} was already closed (${c.finalState})` : `closed account ${c.accountId} (${c.finalState})`;
-      case 'failed': return c.error?.message ?? 'failed';
-      default: return `closing account ${c.accountId}`;
+      case 'closing':
+        return `closing account ${c.accountId} (${c.name})`;
+      case 'waiting':
+        return `waiting for account ${c.accountId} to reach PENDING_CLOSURE or SUSPENDED (poll ${c.pollAttempts})`;
+      case 'done':
+        return c.alreadyClosed ? `account ${c.accountId} was already closed (${c.finalState})` : `closed account ${c.accountId} (${c.finalState})`;
+      case 'failed':
+        return c.error?.message ?? 'failed';
+      default:
+        return `closing account ${c.accountId}`;
     }
   },
 

@@ -42,7 +42,13 @@ export interface CreateContext extends BaseContext, Pick<CreateInput, 'name' | '
   nextPollAt?: number;
 }
 
-interface StatusFields { requestId: string; state: CreateState; accountId?: string; failureReason?: string; at: number }
+interface StatusFields {
+  requestId: string;
+  state: CreateState;
+  accountId?: string;
+  failureReason?: string;
+  at: number;
+}
 
 export type CreateEvent =
   | FailEvent
@@ -126,7 +132,8 @@ export const accountCreateMachine = setup({
         REQUESTED: [
           { guard: 'failed', target: 'failed', actions: ['recordStatus', 'recordAwsFailure'] },
           {
-            guard: 'succeeded', target: 'placing',
+            guard: 'succeeded',
+            target: 'placing',
             actions: ['recordStatus', assign(({ context }) => ({ createAttempts: context.createAttempts + 1, taggedAtCreate: true }))],
           },
           {
@@ -168,7 +175,8 @@ export const accountCreateMachine = setup({
           { guard: 'failed', target: 'failed', actions: ['recordStatus', 'recordAwsFailure'] },
           { guard: 'succeeded', target: 'placing', actions: 'recordStatus' },
           {
-            guard: 'pastDeadline', target: 'failed',
+            guard: 'pastDeadline',
+            target: 'failed',
             actions: assign(({ context }) => ({
               error: {
                 code: 'CreateAccountTimeout',
@@ -203,7 +211,11 @@ export const accountCreateWorkflow: WorkflowDefinition<CreateContext> = {
       case 'creating': {
         try {
           const s = await io.api.createAccount({
-            email: c.email, name: c.name, roleName: c.roleName, iamUserAccessToBilling: c.iamUserAccessToBilling, tags: c.tags,
+            email: c.email,
+            name: c.name,
+            roleName: c.roleName,
+            iamUserAccessToBilling: c.iamUserAccessToBilling,
+            tags: c.tags,
           });
           return { type: 'REQUESTED', ...s, at: io.now() };
         } catch (e) {
@@ -245,22 +257,39 @@ export const accountCreateWorkflow: WorkflowDefinition<CreateContext> = {
 
   waitMs: (state, c, now) => (state === 'polling' && c.nextPollAt !== undefined ? Math.max(0, c.nextPollAt - now) : 0),
 
-  phase: (state) => ({
-    creating: 'Creating', findingByEmail: 'Adopting', findingRequest: 'Adopting', polling: 'WaitingForAccount',
-    placing: 'MovingToParent', tagging: 'Tagging', done: 'Succeeded', failed: 'Failed',
-  } as Record<string, string>)[state] ?? state,
+  phase: (state) =>
+    (
+      ({
+        creating: 'Creating',
+        findingByEmail: 'Adopting',
+        findingRequest: 'Adopting',
+        polling: 'WaitingForAccount',
+        placing: 'MovingToParent',
+        tagging: 'Tagging',
+        done: 'Succeeded',
+        failed: 'Failed',
+      }) as Record<string, string>
+    )[state] ?? state,
 
   message(state, c) {
     switch (state) {
-      case 'creating': return `creating account ${c.name} <${c.email}>`;
+      case 'creating':
+        return `creating account ${c.name} <${c.email}>`;
       case 'findingByEmail':
-      case 'findingRequest': return `looking for an account ${c.email} a previous run may have created`;
-      case 'polling': return `waiting for CreateAccount request ${c.requestId} (poll ${c.pollAttempts})`;
-      case 'placing': return `moving account ${c.accountId} under ${c.parentId}`;
-      case 'tagging': return `tagging account ${c.accountId}`;
-      case 'done': return `${c.adopted ? 'adopted existing' : 'created'} account ${c.accountId} under ${c.parentId}`;
-      case 'failed': return c.error?.message ?? 'failed';
-      default: return state;
+      case 'findingRequest':
+        return `looking for an account ${c.email} a previous run may have created`;
+      case 'polling':
+        return `waiting for CreateAccount request ${c.requestId} (poll ${c.pollAttempts})`;
+      case 'placing':
+        return `moving account ${c.accountId} under ${c.parentId}`;
+      case 'tagging':
+        return `tagging account ${c.accountId}`;
+      case 'done':
+        return `${c.adopted ? 'adopted existing' : 'created'} account ${c.accountId} under ${c.parentId}`;
+      case 'failed':
+        return c.error?.message ?? 'failed';
+      default:
+        return state;
     }
   },
 

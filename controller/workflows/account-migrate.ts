@@ -86,7 +86,9 @@ export const accountMigrateMachine = setup({
         VERIFIED: 'done',
         PARENT_MISMATCH: [
           {
-            guard: 'mayVerifyAgain', target: 'verifying', reenter: true,
+            guard: 'mayVerifyAgain',
+            target: 'verifying',
+            reenter: true,
             actions: assign(({ context, event }) => ({
               verifyAttempts: context.verifyAttempts + 1,
               nextVerifyAt: event.at + backoff(context.verifyAttempts, context.verifyBaseMs, 60_000),
@@ -123,7 +125,8 @@ export const accountMigrateWorkflow: WorkflowDefinition<MigrateContext> = {
         if (parent === c.toId) return { type: 'MOVED', alreadyThere: true };
         if (parent !== c.fromId) {
           return {
-            type: 'FAIL', code: 'ConcurrentMove',
+            type: 'FAIL',
+            code: 'ConcurrentMove',
             message: `account ${c.accountId} is under ${parent}, neither the planned source ${c.fromId} nor the destination ${c.toId}: it was moved outside orgplane; the next plan will start from where it is now`,
           };
         }
@@ -141,22 +144,33 @@ export const accountMigrateWorkflow: WorkflowDefinition<MigrateContext> = {
 
   waitMs: (state, c, now) => (state === 'verifying' && c.nextVerifyAt !== undefined ? Math.max(0, c.nextVerifyAt - now) : 0),
 
-  phase: (state) => ({
-    preflight: 'Preflight', awaitingApproval: 'AwaitingApproval', moving: 'Moving', verifying: 'Verifying',
-    done: 'Succeeded', failed: 'Failed',
-  } as Record<string, string>)[state] ?? state,
+  phase: (state) =>
+    (
+      ({
+        preflight: 'Preflight',
+        awaitingApproval: 'AwaitingApproval',
+        moving: 'Moving',
+        verifying: 'Verifying',
+        done: 'Succeeded',
+        failed: 'Failed',
+      }) as Record<string, string>
+    )[state] ?? state,
 
   message(state, c) {
     const scp = describeScpChange(c.gained, c.lost);
     switch (state) {
-      case 'awaitingApproval': return `move of account ${c.accountId} from ${c.fromId} to ${c.toId} awaits approval (${scp})`;
-      case 'moving': return `moving account ${c.accountId} from ${c.fromId} to ${c.toId} (${scp})`;
-      case 'verifying': return `verifying account ${c.accountId} is under ${c.toId}`;
-      case 'done': return c.alreadyThere
-        ? `account ${c.accountId} was already under ${c.toId}`
-        : `moved account ${c.accountId} from ${c.fromId} to ${c.toId} (${scp})`;
-      case 'failed': return c.error?.message ?? 'failed';
-      default: return `migrating account ${c.accountId} (${scp})`;
+      case 'awaitingApproval':
+        return `move of account ${c.accountId} from ${c.fromId} to ${c.toId} awaits approval (${scp})`;
+      case 'moving':
+        return `moving account ${c.accountId} from ${c.fromId} to ${c.toId} (${scp})`;
+      case 'verifying':
+        return `verifying account ${c.accountId} is under ${c.toId}`;
+      case 'done':
+        return c.alreadyThere ? `account ${c.accountId} was already under ${c.toId}` : `moved account ${c.accountId} from ${c.fromId} to ${c.toId} (${scp})`;
+      case 'failed':
+        return c.error?.message ?? 'failed';
+      default:
+        return `migrating account ${c.accountId} (${scp})`;
     }
   },
 

@@ -124,18 +124,14 @@ function statusOf(def: AnyWorkflow, snap: AnyMachineSnapshot, note?: string): Wo
 }
 
 /** Start a new workflow: its initial snapshot (the marker) is persisted before any AWS call. */
-export async function startWorkflow<I>(
-  def: AnyWorkflow, input: I & { resource: string }, deps: RunDeps,
-): Promise<WorkflowRunResult> {
+export async function startWorkflow<I>(def: AnyWorkflow, input: I & { resource: string }, deps: RunDeps): Promise<WorkflowRunResult> {
   const [snap] = initialTransition(def.machine as AnyStateMachine, input);
   await deps.store.save(input.resource, statusOf(def, snap));
   return drive(def, input.resource, snap, deps);
 }
 
 /** Resume a stored workflow. The last step may or may not have happened: RESUME lets the machine say what that means. */
-export async function resumeWorkflow(
-  def: AnyWorkflow, resourceKey: string, stored: WorkflowStatus, deps: RunDeps,
-): Promise<WorkflowRunResult> {
+export async function resumeWorkflow(def: AnyWorkflow, resourceKey: string, stored: WorkflowStatus, deps: RunDeps): Promise<WorkflowRunResult> {
   if (!stored.snapshot) throw new Error(`stored ${stored.kind} workflow of ${resourceKey} has no snapshot`);
   let snap = restoreSnapshot(def, stored.snapshot);
   if (snap.status !== 'done') {
@@ -188,7 +184,10 @@ async function drive(def: AnyWorkflow, resourceKey: string, start: AnyMachineSna
         break;
       } catch (e) {
         if (isRetryable(e)) {
-          if (attempt < attempts) { await sleep(retryDelay * 2 ** (attempt - 1)); continue; }
+          if (attempt < attempts) {
+            await sleep(retryDelay * 2 ** (attempt - 1));
+            continue;
+          }
           const error = { code: errorCode(e), message: `${errorCode(e)}: ${(e as Error).message ?? String(e)}` };
           const r = result('interrupted', { error, retryable: true }, `will retry: ${error.message}`);
           await deps.store.save(resourceKey, r.workflow);

@@ -29,9 +29,15 @@ export interface StepIO {
 }
 
 /** The FAIL event every machine accepts in any state: a terminal error from a step. */
-export interface FailEvent { type: 'FAIL'; code: string; message: string }
+export interface FailEvent {
+  type: 'FAIL';
+  code: string;
+  message: string;
+}
 /** Sent once after a snapshot is restored from the store: the last step's outcome is unknown. */
-export interface ResumeEvent { type: 'RESUME' }
+export interface ResumeEvent {
+  type: 'RESUME';
+}
 
 export interface WorkflowDefinition<C extends BaseContext = BaseContext> {
   kind: WorkflowKind;
@@ -55,9 +61,7 @@ export interface WorkflowDefinition<C extends BaseContext = BaseContext> {
 }
 
 /** Exponential backoff without jitter (machines stay deterministic; the runner may add jitter). */
-export const backoff = (attempt: number, baseMs: number, maxMs: number): number =>
-  Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+export const backoff = (attempt: number, baseMs: number, maxMs: number): number => Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
 
 /** "45s" or "30 min", for messages. */
-export const formatDuration = (ms: number): string =>
-  ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`;
+export const formatDuration = (ms: number): string => (ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)} min`);

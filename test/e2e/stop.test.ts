@@ -21,7 +21,10 @@ const skip = 'skip' in env ? env.skip : undefined;
 if (skip && process.env.CI) throw new Error(`[e2e] the real API server could not start: ${skip}`);
 if (skip) console.warn(`[e2e] stop tests skipped: the real API server could not start: ${skip}`);
 
-interface LeaseSpec { holderIdentity?: string; leaseTransitions?: number }
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseTransitions?: number;
+}
 
 describe.skipIf(skip !== undefined)(`stopping the controller${skip ? ` (skipped: ${skip})` : ''}`, () => {
   const te = env as Testenv;
@@ -65,7 +68,10 @@ describe.skipIf(skip !== undefined)(`stopping the controller${skip ? ` (skipped:
     await loadIntoMoto(generateSyntheticOrg({ accounts: 60, seed: 9, ownershipTags: false }), moto.endpoint);
     proxy = await startFaultProxy({
       target: moto.endpoint,
-      onForwarded: async (r) => { if (!r.write) reads++; await onForwarded?.(r); },
+      onForwarded: async (r) => {
+        if (!r.write) reads++;
+        await onForwarded?.(r);
+      },
     });
   }, 45 * 60_000);
 
@@ -77,51 +83,59 @@ describe.skipIf(skip !== undefined)(`stopping the controller${skip ? ` (skipped:
     await te.stop();
   });
 
-  it('stops a slow whole-org reconcile within seconds on SIGTERM, releases the Lease, and the follower takes over at once', async () => {
-    const slow = await start('slow', ['--aws-tps', '1']);
-    await leads(slow);
-    const follower = await start('follower', ['--aws-tps', '1']);
-    // Mid-reconcile: AWS reads are going on and the run is far from its end.
-    const from = reads;
-    await waitFor('the reconcile to be reading', async () => reads >= from + 5, 60_000, 200);
-    expect(slow.log()).not.toMatch(/"msg":"reconciled"/);
+  it(
+    'stops a slow whole-org reconcile within seconds on SIGTERM, releases the Lease, and the follower takes over at once',
+    async () => {
+      const slow = await start('slow', ['--aws-tps', '1']);
+      await leads(slow);
+      const follower = await start('follower', ['--aws-tps', '1']);
+      // Mid-reconcile: AWS reads are going on and the run is far from its end.
+      const from = reads;
+      await waitFor('the reconcile to be reading', async () => reads >= from + 5, 60_000, 200);
+      expect(slow.log()).not.toMatch(/"msg":"reconciled"/);
 
-    const stop = await sigterm(slow);
-    const afterExit = await lease();
-    console.log(`[e2e] SIGTERM mid-reconcile at 1 call/s: exited ${stop.code} after ${stop.ms} ms`);
-    expect(stop.code).toBe(0);
-    expect(stop.ms).toBeLessThan(STOP_BUDGET_MS);
-    // The process has exited: its log is complete once the pipe has drained.
-    await waitFor('the log of the stop', async () => /"msg":"stopped"/.test(slow.log()), 5_000, 100);
-    expect(slow.log()).toMatch(/"msg":"reconcile stopped before its end"/);
-    expect(slow.log()).toMatch(/"msg":"released the lease"/);
-    expect(slow.log()).not.toMatch(/"msg":"reconciled"/);
-    // Released (holder cleared), or already taken by the follower: never left to expire.
-    expect(['', follower.identity]).toContain(afterExit.holderIdentity ?? '');
+      const stop = await sigterm(slow);
+      const afterExit = await lease();
+      console.log(`[e2e] SIGTERM mid-reconcile at 1 call/s: exited ${stop.code} after ${stop.ms} ms`);
+      expect(stop.code).toBe(0);
+      expect(stop.ms).toBeLessThan(STOP_BUDGET_MS);
+      // The process has exited: its log is complete once the pipe has drained.
+      await waitFor('the log of the stop', async () => /"msg":"stopped"/.test(slow.log()), 5_000, 100);
+      expect(slow.log()).toMatch(/"msg":"reconcile stopped before its end"/);
+      expect(slow.log()).toMatch(/"msg":"released the lease"/);
+      expect(slow.log()).not.toMatch(/"msg":"reconciled"/);
+      // Released (holder cleared), or already taken by the follower: never left to expire.
+      expect(['', follower.identity]).toContain(afterExit.holderIdentity ?? '');
 
-    const t0 = Date.now();
-    await leads(follower);
-    const takeover = Date.now() - t0;
-    console.log(`[e2e] the follower took the released Lease ${takeover} ms after the leader exited`);
-    expect(takeover).toBeLessThan(5_000);
-    await waitFor('the follower to log its takeover', async () => /"msg":"became leader"/.test(follower.log()), 5_000, 100);
+      const t0 = Date.now();
+      await leads(follower);
+      const takeover = Date.now() - t0;
+      console.log(`[e2e] the follower took the released Lease ${takeover} ms after the leader exited`);
+      expect(takeover).toBeLessThan(5_000);
+      await waitFor('the follower to log its takeover', async () => /"msg":"became leader"/.test(follower.log()), 5_000, 100);
 
-    // The new leader is itself mid-reconcile at 1 call/s: it stops just as promptly.
-    const fromFollower = reads;
-    await waitFor('the follower to be reading', async () => reads >= fromFollower + 3, 60_000, 200);
-    const second = await sigterm(follower);
-    console.log(`[e2e] the follower, stopped mid-reconcile: exited ${second.code} after ${second.ms} ms`);
-    expect(second.code).toBe(0);
-    expect(second.ms).toBeLessThan(STOP_BUDGET_MS);
-    expect((await lease()).holderIdentity ?? '').toBe('');
-    expect(follower.log()).toMatch(/"msg":"released the lease"/);
-  }, T);
+      // The new leader is itself mid-reconcile at 1 call/s: it stops just as promptly.
+      const fromFollower = reads;
+      await waitFor('the follower to be reading', async () => reads >= fromFollower + 3, 60_000, 200);
+      const second = await sigterm(follower);
+      console.log(`[e2e] the follower, stopped mid-reconcile: exited ${second.code} after ${second.ms} ms`);
+      expect(second.code).toBe(0);
+      expect(second.ms).toBeLessThan(STOP_BUDGET_MS);
+      expect((await lease()).holderIdentity ?? '').toBe('');
+      expect(follower.log()).toMatch(/"msg":"released the lease"/);
+    },
+    T,
+  );
 
-  it('lets a write in flight finish on SIGTERM, starts nothing after it, and the next leader goes on', async () => {
-    // Independent of the test above: nobody else may hold the Lease.
-    for (const c of controllers) if (c.child.exitCode === null && c.child.signalCode === null) await sigterm(c);
-    // A chain of OUs: each create waits for its parent, so exactly one write is in flight.
-    await kubectl(['apply', '-n', NS, '-f', '-'], `
+  it(
+    'lets a write in flight finish on SIGTERM, starts nothing after it, and the next leader goes on',
+    async () => {
+      // Independent of the test above: nobody else may hold the Lease.
+      for (const c of controllers) if (c.child.exitCode === null && c.child.signalCode === null) await sigterm(c);
+      // A chain of OUs: each create waits for its parent, so exactly one write is in flight.
+      await kubectl(
+        ['apply', '-n', NS, '-f', '-'],
+        `
 apiVersion: orgplane.io/v1alpha1
 kind: OrganizationalUnit
 metadata: { name: stop-a }
@@ -131,36 +145,39 @@ apiVersion: orgplane.io/v1alpha1
 kind: OrganizationalUnit
 metadata: { name: stop-b }
 spec: { name: StopB, parent: stop-a }
-`);
-    const writer = await start('writer');
-    let signalledAt = 0;
-    // moto has created StopA; its answer is held back while the SIGTERM arrives.
-    onForwarded = async (r) => {
-      if (r.key !== 'organizations:CreateOrganizationalUnit' || signalledAt) return;
-      signalledAt = Date.now();
-      writer.child.kill('SIGTERM');
-      await new Promise((res) => setTimeout(res, 1000));
-    };
-    await waitFor('the CreateOrganizationalUnit to be in flight', async () => signalledAt > 0, 120_000, 100);
-    const code = await writer.exited;
-    const ms = Date.now() - signalledAt;
-    onForwarded = undefined;
-    console.log(`[e2e] SIGTERM during CreateOrganizationalUnit: exited ${code} after ${ms} ms (1000 ms of it the held answer)`);
-    expect(code).toBe(0);
-    expect(ms).toBeLessThan(STOP_BUDGET_MS);
-    const a = await ouNamed(rootId, 'StopA');
-    expect(a).toHaveLength(1);
-    expect(await ouNamed(a[0].Id!, 'StopB')).toHaveLength(0);
-    await waitFor('the log of the stop', async () => /"msg":"stopped"/.test(writer.log()), 5_000, 100);
-    expect(writer.log()).toMatch(/"msg":"reconcile stopped before its end"/);
-    expect((await lease()).holderIdentity ?? '').toBe('');
+`,
+      );
+      const writer = await start('writer');
+      let signalledAt = 0;
+      // moto has created StopA; its answer is held back while the SIGTERM arrives.
+      onForwarded = async (r) => {
+        if (r.key !== 'organizations:CreateOrganizationalUnit' || signalledAt) return;
+        signalledAt = Date.now();
+        writer.child.kill('SIGTERM');
+        await new Promise((res) => setTimeout(res, 1000));
+      };
+      await waitFor('the CreateOrganizationalUnit to be in flight', async () => signalledAt > 0, 120_000, 100);
+      const code = await writer.exited;
+      const ms = Date.now() - signalledAt;
+      onForwarded = undefined;
+      console.log(`[e2e] SIGTERM during CreateOrganizationalUnit: exited ${code} after ${ms} ms (1000 ms of it the held answer)`);
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(STOP_BUDGET_MS);
+      const a = await ouNamed(rootId, 'StopA');
+      expect(a).toHaveLength(1);
+      expect(await ouNamed(a[0].Id!, 'StopB')).toHaveLength(0);
+      await waitFor('the log of the stop', async () => /"msg":"stopped"/.test(writer.log()), 5_000, 100);
+      expect(writer.log()).toMatch(/"msg":"reconcile stopped before its end"/);
+      expect((await lease()).holderIdentity ?? '').toBe('');
 
-    const next = await start('next');
-    await leads(next);
-    await waitFor('StopB to be created by the next leader', async () => (await ouNamed(a[0].Id!, 'StopB')).length === 1, 180_000, 1000);
-    // The finished write was seen and adopted as ours, never repeated.
-    expect(await ouNamed(rootId, 'StopA')).toHaveLength(1);
-    const stop = await sigterm(next);
-    expect(stop.code).toBe(0);
-  }, T);
+      const next = await start('next');
+      await leads(next);
+      await waitFor('StopB to be created by the next leader', async () => (await ouNamed(a[0].Id!, 'StopB')).length === 1, 180_000, 1000);
+      // The finished write was seen and adopted as ours, never repeated.
+      expect(await ouNamed(rootId, 'StopA')).toHaveLength(1);
+      const stop = await sigterm(next);
+      expect(stop.code).toBe(0);
+    },
+    T,
+  );
 });

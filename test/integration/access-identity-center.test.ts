@@ -1,13 +1,16 @@
 // Permission sets and assignments against a real moto server through the real SDK clients:
 // create, update (re-provisioning), OU expansion after a move, delete, drift, unknown principals.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OrganizationsClient, MoveAccountCommand } from '@aws-sdk/client-organizations';
 import {
-  OrganizationsClient, MoveAccountCommand,
-} from '@aws-sdk/client-organizations';
-import {
-  ListPermissionSetsCommand, DescribePermissionSetCommand, GetInlinePolicyForPermissionSetCommand,
-  ListManagedPoliciesInPermissionSetCommand, ListAccountAssignmentsCommand, DeleteAccountAssignmentCommand,
-  CreateAccountAssignmentCommand, ListInstancesCommand,
+  ListPermissionSetsCommand,
+  DescribePermissionSetCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ListManagedPoliciesInPermissionSetCommand,
+  ListAccountAssignmentsCommand,
+  DeleteAccountAssignmentCommand,
+  CreateAccountAssignmentCommand,
+  ListInstancesCommand,
 } from '@aws-sdk/client-sso-admin';
 import { CreateGroupCommand, CreateUserCommand } from '@aws-sdk/client-identitystore';
 import { useMoto } from '../support/moto.js';
@@ -34,10 +37,14 @@ describe('access: Identity Center permission sets against moto', () => {
     const dev = await mkAccount('dev', workloads);
     const staging = await mkAccount('staging', workloads);
     const inst = (await clients.ssoAdmin.send(new ListInstancesCommand({}))).Instances![0];
-    const developers = (await clients.identityStore.send(new CreateGroupCommand({ IdentityStoreId: inst.IdentityStoreId!, DisplayName: 'Developers' }))).GroupId!;
+    const developers = (await clients.identityStore.send(new CreateGroupCommand({ IdentityStoreId: inst.IdentityStoreId!, DisplayName: 'Developers' })))
+      .GroupId!;
     ids = { root, workloads, sandbox, dev, staging, instanceArn: inst.InstanceArn!, storeId: inst.IdentityStoreId!, developers };
   });
-  afterEach(() => { clients.destroy(); org.destroy(); });
+  afterEach(() => {
+    clients.destroy();
+    org.destroy();
+  });
 
   const desiredOrg = (inline = INLINE_V1, stagingParent = 'workloads'): DesiredOrg => {
     const d = emptyDesired();
@@ -45,7 +52,10 @@ describe('access: Identity Center permission sets against moto', () => {
     d.accounts = { dev: account('dev', 'workloads'), staging: account('staging', stagingParent) };
     d.permissionSets = {
       DeveloperAccess: permissionSet('DeveloperAccess', {
-        description: 'Deploy and troubleshoot services', sessionDuration: 'PT4H', managedPolicies: [READ_ONLY], inlinePolicy: inline,
+        description: 'Deploy and troubleshoot services',
+        sessionDuration: 'PT4H',
+        managedPolicies: [READ_ONLY],
+        inlinePolicy: inline,
         assignments: [{ principal: { type: 'GROUP', name: 'Developers' }, accounts: [], organizationalUnits: ['workloads'], includeDescendants: false }],
       }),
     };
@@ -53,8 +63,10 @@ describe('access: Identity Center permission sets against moto', () => {
   };
 
   const assignmentsIn = async (psArn: string, accountId: string) =>
-    ((await clients.ssoAdmin.send(new ListAccountAssignmentsCommand({ InstanceArn: ids.instanceArn, AccountId: accountId, PermissionSetArn: psArn }))).AccountAssignments ?? [])
-      .map((a) => `${a.PrincipalType}:${a.PrincipalId}`);
+    (
+      (await clients.ssoAdmin.send(new ListAccountAssignmentsCommand({ InstanceArn: ids.instanceArn, AccountId: accountId, PermissionSetArn: psArn })))
+        .AccountAssignments ?? []
+    ).map((a) => `${a.PrincipalType}:${a.PrincipalId}`);
 
   async function createAll(d: DesiredOrg): Promise<string> {
     const { plan } = await planOnce(clients, d);
@@ -78,9 +90,11 @@ describe('access: Identity Center permission sets against moto', () => {
     expect(listed).toEqual([arn]);
     const ps = (await clients.ssoAdmin.send(new DescribePermissionSetCommand({ InstanceArn: ids.instanceArn, PermissionSetArn: arn }))).PermissionSet!;
     expect(ps).toMatchObject({ Name: 'DeveloperAccess', Description: 'Deploy and troubleshoot services', SessionDuration: 'PT4H' });
-    const inline = (await clients.ssoAdmin.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: ids.instanceArn, PermissionSetArn: arn }))).InlinePolicy;
+    const inline = (await clients.ssoAdmin.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: ids.instanceArn, PermissionSetArn: arn })))
+      .InlinePolicy;
     expect(JSON.parse(inline!)).toEqual(JSON.parse(INLINE_V1));
-    const managed = (await clients.ssoAdmin.send(new ListManagedPoliciesInPermissionSetCommand({ InstanceArn: ids.instanceArn, PermissionSetArn: arn }))).AttachedManagedPolicies;
+    const managed = (await clients.ssoAdmin.send(new ListManagedPoliciesInPermissionSetCommand({ InstanceArn: ids.instanceArn, PermissionSetArn: arn })))
+      .AttachedManagedPolicies;
     expect(managed?.map((m) => m.Arn)).toEqual([READ_ONLY]);
     expect(await assignmentsIn(arn, ids.dev)).toEqual([`GROUP:${ids.developers}`]);
     expect(await assignmentsIn(arn, ids.staging)).toEqual([`GROUP:${ids.developers}`]);
@@ -89,10 +103,17 @@ describe('access: Identity Center permission sets against moto', () => {
     const again = await planOnce(clients, d);
     expect(again.plan.ops).toEqual([]);
     expect(accessStatus(d, again.actual, [])['PermissionSet/DeveloperAccess']).toEqual({
-      arn, instanceArn: ids.instanceArn, assignedAccounts: 2, assignments: 2,
+      arn,
+      instanceArn: ids.instanceArn,
+      assignedAccounts: 2,
+      assignments: 2,
     });
     // Running the same assignment ops again never duplicates them.
-    await runAccessOps(clients, plan.ops.filter((o) => o.op === 'CreateAccountAssignment'), { 'PermissionSet/DeveloperAccess': arn });
+    await runAccessOps(
+      clients,
+      plan.ops.filter((o) => o.op === 'CreateAccountAssignment'),
+      { 'PermissionSet/DeveloperAccess': arn },
+    );
     expect(await assignmentsIn(arn, ids.dev)).toEqual([`GROUP:${ids.developers}`]);
   });
 
@@ -108,7 +129,8 @@ describe('access: Identity Center permission sets against moto', () => {
     expect(plan.drift['PermissionSet/DeveloperAccess']).toEqual(['inlinePolicy differs from the manifest']);
     const results = await runAccessOps(clients, plan.ops);
     expect(results.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
-    const inline = (await clients.ssoAdmin.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: ids.instanceArn, PermissionSetArn: arn }))).InlinePolicy;
+    const inline = (await clients.ssoAdmin.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: ids.instanceArn, PermissionSetArn: arn })))
+      .InlinePolicy;
     expect(JSON.parse(inline!)).toEqual(JSON.parse(INLINE_V2));
     const calls = clients.calls.toJSON();
     expect(calls['SSOAdmin:PutInlinePolicyToPermissionSet']).toBe(1);
@@ -156,15 +178,36 @@ describe('access: Identity Center permission sets against moto', () => {
   it('restores an assignment removed out of band and removes one added out of band', async () => {
     const d = desiredOrg();
     const arn = await createAll(d);
-    await clients.ssoAdmin.send(new DeleteAccountAssignmentCommand({
-      InstanceArn: ids.instanceArn, PermissionSetArn: arn, TargetId: ids.dev, TargetType: 'AWS_ACCOUNT', PrincipalType: 'GROUP', PrincipalId: ids.developers,
-    }));
-    const intruder = (await clients.identityStore.send(new CreateUserCommand({
-      IdentityStoreId: ids.storeId, UserName: 'mallory', DisplayName: 'Mallory', Name: { GivenName: 'Mal', FamilyName: 'Lory' },
-    }))).UserId!;
-    await clients.ssoAdmin.send(new CreateAccountAssignmentCommand({
-      InstanceArn: ids.instanceArn, PermissionSetArn: arn, TargetId: ids.staging, TargetType: 'AWS_ACCOUNT', PrincipalType: 'USER', PrincipalId: intruder,
-    }));
+    await clients.ssoAdmin.send(
+      new DeleteAccountAssignmentCommand({
+        InstanceArn: ids.instanceArn,
+        PermissionSetArn: arn,
+        TargetId: ids.dev,
+        TargetType: 'AWS_ACCOUNT',
+        PrincipalType: 'GROUP',
+        PrincipalId: ids.developers,
+      }),
+    );
+    const intruder = (
+      await clients.identityStore.send(
+        new CreateUserCommand({
+          IdentityStoreId: ids.storeId,
+          UserName: 'mallory',
+          DisplayName: 'Mallory',
+          Name: { GivenName: 'Mal', FamilyName: 'Lory' },
+        }),
+      )
+    ).UserId!;
+    await clients.ssoAdmin.send(
+      new CreateAccountAssignmentCommand({
+        InstanceArn: ids.instanceArn,
+        PermissionSetArn: arn,
+        TargetId: ids.staging,
+        TargetType: 'AWS_ACCOUNT',
+        PrincipalType: 'USER',
+        PrincipalId: intruder,
+      }),
+    );
     const { plan } = await planOnce(clients, d);
     expect(plan.ops.map((o) => o.op)).toEqual(['CreateAccountAssignment', 'DeleteAccountAssignment']);
     expect(plan.drift['PermissionSet/DeveloperAccess']).toEqual([
@@ -186,12 +229,18 @@ describe('access: Identity Center permission sets against moto', () => {
     d.permissionSets.DeveloperAccess.assignments[0].principal = { type: 'GROUP', name: 'Develpers' };
     const { plan, actual } = await planOnce(clients, d);
     expect(actual.access?.missingPrincipals).toEqual(['GROUP:Develpers']);
-    expect(validateAccess(d, { actual })).toEqual([{
-      resource: 'PermissionSet/DeveloperAccess', field: 'spec.assignments[0].principal.name', rule: 'unknown-principal',
-      message: `group "Develpers" not found in Identity Store ${ids.storeId} (no group has that DisplayName)`,
-    }]);
+    expect(validateAccess(d, { actual })).toEqual([
+      {
+        resource: 'PermissionSet/DeveloperAccess',
+        field: 'spec.assignments[0].principal.name',
+        rule: 'unknown-principal',
+        message: `group "Develpers" not found in Identity Store ${ids.storeId} (no group has that DisplayName)`,
+      },
+    ]);
     expect(plan.ops).toEqual([]);
-    expect(plan.blocked).toEqual([{ resource: 'PermissionSet/DeveloperAccess', reason: 'InvalidSpec', message: `group "Develpers" not found in Identity Store ${ids.storeId}` }]);
+    expect(plan.blocked).toEqual([
+      { resource: 'PermissionSet/DeveloperAccess', reason: 'InvalidSpec', message: `group "Develpers" not found in Identity Store ${ids.storeId}` },
+    ]);
   });
 
   it('reports a permissions boundary moto cannot set in the outcome instead of failing or faking it', async () => {

@@ -10,7 +10,10 @@ import { decodePolicy } from '../../controller/aws/read-access.js';
 import type { DesiredOrg } from '../../controller/model/desired.js';
 import { account, buildAccessTestOrg, emptyDesired, ou, planOnce, role, runAccessOps } from '../support/access-fixtures.js';
 
-const DEPLOY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:UpdateService', 'ecr:GetAuthorizationToken'], Resource: '*' }] });
+const DEPLOY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: ['ecs:UpdateService', 'ecr:GetAuthorizationToken'], Resource: '*' }],
+});
 const DEPLOY_V2 = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:UpdateService'], Resource: '*' }] });
 
 describe('access: cross-account roles against moto', () => {
@@ -23,9 +26,19 @@ describe('access: cross-account roles against moto', () => {
     const built = await buildAccessTestOrg(moto.endpoint);
     ({ clients, org } = built);
     const { root, workloads, sandbox, mkAccount } = built;
-    ids = { root, workloads, sandbox, dev: await mkAccount('dev', workloads), staging: await mkAccount('staging', workloads), security: await mkAccount('security-logging', root) };
+    ids = {
+      root,
+      workloads,
+      sandbox,
+      dev: await mkAccount('dev', workloads),
+      staging: await mkAccount('staging', workloads),
+      security: await mkAccount('security-logging', root),
+    };
   });
-  afterEach(() => { clients.destroy(); org.destroy(); });
+  afterEach(() => {
+    clients.destroy();
+    org.destroy();
+  });
 
   const base = (): DesiredOrg => {
     const d = emptyDesired();
@@ -41,9 +54,12 @@ describe('access: cross-account roles against moto', () => {
     expect(policyArn).toBe(`arn:aws:iam::${ids.dev}:policy/DeployArtifacts`);
     const d = base();
     d.roles.DeploymentRole = role('DeploymentRole', {
-      description: 'CI/CD pipelines deploy with minimal permissions', targetAccounts: ['dev', 'staging'],
+      description: 'CI/CD pipelines deploy with minimal permissions',
+      targetAccounts: ['dev', 'staging'],
       trust: { accounts: [], principalArns: ['111122223333'], externalId: 'securecart-cicd', requireMfa: false },
-      managedPolicyArns: [policyArn], inlinePolicies: { deploy: DEPLOY }, maxSessionDuration: 7200,
+      managedPolicyArns: [policyArn],
+      inlinePolicies: { deploy: DEPLOY },
+      maxSessionDuration: 7200,
     });
     const { plan } = await planOnce(clients, d);
     expect(plan.ops.map((o) => o.summary).sort()).toEqual([
@@ -60,10 +76,19 @@ describe('access: cross-account roles against moto', () => {
     expect(got.MaxSessionDuration).toBe(7200);
     expect(JSON.parse(decodePolicy(got.AssumeRolePolicyDocument))).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'securecart-cicd' } } }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': 'securecart-cicd' } },
+        },
+      ],
     });
     expect(Object.fromEntries(got.Tags!.map((t) => [t.Key, t.Value]))).toEqual({
-      'orgplane.io/managed-by': 'orgplane', 'orgplane.io/owner': 'securecart/CrossAccountRole/DeploymentRole', 'orgplane.io/deletion-policy': 'Retain',
+      'orgplane.io/managed-by': 'orgplane',
+      'orgplane.io/owner': 'securecart/CrossAccountRole/DeploymentRole',
+      'orgplane.io/deletion-policy': 'Retain',
     });
     const attached = (await (await iamIn(ids.dev)).send(new ListAttachedRolePoliciesCommand({ RoleName: 'DeploymentRole' }))).AttachedPolicies;
     expect(attached?.map((p) => p.PolicyArn)).toEqual([policyArn]);
@@ -79,7 +104,12 @@ describe('access: cross-account roles against moto', () => {
     expect(st.ready).toBe('1/2');
     expect((st.roles as { account: string }[]).sort((a, b) => a.account.localeCompare(b.account))).toEqual([
       { account: 'dev', accountId: ids.dev, arn: `arn:aws:iam::${ids.dev}:role/DeploymentRole` },
-      { account: 'staging', accountId: ids.staging, arn: `arn:aws:iam::${ids.staging}:role/DeploymentRole`, error: `Policy ${policyArn} does not exist or is not attachable.` },
+      {
+        account: 'staging',
+        accountId: ids.staging,
+        arn: `arn:aws:iam::${ids.staging}:role/DeploymentRole`,
+        error: `Policy ${policyArn} does not exist or is not attachable.`,
+      },
     ]);
     // The half-made role in staging is finished on the next run, and dev is left alone.
     expect(again.plan.ops.map((o) => [o.op, o.summary])).toEqual([
@@ -89,7 +119,11 @@ describe('access: cross-account roles against moto', () => {
 
   it('updates a changed inline policy and trust (MFA) in place, and converges', async () => {
     const d = base();
-    d.roles.DeveloperRole = role('DeveloperRole', { targetOUs: ['workloads'], inlinePolicies: { deploy: DEPLOY }, trust: { accounts: ['security-logging'], principalArns: [], requireMfa: false } });
+    d.roles.DeveloperRole = role('DeveloperRole', {
+      targetOUs: ['workloads'],
+      inlinePolicies: { deploy: DEPLOY },
+      trust: { accounts: ['security-logging'], principalArns: [], requireMfa: false },
+    });
     const first = await planOnce(clients, d);
     expect((await runAccessOps(clients, first.plan.ops)).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
     expect((await planOnce(clients, d)).plan.ops).toEqual([]);
@@ -98,12 +132,15 @@ describe('access: cross-account roles against moto', () => {
     d.roles.DeveloperRole.trust.requireMfa = true;
     const { plan } = await planOnce(clients, d);
     expect(plan.ops.map((o) => (o.op === 'PutRole' ? o.changes : []))).toEqual([
-      ['trustPolicy', 'inlinePolicies.deploy'], ['trustPolicy', 'inlinePolicies.deploy'],
+      ['trustPolicy', 'inlinePolicies.deploy'],
+      ['trustPolicy', 'inlinePolicies.deploy'],
     ]);
     expect((await runAccessOps(clients, plan.ops)).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
     const got = (await (await iamIn(ids.staging)).send(new GetRoleCommand({ RoleName: 'DeveloperRole' }))).Role!;
     expect(JSON.parse(decodePolicy(got.AssumeRolePolicyDocument)).Statement[0]).toEqual({
-      Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ids.security}:root` }, Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ids.security}:root` },
+      Action: 'sts:AssumeRole',
       Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
     });
     expect((await planOnce(clients, d)).plan.ops).toEqual([]);

@@ -1,7 +1,13 @@
 // applyPlan end to end with the real writers against moto, and a workflow interrupted by real
 // network failures that the next run resumes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ListAccountsCommand, ListParentsCommand, ListRootsCommand, ListTagsForResourceCommand, ListOrganizationalUnitsForParentCommand } from '@aws-sdk/client-organizations';
+import {
+  ListAccountsCommand,
+  ListParentsCommand,
+  ListRootsCommand,
+  ListTagsForResourceCommand,
+  ListOrganizationalUnitsForParentCommand,
+} from '@aws-sdk/client-organizations';
 import { useMoto, TEST_CREDENTIALS, TEST_REGION, freePort } from '../support/moto.js';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { applyPlan, cancelWorkflows } from '../../controller/apply/executor.js';
@@ -13,7 +19,9 @@ import type { Op } from '../../controller/plan/operations.js';
 
 const moto = useMoto();
 const opened: AwsClients[] = [];
-afterEach(() => { while (opened.length) opened.pop()!.destroy(); });
+afterEach(() => {
+  while (opened.length) opened.pop()!.destroy();
+});
 const connect = (endpoint = moto.endpoint, retry?: { maxAttempts: number }) => {
   const c = createAwsClients({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, retry });
   opened.push(c);
@@ -25,10 +33,27 @@ describe('applyPlan (moto)', () => {
     const c = connect();
     const rootId = (await c.organizations.send(new ListRootsCommand({}))).Roots![0].Id!;
     const ops: Op[] = [
-      { id: 'op-1', deps: [], op: 'CreateOU', resource: 'OrganizationalUnit/workloads', summary: 'create OU workloads', name: 'workloads', parent: { id: rootId }, tags: { team: 'platform' } },
       {
-        id: 'op-2', deps: ['op-1'], op: 'CreateAccount', resource: 'Account/payments', summary: 'create account payments', name: 'payments',
-        email: 'payments@example.com', parent: { ref: 'OrganizationalUnit/workloads' }, tags: { team: 'pay' }, roleName: 'OrganizationAccountAccessRole',
+        id: 'op-1',
+        deps: [],
+        op: 'CreateOU',
+        resource: 'OrganizationalUnit/workloads',
+        summary: 'create OU workloads',
+        name: 'workloads',
+        parent: { id: rootId },
+        tags: { team: 'platform' },
+      },
+      {
+        id: 'op-2',
+        deps: ['op-1'],
+        op: 'CreateAccount',
+        resource: 'Account/payments',
+        summary: 'create account payments',
+        name: 'payments',
+        email: 'payments@example.com',
+        parent: { ref: 'OrganizationalUnit/workloads' },
+        tags: { team: 'pay' },
+        roleName: 'OrganizationAccountAccessRole',
       },
     ];
     const r = await applyPlan({ ops }, { clients: c, workflowStore: new MemoryWorkflowStore() });
@@ -48,8 +73,16 @@ describe('applyPlan (moto)', () => {
     const dead = connect(`http://127.0.0.1:${await freePort()}`, { maxAttempts: 1 });
     const store = new MemoryWorkflowStore();
     const op: Op = {
-      id: 'op-1', deps: [], op: 'CreateAccount', resource: 'Account/payments', summary: 'create account payments', name: 'payments',
-      email: 'payments@example.com', parent: { id: rootId }, tags: {}, roleName: 'OrganizationAccountAccessRole',
+      id: 'op-1',
+      deps: [],
+      op: 'CreateAccount',
+      resource: 'Account/payments',
+      summary: 'create account payments',
+      name: 'payments',
+      email: 'payments@example.com',
+      parent: { id: rootId },
+      tags: {},
+      roleName: 'OrganizationAccountAccessRole',
     };
     const r = await applyPlan({ ops: [op] }, { clients: dead, workflowStore: store, workflow: { stepAttempts: 2, retryDelayMs: 1 } });
     expect(r.results[0]).toMatchObject({ status: 'failed', retryable: true, reason: 'ECONNREFUSED' });
@@ -72,17 +105,30 @@ describe('applyPlan (moto)', () => {
   it('a stored workflow no plan op asks for is reported, not run; observe-only does not even forget it', async () => {
     const c = connect();
     const stored = {
-      'Account/x': { kind: 'migrate', phase: 'AwaitingApproval', message: 'awaits approval', snapshot: JSON.stringify({ machine: 'account-migrate', version: 1, value: 'awaitingApproval', context: { resource: 'Account/x' }, status: 'active' }) },
-      'Account/y': { kind: 'create', phase: 'Succeeded', snapshot: JSON.stringify({ machine: 'account-create', version: 1, value: 'done', context: {}, status: 'done' }) },
+      'Account/x': {
+        kind: 'migrate',
+        phase: 'AwaitingApproval',
+        message: 'awaits approval',
+        snapshot: JSON.stringify({ machine: 'account-migrate', version: 1, value: 'awaitingApproval', context: { resource: 'Account/x' }, status: 'active' }),
+      },
+      'Account/y': {
+        kind: 'create',
+        phase: 'Succeeded',
+        snapshot: JSON.stringify({ machine: 'account-create', version: 1, value: 'done', context: {}, status: 'done' }),
+      },
     };
     const store = new MemoryWorkflowStore(stored);
     const { plan, cancelled } = withStoredWorkflows(planOf([]), await store.load());
     expect(plan.ops).toEqual([]);
     expect(cancelled).toEqual([{ resource: 'Account/x', kind: 'migrate', phase: 'AwaitingApproval', reason: 'the plan has no MoveAccount for Account/x' }]);
-    expect(plan.warnings).toEqual(['stored migrate workflow of Account/x (phase AwaitingApproval) is not resumed: the plan has no MoveAccount for Account/x; apply cancels it']);
+    expect(plan.warnings).toEqual([
+      'stored migrate workflow of Account/x (phase AwaitingApproval) is not resumed: the plan has no MoveAccount for Account/x; apply cancels it',
+    ]);
     const events: string[] = [];
     await cancelWorkflows(cancelled, store, { write: false, onEvent: (e) => events.push(`${e.reason} ${e.message}`) });
-    expect(events).toEqual(['WorkflowCancelled stored migrate workflow (phase AwaitingApproval) not resumed (nothing written): the plan has no MoveAccount for Account/x']);
+    expect(events).toEqual([
+      'WorkflowCancelled stored migrate workflow (phase AwaitingApproval) not resumed (nothing written): the plan has no MoveAccount for Account/x',
+    ]);
     expect(await store.load()).toEqual(stored);
     await applyPlan(plan, { clients: c, workflowStore: store });
     expect(c.calls.total).toBe(0);

@@ -24,9 +24,15 @@ spec:
 `;
 
 const approval = (name: string, resource: AnyResource, fingerprint: string): ApprovalObject => ({
-  apiVersion: 'orgplane.io/v1alpha1', kind: 'Approval',
+  apiVersion: 'orgplane.io/v1alpha1',
+  kind: 'Approval',
   metadata: { name, creationTimestamp: new Date(Date.now() - 1000).toISOString() },
-  spec: { resource: `${resource.kind}/${resource.metadata.name}`, specHash: specHash(resource.spec), operation: { kind: 'OrgWide', fingerprint }, grantedBy: 'bob' },
+  spec: {
+    resource: `${resource.kind}/${resource.metadata.name}`,
+    specHash: specHash(resource.spec),
+    operation: { kind: 'OrgWide', fingerprint },
+    grantedBy: 'bob',
+  },
 });
 
 describe('org-wide ops approved by an Approval', () => {
@@ -39,19 +45,25 @@ describe('org-wide ops approved by an Approval', () => {
     const run = (approvals: ApprovalObject[]) => {
       const gate = new ApprovalGate({ resources: rs, approvals, now: new Date() });
       const result = reconcile(rs, {
-        clients, namespace: 'default', workflowStore: new MemoryWorkflowStore(), apply: true,
+        clients,
+        namespace: 'default',
+        workflowStore: new MemoryWorkflowStore(),
+        apply: true,
         allowOrgWide: (op) => gate.orgWide(op, opFingerprint(op)),
       });
       return { gate, result };
     };
     const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
-    const onRoot = async () => (await org.send(new ListPoliciesForTargetCommand({ TargetId: rootId, Filter: 'SERVICE_CONTROL_POLICY' }))).Policies?.map((p) => p.Name).sort();
+    const onRoot = async () =>
+      (await org.send(new ListPoliciesForTargetCommand({ TargetId: rootId, Filter: 'SERVICE_CONTROL_POLICY' }))).Policies?.map((p) => p.Name).sort();
 
     const none = await run([]).result;
     const attach = none.plan.ops.find((o) => o.op === 'AttachPolicy');
     expect(attach?.risk).toBe('org-wide');
     expect(none.plan.blocked).toEqual([expect.objectContaining({ resource: 'ServiceControlPolicy/freeze', reason: 'OrgWideNotAllowed' })]);
-    expect(none.plan.blocked[0].message).toContain('creates an Approval with resource: ServiceControlPolicy/freeze, its generation, operation: {kind: OrgWide, fingerprint: "AttachPolicy:ServiceControlPolicy/freeze:');
+    expect(none.plan.blocked[0].message).toContain(
+      'creates an Approval with resource: ServiceControlPolicy/freeze, its generation, operation: {kind: OrgWide, fingerprint: "AttachPolicy:ServiceControlPolicy/freeze:',
+    );
     expect(await onRoot()).toEqual(['FullAWSAccess']);
 
     // The policy exists now; the plan's attach names it by id. Its fingerprint is what an approver copies.

@@ -13,16 +13,27 @@ import { TEST_CREDENTIALS, TEST_REGION, useMoto } from '../support/moto.js';
 const moto = useMoto();
 let clients: AwsClients | undefined;
 let proxy: FaultProxy | undefined;
-afterEach(async () => { clients?.destroy(); clients = undefined; await proxy?.stop(); proxy = undefined; });
+afterEach(async () => {
+  clients?.destroy();
+  clients = undefined;
+  await proxy?.stop();
+  proxy = undefined;
+});
 
 const open = (endpoint: string, tps = 0) => {
   clients = createAwsClients({
-    endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS,
+    endpoint,
+    region: TEST_REGION,
+    credentials: TEST_CREDENTIALS,
     rateLimits: { Organizations: { tps, burst: 1, maxConcurrent: 0 } },
   });
   return clients;
 };
-const settle = async <T>(p: Promise<T>) => p.then((value) => ({ value, error: undefined }), (error: unknown) => ({ value: undefined, error }));
+const settle = async <T>(p: Promise<T>) =>
+  p.then(
+    (value) => ({ value, error: undefined }),
+    (error: unknown) => ({ value: undefined, error }),
+  );
 
 describe('stopping AWS calls', () => {
   it('ends reads queued for a 1 call/s limit at once, and counts only the calls really made', async () => {
@@ -68,7 +79,15 @@ describe('stopping AWS calls', () => {
     const ou = { apiVersion: 'orgplane.io/v1alpha1', kind: 'OrganizationalUnit', metadata: { name: 'never' }, spec: { name: 'Never', parent: 'root' } };
     setTimeout(() => stop.abort(new StopRequested('SIGINT')), 1_500);
     const t0 = Date.now();
-    const r = await settle(reconcile([ou] as Parameters<typeof reconcile>[0], { clients: c, namespace: 'abort', workflowStore: new MemoryWorkflowStore(), apply: true, signal: stop.signal }));
+    const r = await settle(
+      reconcile([ou] as Parameters<typeof reconcile>[0], {
+        clients: c,
+        namespace: 'abort',
+        workflowStore: new MemoryWorkflowStore(),
+        apply: true,
+        signal: stop.signal,
+      }),
+    );
     const ms = Date.now() - t0;
     expect(isAbortError(r.error) || r.error instanceof ReconcileAborted).toBe(true);
     expect(ms).toBeLessThan(2_500);

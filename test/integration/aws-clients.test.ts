@@ -18,10 +18,18 @@ async function faultProxy(target: string, faults: Fault[]): Promise<{ endpoint: 
     req.on('end', () => {
       const fault = queue.shift();
       if (fault) seen.push(fault);
-      if (fault === 'reset') { req.socket.destroy(); return; }
+      if (fault === 'reset') {
+        req.socket.destroy();
+        return;
+      }
       if (fault === 'throttle400' || fault === 'throttle429') {
         res.writeHead(fault === 'throttle400' ? 400 : 429, { 'Content-Type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify({ __type: 'TooManyRequestsException', Message: 'AWS Organizations can\'t complete your request because another request is already in progress.' }));
+        res.end(
+          JSON.stringify({
+            __type: 'TooManyRequestsException',
+            Message: "AWS Organizations can't complete your request because another request is already in progress.",
+          }),
+        );
         return;
       }
       if (fault === 'error500') {
@@ -43,7 +51,11 @@ async function faultProxy(target: string, faults: Fault[]): Promise<{ endpoint: 
   return {
     endpoint: `http://127.0.0.1:${port}`,
     seen,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -83,7 +95,8 @@ describe('createAwsClients', () => {
       const roots = await clients.organizations.send(new ListRootsCommand({}));
       expect(roots.Roots).toHaveLength(1);
     } finally {
-      if (saved.url === undefined) delete process.env.AWS_ENDPOINT_URL; else process.env.AWS_ENDPOINT_URL = saved.url;
+      if (saved.url === undefined) delete process.env.AWS_ENDPOINT_URL;
+      else process.env.AWS_ENDPOINT_URL = saved.url;
       if (saved.region !== undefined) process.env.AWS_REGION = saved.region;
     }
   });
@@ -154,7 +167,10 @@ describe('createAwsClients', () => {
     expect(member.accountId).toBe(accountId);
     expect(await clients.forAccount(accountId, 'OrganizationAccountAccessRole')).toBe(member);
 
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'sts:AssumeRole' }],
+    });
     const role = await member.iam.send(new CreateRoleCommand({ RoleName: 'auditor', AssumeRolePolicyDocument: trust }));
     expect(role.Role?.Arn).toBe(`arn:aws:iam::${accountId}:role/auditor`);
     // The management account's IAM does not see it; the member's does.

@@ -47,7 +47,10 @@ describe('executeOrgOp', () => {
     const child = await executeOrgOp(clients, { ...base(), op: 'CreateOU', name: 'prod', parent: { ref: 'OrganizationalUnit/workloads' }, tags: {} }, resolve);
     const actual = await readOrganization(clients);
     const ous = Object.values(actual.ous);
-    expect(ous.map((o) => [o.name, o.parentId]).sort()).toEqual([['prod', first.createdId], ['workloads', rootId]]);
+    expect(ous.map((o) => [o.name, o.parentId]).sort()).toEqual([
+      ['prod', first.createdId],
+      ['workloads', rootId],
+    ]);
     expect(actual.ous[first.createdId!].tags).toEqual({ 'orgplane.io/managed-by': 'orgplane' });
     expect(actual.ous[child.createdId!].tags).toEqual({});
   });
@@ -63,8 +66,9 @@ describe('executeOrgOp', () => {
   it('RenameOU onto a name another OU holds fails with a clear error', async () => {
     const a = await executeOrgOp(clients, { ...base(), op: 'CreateOU', name: 'a', parent: { id: rootId }, tags: {} }, resolve);
     await executeOrgOp(clients, { ...base(), op: 'CreateOU', name: 'b', parent: { id: rootId }, tags: {} }, resolve);
-    await expect(executeOrgOp(clients, { ...base(), op: 'RenameOU', ouId: a.createdId!, from: 'a', to: 'b' }, resolve))
-      .rejects.toThrow(`cannot rename OU "a" (${a.createdId}) to "b": another OU already has that name`);
+    await expect(executeOrgOp(clients, { ...base(), op: 'RenameOU', ouId: a.createdId!, from: 'a', to: 'b' }, resolve)).rejects.toThrow(
+      `cannot rename OU "a" (${a.createdId}) to "b": another OU already has that name`,
+    );
   });
 
   it('DeleteOU refuses a non-empty OU, deletes an empty one, and is done when it is gone', async () => {
@@ -74,15 +78,17 @@ describe('executeOrgOp', () => {
     await clients.organizations.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: rootId, DestinationParentId: parent.createdId! }));
 
     const del = (ouId: string, name: string): Op => ({ ...base(), op: 'DeleteOU', ouId, name });
-    await expect(executeOrgOp(clients, del(parent.createdId!, 'parent'), resolve))
-      .rejects.toThrow(`refusing to delete OU "parent" (${parent.createdId}): it still contains OUs "child" and accounts ${accountId}`);
+    await expect(executeOrgOp(clients, del(parent.createdId!, 'parent'), resolve)).rejects.toThrow(
+      `refusing to delete OU "parent" (${parent.createdId}): it still contains OUs "child" and accounts ${accountId}`,
+    );
     await expect(executeOrgOp(clients, del(parent.createdId!, 'parent'), resolve)).rejects.toMatchObject({ name: 'OrgOpError', reason: 'OUNotEmpty' });
 
     const [first, second] = await twice(del(child.createdId!, 'child'));
     expect(first).toEqual({});
     expect(second).toEqual({ message: `OU ${child.createdId} "child" was already deleted` });
-    await expect(executeOrgOp(clients, del(parent.createdId!, 'parent'), resolve))
-      .rejects.toThrow(`refusing to delete OU "parent" (${parent.createdId}): it still contains accounts ${accountId}`);
+    await expect(executeOrgOp(clients, del(parent.createdId!, 'parent'), resolve)).rejects.toThrow(
+      `refusing to delete OU "parent" (${parent.createdId}): it still contains accounts ${accountId}`,
+    );
     expect(Object.keys((await readOrganization(clients)).ous)).toEqual([parent.createdId]);
   });
 
@@ -100,7 +106,14 @@ describe('executeOrgOp', () => {
   });
 
   it('CreatePolicy creates once and adopts (and corrects) the existing policy by name', async () => {
-    const op: Op = { ...base(), op: 'CreatePolicy', name: 'deny-leave', description: 'no leaving', content: CONTENT_A, tags: { 'orgplane.io/managed-by': 'orgplane' } };
+    const op: Op = {
+      ...base(),
+      op: 'CreatePolicy',
+      name: 'deny-leave',
+      description: 'no leaving',
+      content: CONTENT_A,
+      tags: { 'orgplane.io/managed-by': 'orgplane' },
+    };
     const [first, second] = await twice(op);
     expect(first.createdId).toMatch(/^p-[a-z0-9]{8}$/);
     expect(second).toEqual({ createdId: first.createdId, arn: first.arn, message: `adopted existing policy ${first.createdId} "deny-leave"` });
@@ -109,10 +122,19 @@ describe('executeOrgOp', () => {
     expect(third.message).toBe(`adopted existing policy ${first.createdId} "deny-leave"; updated its content and description`);
     const actual = await readOrganization(clients);
     const customer = Object.values(actual.policies).filter((p) => !p.awsManaged);
-    expect(customer).toEqual([{
-      id: first.createdId, arn: first.arn, name: 'deny-leave', description: 'no leaving, ever', type: 'SERVICE_CONTROL_POLICY',
-      awsManaged: false, content: CONTENT_B, targets: [], tags: { 'orgplane.io/managed-by': 'orgplane' },
-    }]);
+    expect(customer).toEqual([
+      {
+        id: first.createdId,
+        arn: first.arn,
+        name: 'deny-leave',
+        description: 'no leaving, ever',
+        type: 'SERVICE_CONTROL_POLICY',
+        awsManaged: false,
+        content: CONTENT_B,
+        targets: [],
+        tags: { 'orgplane.io/managed-by': 'orgplane' },
+      },
+    ]);
   });
 
   it('UpdatePolicy, AttachPolicy, DetachPolicy and DeletePolicy are idempotent', async () => {
@@ -124,13 +146,21 @@ describe('executeOrgOp', () => {
     expect(u1.arn).toBe(p.arn);
     expect(u2.arn).toBe(p.arn);
 
-    const attach: Op = { ...base(), op: 'AttachPolicy', policy: { ref: 'ServiceControlPolicy/guard' }, target: { id: ou.createdId! }, policyName: 'guard', targetName: 'target' };
+    const attach: Op = {
+      ...base(),
+      op: 'AttachPolicy',
+      policy: { ref: 'ServiceControlPolicy/guard' },
+      target: { id: ou.createdId! },
+      policyName: 'guard',
+      targetName: 'target',
+    };
     await twice(attach);
     let actual = await readOrganization(clients);
     expect(actual.policies[policyId]).toMatchObject({ description: 'd2', content: CONTENT_B, targets: [ou.createdId] });
 
-    await expect(executeOrgOp(clients, { ...base(), op: 'DeletePolicy', policyId, name: 'guard' }, resolve))
-      .rejects.toThrow(`cannot delete policy "guard" (${policyId}): it is still attached; the plan must detach it first`);
+    await expect(executeOrgOp(clients, { ...base(), op: 'DeletePolicy', policyId, name: 'guard' }, resolve)).rejects.toThrow(
+      `cannot delete policy "guard" (${policyId}): it is still attached; the plan must detach it first`,
+    );
 
     await twice({ ...base(), op: 'DetachPolicy', policyId, targetId: ou.createdId!, policyName: 'guard', targetName: 'target' });
     actual = await readOrganization(clients);
@@ -163,12 +193,18 @@ describe('executeOrgOp', () => {
   it('Register/DeregisterDelegatedAdmin are idempotent', async () => {
     const accountId = await newAccount('security');
     refs['Account/security'] = accountId;
-    const [r1, r2] = await twice({ ...base(), op: 'RegisterDelegatedAdmin', account: { ref: 'Account/security' }, servicePrincipal: 'guardduty.amazonaws.com' });
+    const [r1, r2] = await twice({
+      ...base(),
+      op: 'RegisterDelegatedAdmin',
+      account: { ref: 'Account/security' },
+      servicePrincipal: 'guardduty.amazonaws.com',
+    });
     expect(r1).toEqual({});
     expect(r2).toEqual({ message: `${accountId} was already delegated administrator for guardduty.amazonaws.com` });
     await executeOrgOp(clients, { ...base(), op: 'RegisterDelegatedAdmin', account: { id: accountId }, servicePrincipal: 'macie.amazonaws.com' }, resolve);
     expect((await readOrganization(clients)).delegatedAdmins).toEqual([
-      { accountId, servicePrincipal: 'guardduty.amazonaws.com' }, { accountId, servicePrincipal: 'macie.amazonaws.com' },
+      { accountId, servicePrincipal: 'guardduty.amazonaws.com' },
+      { accountId, servicePrincipal: 'macie.amazonaws.com' },
     ]);
     const [d1, d2] = await twice({ ...base(), op: 'DeregisterDelegatedAdmin', accountId, servicePrincipal: 'guardduty.amazonaws.com' });
     expect(d1).toEqual({});
@@ -179,10 +215,12 @@ describe('executeOrgOp', () => {
 
   it('refuses ops it does not own, with a clear error and no AWS call', async () => {
     clients.calls.reset();
-    await expect(executeOrgOp(clients, { ...base(), id: 'op-x', op: 'CloseAccount', accountId: '111111111111', name: 'old' }, resolve))
-      .rejects.toThrow('executeOrgOp does not run CloseAccount (op-x): account lifecycle ops run through the account workflows');
-    await expect(executeOrgOp(clients, { ...base(), id: 'op-y', op: 'DeletePermissionSet', instanceArn: 'arn:i', permissionSetArn: 'arn:x', name: 'ps' }, resolve))
-      .rejects.toThrow('executeOrgOp does not run DeletePermissionSet (op-y): Identity Center and IAM ops run through the access writer');
+    await expect(executeOrgOp(clients, { ...base(), id: 'op-x', op: 'CloseAccount', accountId: '111111111111', name: 'old' }, resolve)).rejects.toThrow(
+      'executeOrgOp does not run CloseAccount (op-x): account lifecycle ops run through the account workflows',
+    );
+    await expect(
+      executeOrgOp(clients, { ...base(), id: 'op-y', op: 'DeletePermissionSet', instanceArn: 'arn:i', permissionSetArn: 'arn:x', name: 'ps' }, resolve),
+    ).rejects.toThrow('executeOrgOp does not run DeletePermissionSet (op-y): Identity Center and IAM ops run through the access writer');
     expect(clients.calls.total).toBe(0);
   });
 });

@@ -1,8 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  AttachPolicyCommand, CreateAccountCommand, CreateOrganizationalUnitCommand, CreatePolicyCommand,
-  DescribeOrganizationCommand, EnableAWSServiceAccessCommand, EnablePolicyTypeCommand, ListRootsCommand,
-  MoveAccountCommand, OrganizationsClient, RegisterDelegatedAdministratorCommand, TagResourceCommand,
+  AttachPolicyCommand,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreatePolicyCommand,
+  DescribeOrganizationCommand,
+  EnableAWSServiceAccessCommand,
+  EnablePolicyTypeCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+  RegisterDelegatedAdministratorCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-organizations';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { readOrganization, readTags } from '../../controller/aws/read-org.js';
@@ -11,7 +20,10 @@ import { useMoto, TEST_CREDENTIALS, TEST_REGION } from '../support/moto.js';
 
 const FULL_AWS_ACCESS = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}';
 const DENY_LEAVE = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' }] });
-const DENY_REGIONS = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', NotAction: 'iam:*', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] } } }] });
+const DENY_REGIONS = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Deny', NotAction: 'iam:*', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] } } }],
+});
 
 interface Built {
   orgId: string;
@@ -29,9 +41,13 @@ async function buildOrg(org: OrganizationsClient): Promise<Built> {
   const root = (await org.send(new ListRootsCommand({}))).Roots![0];
   const ou: Built['ou'] = {};
   const mkOU = async (name: string, parentId: string, tags?: Record<string, string>) => {
-    const r = await org.send(new CreateOrganizationalUnitCommand({
-      ParentId: parentId, Name: name, Tags: tags ? Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
-    }));
+    const r = await org.send(
+      new CreateOrganizationalUnitCommand({
+        ParentId: parentId,
+        Name: name,
+        Tags: tags ? Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) : undefined,
+      }),
+    );
     ou[name] = { id: r.OrganizationalUnit!.Id!, arn: r.OrganizationalUnit!.Arn! };
   };
   await mkOU('security', root.Id!, { 'orgplane.io/managed-by': 'orgplane', team: 'sec' });
@@ -55,10 +71,15 @@ async function buildOrg(org: OrganizationsClient): Promise<Built> {
   await org.send(new EnablePolicyTypeCommand({ RootId: root.Id!, PolicyType: 'SERVICE_CONTROL_POLICY' }));
   const policy: Built['policy'] = {};
   const mkPolicy = async (name: string, content: string, targets: string[], tags: Record<string, string>) => {
-    const r = await org.send(new CreatePolicyCommand({
-      Name: name, Description: `${name} guardrail`, Content: content, Type: 'SERVICE_CONTROL_POLICY',
-      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-    }));
+    const r = await org.send(
+      new CreatePolicyCommand({
+        Name: name,
+        Description: `${name} guardrail`,
+        Content: content,
+        Type: 'SERVICE_CONTROL_POLICY',
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
     policy[name] = { id: r.Policy!.PolicySummary!.Id!, arn: r.Policy!.PolicySummary!.Arn! };
     for (const t of targets) await org.send(new AttachPolicyCommand({ PolicyId: policy[name].id, TargetId: t }));
   };
@@ -79,17 +100,34 @@ async function buildOrg(org: OrganizationsClient): Promise<Built> {
 function expectedOrg(b: Built): ActualOrg {
   const accountArn = (id: string) => `arn:aws:organizations::${b.mgmt}:account/${b.orgId}/${id}`;
   const account = (name: string, id: string, parentId: string) => ({
-    id, arn: accountArn(id), name, email: `${name}@example.com`, state: 'ACTIVE', parentId, joinedMethod: 'CREATED',
+    id,
+    arn: accountArn(id),
+    name,
+    email: `${name}@example.com`,
+    state: 'ACTIVE',
+    parentId,
+    joinedMethod: 'CREATED',
   });
   const ouParents: Record<string, string> = {
-    security: b.rootId, workloads: b.rootId, prod: b.ou.workloads.id, dev: b.ou.workloads.id, 'prod-eu': b.ou.prod.id,
+    security: b.rootId,
+    workloads: b.rootId,
+    prod: b.ou.workloads.id,
+    dev: b.ou.workloads.id,
+    'prod-eu': b.ou.prod.id,
   };
   const ouTags: Record<string, Record<string, string>> = {
-    security: { 'orgplane.io/managed-by': 'orgplane', team: 'sec' }, workloads: { 'cost-center': '42' },
-    prod: { env: 'prod' }, dev: {}, 'prod-eu': {},
+    security: { 'orgplane.io/managed-by': 'orgplane', team: 'sec' },
+    workloads: { 'cost-center': '42' },
+    prod: { env: 'prod' },
+    dev: {},
+    'prod-eu': {},
   };
   const accountParents: Record<string, string> = {
-    'log-archive': b.ou.security.id, 'app-prod': b.ou.prod.id, 'app-prod-eu': b.ou['prod-eu'].id, 'app-dev': b.ou.dev.id, sandbox: b.rootId,
+    'log-archive': b.ou.security.id,
+    'app-prod': b.ou.prod.id,
+    'app-prod-eu': b.ou['prod-eu'].id,
+    'app-dev': b.ou.dev.id,
+    sandbox: b.rootId,
   };
   return {
     id: b.orgId,
@@ -107,19 +145,34 @@ function expectedOrg(b: Built): ActualOrg {
       'p-FullAWSAccess': {
         id: 'p-FullAWSAccess',
         arn: `arn:aws:organizations::${b.mgmt}:policy/${b.orgId}/service_control_policy/p-FullAWSAccess`,
-        name: 'FullAWSAccess', description: 'Allows access to every operation', type: 'SERVICE_CONTROL_POLICY', awsManaged: true,
+        name: 'FullAWSAccess',
+        description: 'Allows access to every operation',
+        type: 'SERVICE_CONTROL_POLICY',
+        awsManaged: true,
         content: FULL_AWS_ACCESS,
         targets: [b.rootId, b.mgmt, ...Object.values(b.ou).map((o) => o.id), ...Object.values(b.acct)].sort(),
       },
       [b.policy['deny-leave'].id]: {
-        id: b.policy['deny-leave'].id, arn: b.policy['deny-leave'].arn, name: 'deny-leave', description: 'deny-leave guardrail',
-        type: 'SERVICE_CONTROL_POLICY', awsManaged: false, content: DENY_LEAVE,
-        targets: [b.ou.security.id, b.ou.workloads.id].sort(), tags: { 'orgplane.io/managed-by': 'orgplane' },
+        id: b.policy['deny-leave'].id,
+        arn: b.policy['deny-leave'].arn,
+        name: 'deny-leave',
+        description: 'deny-leave guardrail',
+        type: 'SERVICE_CONTROL_POLICY',
+        awsManaged: false,
+        content: DENY_LEAVE,
+        targets: [b.ou.security.id, b.ou.workloads.id].sort(),
+        tags: { 'orgplane.io/managed-by': 'orgplane' },
       },
       [b.policy['deny-regions'].id]: {
-        id: b.policy['deny-regions'].id, arn: b.policy['deny-regions'].arn, name: 'deny-regions', description: 'deny-regions guardrail',
-        type: 'SERVICE_CONTROL_POLICY', awsManaged: false, content: DENY_REGIONS,
-        targets: [b.ou['prod-eu'].id, b.acct['app-dev']].sort(), tags: { purpose: 'data-residency' },
+        id: b.policy['deny-regions'].id,
+        arn: b.policy['deny-regions'].arn,
+        name: 'deny-regions',
+        description: 'deny-regions guardrail',
+        type: 'SERVICE_CONTROL_POLICY',
+        awsManaged: false,
+        content: DENY_REGIONS,
+        targets: [b.ou['prod-eu'].id, b.acct['app-dev']].sort(),
+        tags: { purpose: 'data-residency' },
       },
     },
     trustedServices: ['guardduty.amazonaws.com', 'sso.amazonaws.com'],
@@ -141,11 +194,15 @@ describe('readOrganization', () => {
     built = await buildOrg(org);
     // Rate limits off: these tests measure calls, not pacing.
     clients = createAwsClients({
-      endpoint: moto.endpoint, credentials: TEST_CREDENTIALS,
+      endpoint: moto.endpoint,
+      credentials: TEST_CREDENTIALS,
       rateLimits: { Organizations: { tps: 0 } },
     });
   });
-  afterEach(() => { org.destroy(); clients.destroy(); });
+  afterEach(() => {
+    org.destroy();
+    clients.destroy();
+  });
 
   it('returns exactly the organization that was built', async () => {
     const actual = await readOrganization(clients);
@@ -187,10 +244,13 @@ describe('readOrganization', () => {
     // 20 more under prod (1 -> 21 accounts: 2 pages), 10 more under dev (1 -> 11: still 1 page).
     for (let i = 0; i < 30; i++) {
       const r = await org.send(new CreateAccountCommand({ AccountName: `extra-${i}`, Email: `extra-${i}@example.com` }));
-      await org.send(new MoveAccountCommand({
-        AccountId: r.CreateAccountStatus!.AccountId!, SourceParentId: built.rootId,
-        DestinationParentId: i < 20 ? built.ou.prod.id : built.ou.dev.id,
-      }));
+      await org.send(
+        new MoveAccountCommand({
+          AccountId: r.CreateAccountStatus!.AccountId!,
+          SourceParentId: built.rootId,
+          DestinationParentId: i < 20 ? built.ou.prod.id : built.ou.dev.id,
+        }),
+      );
     }
     clients.calls.reset();
     const actual = await readOrganization(clients);

@@ -11,10 +11,17 @@ describe('tag cache (controller)', () => {
   const moto = useMoto();
 
   it('reads tags once, re-reads what it tagged itself, and sees outside edits after the TTL', async () => {
-    const clients = createAwsClients({ endpoint: moto.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, rateLimits: UNLIMITED, tagCacheTtlMs: 200 });
+    const clients = createAwsClients({
+      endpoint: moto.endpoint,
+      region: TEST_REGION,
+      credentials: TEST_CREDENTIALS,
+      rateLimits: UNLIMITED,
+      tagCacheTtlMs: 200,
+    });
     const outside = new OrganizationsClient({ endpoint: moto.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
     const rootId = (await outside.send(new ListRootsCommand({}))).Roots![0].Id!;
-    const ou = (await outside.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Team', Tags: [{ Key: 'team', Value: 'a' }] }))).OrganizationalUnit!.Id!;
+    const ou = (await outside.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Team', Tags: [{ Key: 'team', Value: 'a' }] })))
+      .OrganizationalUnit!.Id!;
     const tagReads = () => clients.calls.byOperation.get('Organizations:ListTagsForResource') ?? 0;
 
     expect((await readOrganization(clients)).ous[ou].tags).toEqual({ team: 'a' });

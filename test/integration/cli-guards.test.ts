@@ -9,18 +9,33 @@ import { ListPoliciesForTargetCommand, ListRootsCommand } from '@aws-sdk/client-
 import { useMoto } from '../support/moto.js';
 import { clientsFor, orgClient, shape } from '../support/engine.js';
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function orgplane(args: string[], endpoint: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
-      env: { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_REGION: 'us-east-1',
+        NO_COLOR: '1',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end('');
@@ -48,7 +63,8 @@ spec:
 `);
     const org = orgClient(moto.endpoint);
     const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
-    const onRoot = async () => (await org.send(new ListPoliciesForTargetCommand({ TargetId: rootId, Filter: 'SERVICE_CONTROL_POLICY' }))).Policies?.map((p) => p.Name).sort();
+    const onRoot = async () =>
+      (await org.send(new ListPoliciesForTargetCommand({ TargetId: rootId, Filter: 'SERVICE_CONTROL_POLICY' }))).Policies?.map((p) => p.Name).sort();
 
     const refused = await orgplane(['apply', '--auto-approve', '-f', dir, '--state', state], moto.endpoint);
     expect(refused.stderr).toMatch(/1 org-wide change\(s\) will not be applied without --allow-org-wide/);
@@ -62,11 +78,13 @@ spec:
   }, 120_000);
 
   it('--max-delete-fraction, not the manifest, lifts the circuit breaker', async () => {
-    const ous = ['a', 'b', 'c'].map((n) => `
+    const ous = ['a', 'b', 'c'].map(
+      (n) => `
 apiVersion: orgplane.io/v1alpha1
 kind: OrganizationalUnit
 metadata: { name: ${n} }
-spec: { name: ${n.toUpperCase()}, parent: root, deletionPolicy: Delete }`);
+spec: { name: ${n.toUpperCase()}, parent: root, deletionPolicy: Delete }`,
+    );
     const org = `
 apiVersion: orgplane.io/v1alpha1
 kind: Organization

@@ -10,34 +10,57 @@ import { ListOrganizationalUnitsForParentCommand, ListRootsCommand, Organization
 import { startFaultProxy, type FaultProxy, type ForwardedRequest } from '../support/fault-proxy.js';
 import { TEST_CREDENTIALS, TEST_REGION, useMoto } from '../support/moto.js';
 
-interface Run { code: number | null; stdout: string; stderr: string; exitedAt: number }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  exitedAt: number;
+}
 
 function orgplane(args: string[], endpoint: string, onStart?: (kill: (s: NodeJS.Signals) => void) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
-      env: { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_REGION: 'us-east-1',
+        NO_COLOR: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, exitedAt: Date.now() }));
     onStart?.((s) => child.kill(s));
   });
 }
 
-const CHAIN = ['StopA', 'StopB', 'StopC'].map((name, i, all) => `apiVersion: orgplane.io/v1alpha1
+const CHAIN = ['StopA', 'StopB', 'StopC']
+  .map(
+    (name, i, all) => `apiVersion: orgplane.io/v1alpha1
 kind: OrganizationalUnit
 metadata: { name: ${name.toLowerCase()} }
 spec: { name: ${name}, parent: ${i === 0 ? 'root' : all[i - 1].toLowerCase()} }
-`).join('---\n');
+`,
+  )
+  .join('---\n');
 
 describe('orgplane apply, interrupted', () => {
   const moto = useMoto();
   let proxy: FaultProxy | undefined;
-  afterEach(async () => { await proxy?.stop(); proxy = undefined; });
+  afterEach(async () => {
+    await proxy?.stop();
+    proxy = undefined;
+  });
 
   it('Ctrl-C lets the write in flight finish, starts nothing more, exits 130 and says so', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'op-int-'));
@@ -53,7 +76,9 @@ describe('orgplane apply, interrupted', () => {
       await new Promise((res) => setTimeout(res, 800));
     };
     proxy = await startFaultProxy({ target: moto.endpoint, onForwarded: hold });
-    const run = await orgplane(['apply', '--auto-approve', '-f', dir, '--state', state], proxy.endpoint, (k) => { kill = k; });
+    const run = await orgplane(['apply', '--auto-approve', '-f', dir, '--state', state], proxy.endpoint, (k) => {
+      kill = k;
+    });
     expect(signalledAt).toBeGreaterThan(0);
     expect(run.exitedAt - signalledAt).toBeLessThan(5_000);
     expect(run.code).toBe(130);

@@ -9,25 +9,49 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  CreateAccountCommand, DescribeAccountCommand, DescribePolicyCommand, ListAccountsCommand, ListOrganizationalUnitsForParentCommand,
-  ListParentsCommand, ListPoliciesCommand, ListRootsCommand, MoveAccountCommand, UpdatePolicyCommand, type OrganizationsClient,
+  CreateAccountCommand,
+  DescribeAccountCommand,
+  DescribePolicyCommand,
+  ListAccountsCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListParentsCommand,
+  ListPoliciesCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  UpdatePolicyCommand,
+  type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { useMoto } from '../support/moto.js';
 import { orgClient } from '../support/engine.js';
 import { forgedClose } from '../support/workflows.js';
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function orgplane(args: string[], endpoint: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
-      env: { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_REGION: 'us-east-1',
+        NO_COLOR: '1',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end('');
@@ -54,7 +78,12 @@ async function manifestDir(yaml: string): Promise<string> {
   return dir;
 }
 
-interface Ids { accountId: string; a: string; b: string; policyId: string }
+interface Ids {
+  accountId: string;
+  a: string;
+  b: string;
+  policyId: string;
+}
 
 async function ids(org: OrganizationsClient): Promise<Ids> {
   const rootId = (await org.send(new ListRootsCommand({}))).Roots![0].Id!;
@@ -101,7 +130,9 @@ describe('stored workflows through the CLI', () => {
 
     const plan = await orgplane(['plan', '-f', inA, '--state', state], moto.endpoint);
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
-    expect(plan.stdout).toMatch(/stored migrate workflow of Account\/acc \(phase AwaitingApproval\) is not resumed: the plan has no MoveAccount for Account\/acc/);
+    expect(plan.stdout).toMatch(
+      /stored migrate workflow of Account\/acc \(phase AwaitingApproval\) is not resumed: the plan has no MoveAccount for Account\/acc/,
+    );
 
     const applied = await orgplane(['apply', '-f', inA, '--approve-migration', 'acc', '--auto-approve', '--state', state, '-v'], moto.endpoint);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
@@ -132,16 +163,33 @@ describe('stored workflows through the CLI', () => {
     const id = await ids(org);
     const outsider = (await org.send(new CreateAccountCommand({ AccountName: 'outsider', Email: 'outsider@example.com' }))).CreateAccountStatus!.AccountId!;
     const move = {
-      resource: 'Account/acc', accountId: id.accountId, fromId: id.a, toId: id.b, gained: [], lost: [], requireApproval: false, approved: true,
-      startedAt: Date.now(), maxVerifyAttempts: 3, verifyBaseMs: 10, verifyAttempts: 0,
+      resource: 'Account/acc',
+      accountId: id.accountId,
+      fromId: id.a,
+      toId: id.b,
+      gained: [],
+      lost: [],
+      requireApproval: false,
+      approved: true,
+      startedAt: Date.now(),
+      maxVerifyAttempts: 3,
+      verifyBaseMs: 10,
+      verifyAttempts: 0,
     };
-    await writeFile(state, JSON.stringify({
-      version: 1,
-      workflows: {
-        'Account/acc': { kind: 'migrate', phase: 'Moving', snapshot: JSON.stringify({ machine: 'account-migrate', version: 1, value: 'moving', context: move, status: 'active' }) },
-        'Account/ghost': forgedClose('Account/ghost', outsider),
-      },
-    }));
+    await writeFile(
+      state,
+      JSON.stringify({
+        version: 1,
+        workflows: {
+          'Account/acc': {
+            kind: 'migrate',
+            phase: 'Moving',
+            snapshot: JSON.stringify({ machine: 'account-migrate', version: 1, value: 'moving', context: move, status: 'active' }),
+          },
+          'Account/ghost': forgedClose('Account/ghost', outsider),
+        },
+      }),
+    );
 
     const r = await orgplane(['apply', '-f', inA, '--auto-approve', '--state', state, '-v'], moto.endpoint);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -227,7 +275,9 @@ describe('saved plans: plan --out, apply --plan', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`Applying the saved plan ${planFile}`);
     const calls = callsOf(r);
-    const writes = Object.fromEntries(Object.entries(calls).filter(([k]) => /:(UpdatePolicy|MoveAccount|Create|Delete|Attach|Detach|Tag|Untag|Close|Remove)/.test(k)));
+    const writes = Object.fromEntries(
+      Object.entries(calls).filter(([k]) => /:(UpdatePolicy|MoveAccount|Create|Delete|Attach|Detach|Tag|Untag|Close|Remove)/.test(k)),
+    );
     expect(writes).toEqual({ 'Organizations:UpdatePolicy': 1, 'Organizations:MoveAccount': 1 });
     expect(writesOf(r)).toBe(2);
     expect(await parentOf(org, id.accountId)).toBe(id.b);

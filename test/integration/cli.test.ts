@@ -8,18 +8,33 @@ import path from 'node:path';
 import { useMoto } from '../support/moto.js';
 import { clientsFor, shape } from '../support/engine.js';
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function orgplane(args: string[], endpoint: string, input?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
-      env: { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_REGION: 'us-east-1',
+        NO_COLOR: '1',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? '');
@@ -38,7 +53,10 @@ describe('orgplane CLI', () => {
     expect(plan1.stdout).toMatch(/\+ create OU Transitional under Root/);
     expect(plan1.stdout).toMatch(/Plan: \d+ to create/);
 
-    const applied = await orgplane(['apply', '--auto-approve', '-f', EXAMPLE, '--state', path.join(await mkdtemp(path.join(tmpdir(), 'op-')), 'wf.json')], moto.endpoint);
+    const applied = await orgplane(
+      ['apply', '--auto-approve', '-f', EXAMPLE, '--state', path.join(await mkdtemp(path.join(tmpdir(), 'op-')), 'wf.json')],
+      moto.endpoint,
+    );
     expect(applied.code).toBe(0);
     expect(applied.stdout).toMatch(/Apply complete: \d+ succeeded, 0 failed, 0 skipped\./);
     expect(applied.stdout).toMatch(/├── Transitional ou-[a-z0-9-]+ .*managed by OrganizationalUnit\/transitional/);
@@ -70,9 +88,10 @@ describe('orgplane CLI', () => {
 
   it('validate names the resource, field and rule, and exits 1', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'op-bad-'));
-    await writeFile(path.join(dir, 'bad.yaml'), [
-      'apiVersion: orgplane.io/v1alpha1', 'kind: Account', 'metadata: { name: dev }',
-      'spec: { email: not-an-email, parent: workload }', ''].join('\n'));
+    await writeFile(
+      path.join(dir, 'bad.yaml'),
+      ['apiVersion: orgplane.io/v1alpha1', 'kind: Account', 'metadata: { name: dev }', 'spec: { email: not-an-email, parent: workload }', ''].join('\n'),
+    );
     const r = await orgplane(['validate', '-f', dir], moto.endpoint);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Account\/dev: spec\.parent: .*\[unknown-reference\]/);
@@ -101,7 +120,10 @@ describe('orgplane CLI', () => {
   it('status shows managed and unmanaged objects', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'op-status-'));
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'ou.yaml'), 'apiVersion: orgplane.io/v1alpha1\nkind: OrganizationalUnit\nmetadata: { name: team }\nspec: { name: Team, parent: root }\n');
+    await writeFile(
+      path.join(dir, 'ou.yaml'),
+      'apiVersion: orgplane.io/v1alpha1\nkind: OrganizationalUnit\nmetadata: { name: team }\nspec: { name: Team, parent: root }\n',
+    );
     const state = path.join(dir, 'wf.json');
     expect((await orgplane(['apply', '--auto-approve', '-f', path.join(dir, 'ou.yaml'), '--state', state], moto.endpoint)).code).toBe(0);
     const { OrganizationsClient, ListRootsCommand, CreateOrganizationalUnitCommand } = await import('@aws-sdk/client-organizations');

@@ -15,7 +15,12 @@ import { apply, clientsFor, edit, example, plan, shape } from '../support/engine
 import { accessShape, findDuplicates, startFaultProxy, type ForwardedRequest } from '../support/fault-proxy.js';
 import { createOrganization, useMoto } from '../support/moto.js';
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 function startCli(args: string[], endpoint: string): { child: ChildProcess; done: Promise<Run> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
@@ -24,8 +29,12 @@ function startCli(args: string[], endpoint: string): { child: ChildProcess; done
   });
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const done = new Promise<Run>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
@@ -34,7 +43,11 @@ function startCli(args: string[], endpoint: string): { child: ChildProcess; done
 }
 
 /** Where to kill: after moto executed the nth call of `key` ("organizations:CreateAccount"). */
-interface KillPoint { key: string; nth: number; what: string }
+interface KillPoint {
+  key: string;
+  nth: number;
+  what: string;
+}
 
 /**
  * Runs `orgplane apply` through a proxy that SIGKILLs it once moto has executed the chosen call,
@@ -131,28 +144,36 @@ describe('orgplane apply killed with SIGKILL converges on rerun', () => {
     }
   }
 
-  it.each(BUILD_KILLS.map((k) => [`${k.key}#${k.nth}`, k] as const))('building from empty, killed right after %s', async (_label, at) => {
-    await fullBaseline();
-    const dir = await writeManifests(RESOURCES);
-    const state = path.join(dir, 'state', 'workflows.json');
+  it.each(BUILD_KILLS.map((k) => [`${k.key}#${k.nth}`, k] as const))(
+    'building from empty, killed right after %s',
+    async (_label, at) => {
+      await fullBaseline();
+      const dir = await writeManifests(RESOURCES);
+      const state = path.join(dir, 'state', 'workflows.json');
 
-    const crashed = await applyAndKill(moto.endpoint, dir, state, at);
-    expect(crashed.killed, `never reached ${at.key}#${at.nth} (${at.what}); writes: ${crashed.writes.join(' ')}`).toBe(true);
-    expect(crashed.run.signal).toBe('SIGKILL');
+      const crashed = await applyAndKill(moto.endpoint, dir, state, at);
+      expect(crashed.killed, `never reached ${at.key}#${at.nth} (${at.what}); writes: ${crashed.writes.join(' ')}`).toBe(true);
+      expect(crashed.run.signal).toBe('SIGKILL');
 
-    const reruns = await rerunUntilClean(moto.endpoint, dir, state);
-    const last = reruns[reruns.length - 1];
-    expect(last.code, `${last.stdout}\n${last.stderr}`).toBe(0);
-    if (at.key === 'organizations:CreateAccount') {
-      // moto creates at once, so the rerun's plan already sees the account (by email and
-      // ownership tags) and does not create it again; the stored marker is cancelled, not re-run.
-      // (While AWS still reports IN_PROGRESS the plan creates the email and the marker resumes
-      // as a ResumeWorkflow op on the adopt-by-email path: test/integration/workflow-create.test.ts.)
-      expect(reruns[0].stdout).toMatch(/WorkflowCancelled: stored create workflow \(phase Creating\) cancelled, not run: the plan no longer creates \S+@\S+ \(it has MoveAccount of Account\/[a-z-]+: the account exists\)/);
-    }
-    await expectConverged(RESOURCES);
-    console.log(`killed after ${at.key}#${at.nth} (${at.what}) at write ${crashed.writes.length}; ${reruns.length} rerun(s), exit codes ${reruns.map((r) => r.code).join(',')}`);
-  }, 90_000);
+      const reruns = await rerunUntilClean(moto.endpoint, dir, state);
+      const last = reruns[reruns.length - 1];
+      expect(last.code, `${last.stdout}\n${last.stderr}`).toBe(0);
+      if (at.key === 'organizations:CreateAccount') {
+        // moto creates at once, so the rerun's plan already sees the account (by email and
+        // ownership tags) and does not create it again; the stored marker is cancelled, not re-run.
+        // (While AWS still reports IN_PROGRESS the plan creates the email and the marker resumes
+        // as a ResumeWorkflow op on the adopt-by-email path: test/integration/workflow-create.test.ts.)
+        expect(reruns[0].stdout).toMatch(
+          /WorkflowCancelled: stored create workflow \(phase Creating\) cancelled, not run: the plan no longer creates \S+@\S+ \(it has MoveAccount of Account\/[a-z-]+: the account exists\)/,
+        );
+      }
+      await expectConverged(RESOURCES);
+      console.log(
+        `killed after ${at.key}#${at.nth} (${at.what}) at write ${crashed.writes.length}; ${reruns.length} rerun(s), exit codes ${reruns.map((r) => r.code).join(',')}`,
+      );
+    },
+    90_000,
+  );
 
   /** Builds `before` fault-free, then checks that applying RESOURCES plans the ops named. */
   async function buildFirst(before: AnyResource[], expectOps: string[]) {
@@ -173,25 +194,31 @@ describe('orgplane apply killed with SIGKILL converges on rerun', () => {
   it.each([
     ['sso:PutInlinePolicyToPermissionSet', 'half-way through updating the permission set'],
     ['sso:ProvisionPermissionSet', 'provisioning the updated permission set'],
-  ])('mid-provisioning: killed right after %s (%s)', async (key, what) => {
-    const before = edit(RESOURCES, 'PermissionSet/developer-access', (r) => {
-      const spec = r.spec as { description: string; inlinePolicy: unknown };
-      spec.description = 'Developers (previous revision)';
-      spec.inlinePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket'], Resource: '*' }] };
-    });
-    await buildFirst(before, ['UpdatePermissionSet PermissionSet/developer-access', 'ProvisionPermissionSet PermissionSet/developer-access']);
-    const dir = await writeManifests(RESOURCES);
-    const state = path.join(dir, 'state', 'workflows.json');
-    const crashed = await applyAndKill(moto.endpoint, dir, state, { key, nth: 1, what });
-    expect(crashed.killed, crashed.writes.join(' ')).toBe(true);
-    const reruns = await rerunUntilClean(moto.endpoint, dir, state);
-    expect(reruns[reruns.length - 1].code, reruns.map((r) => r.stdout + r.stderr).join('\n----\n')).toBe(0);
-    await expectConverged(RESOURCES);
-  }, 90_000);
+  ])(
+    'mid-provisioning: killed right after %s (%s)',
+    async (key, what) => {
+      const before = edit(RESOURCES, 'PermissionSet/developer-access', (r) => {
+        const spec = r.spec as { description: string; inlinePolicy: unknown };
+        spec.description = 'Developers (previous revision)';
+        spec.inlinePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket'], Resource: '*' }] };
+      });
+      await buildFirst(before, ['UpdatePermissionSet PermissionSet/developer-access', 'ProvisionPermissionSet PermissionSet/developer-access']);
+      const dir = await writeManifests(RESOURCES);
+      const state = path.join(dir, 'state', 'workflows.json');
+      const crashed = await applyAndKill(moto.endpoint, dir, state, { key, nth: 1, what });
+      expect(crashed.killed, crashed.writes.join(' ')).toBe(true);
+      const reruns = await rerunUntilClean(moto.endpoint, dir, state);
+      expect(reruns[reruns.length - 1].code, reruns.map((r) => r.stdout + r.stderr).join('\n----\n')).toBe(0);
+      await expectConverged(RESOURCES);
+    },
+    90_000,
+  );
 
   it('mid-migration: killed right after MoveAccount moved cicd to SharedServicesOU, before the workflow recorded it', async () => {
     // cicd lives in WorkloadsOU first (built fault-free), then the manifests move it.
-    const before = edit(RESOURCES, 'Account/cicd', (r) => { (r.spec as { parent: string }).parent = 'workloads'; });
+    const before = edit(RESOURCES, 'Account/cicd', (r) => {
+      (r.spec as { parent: string }).parent = 'workloads';
+    });
     await buildFirst(before, ['MoveAccount Account/cicd']);
     const dir = await writeManifests(RESOURCES);
     const state = path.join(dir, 'state', 'workflows.json');

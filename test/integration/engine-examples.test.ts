@@ -30,7 +30,8 @@ describe.each(['securecart', 'eight-ou', 'reference', 'guardrails'])('example %s
 
     clients.calls.reset();
     const second = await plan(resources, clients);
-    if (process.env.ORGPLANE_PRINT_CALLS) console.log(`NOOP-CALLS ${name} total=${clients.calls.total} ${JSON.stringify(Object.fromEntries(clients.calls.byOperation))}`);
+    if (process.env.ORGPLANE_PRINT_CALLS)
+      console.log(`NOOP-CALLS ${name} total=${clients.calls.total} ${JSON.stringify(Object.fromEntries(clients.calls.byOperation))}`);
     expect(second.plan.ops).toEqual([]);
     expect(clients.calls.writes()).toBe(0);
     expect(await shape(clients)).toEqual(built);

@@ -24,7 +24,9 @@ describe('reconciling changes', () => {
     const clients = clientsFor(moto.endpoint);
     const base = orgOnly(example('securecart'));
     ok(await apply(base, clients));
-    const moved = edit(base, 'Account/dev', (r) => { if (r.kind === 'Account') r.spec.parent = 'shared-services'; });
+    const moved = edit(base, 'Account/dev', (r) => {
+      if (r.kind === 'Account') r.spec.parent = 'shared-services';
+    });
     const p = await plan(moved, clients);
     const move = p.plan.ops.find((o) => o.op === 'MoveAccount');
     expect(move).toMatchObject({ op: 'MoveAccount', resource: 'Account/dev' });
@@ -49,7 +51,9 @@ describe('reconciling changes', () => {
     const first = await apply(base, clients);
     ok(first);
     const oldId = first.ids['OrganizationalUnit/workloads'];
-    const reparented = edit(base, 'OrganizationalUnit/workloads', (r) => { if (r.kind === 'OrganizationalUnit') r.spec.parent = 'shared-services'; });
+    const reparented = edit(base, 'OrganizationalUnit/workloads', (r) => {
+      if (r.kind === 'OrganizationalUnit') r.spec.parent = 'shared-services';
+    });
     const p = await plan(reparented, clients);
     const kinds = p.plan.ops.map((o) => o.op);
     expect(kinds).toContain('CreateOU');
@@ -88,7 +92,8 @@ describe('reconciling changes', () => {
     expect((await shape(clients)).policies).toContain('RestrictRegions -> Root/WorkloadsOU');
   });
 
-  const small = (ouPolicy: string, acctPolicy: string, scpPolicy: string) => manifests(`
+  const small = (ouPolicy: string, acctPolicy: string, scpPolicy: string) =>
+    manifests(`
 apiVersion: orgplane.io/v1alpha1
 kind: OrganizationalUnit
 metadata: { name: team }
@@ -135,7 +140,9 @@ spec: { deletion: { maxDeleteFraction: 1 } }
     const all = small('Delete', 'Close', 'Delete');
     ok(await apply(all, clients));
     // The operator raises the circuit breaker (--max-delete-fraction 1): the manifest may only lower it.
-    const r = await apply(without(all, 'OrganizationalUnit/scratch', 'Account/gone', 'ServiceControlPolicy/deny-leave'), clients, { guards: { maxDeleteFraction: 1 } });
+    const r = await apply(without(all, 'OrganizationalUnit/scratch', 'Account/gone', 'ServiceControlPolicy/deny-leave'), clients, {
+      guards: { maxDeleteFraction: 1 },
+    });
     ok(r);
     const s = await shape(clients);
     expect(s.ous).toEqual(['Root/Team']);
@@ -170,9 +177,13 @@ spec: { deletion: { maxDeleteFraction: 1 } }
 
   it('deletes nothing when the manifest set is empty or truncated (circuit breaker)', async () => {
     const clients = clientsFor(moto.endpoint);
-    const base = example('eight-ou').map((r) => (r.kind === 'Account' || r.kind === 'OrganizationalUnit' || r.kind === 'ServiceControlPolicy'
-      ? edit([r], `${r.kind}/${r.metadata.name}`, (x) => { (x.spec as { deletionPolicy?: string }).deletionPolicy = x.kind === 'Account' ? 'Close' : 'Delete'; })[0]
-      : r));
+    const base = example('eight-ou').map((r) =>
+      r.kind === 'Account' || r.kind === 'OrganizationalUnit' || r.kind === 'ServiceControlPolicy'
+        ? edit([r], `${r.kind}/${r.metadata.name}`, (x) => {
+            (x.spec as { deletionPolicy?: string }).deletionPolicy = x.kind === 'Account' ? 'Close' : 'Delete';
+          })[0]
+        : r,
+    );
     ok(await apply(base, clients));
     const before = await shape(clients);
     const truncated = base.filter((r) => r.kind === 'Organization' || r.metadata.name.startsWith('security'));
@@ -199,16 +210,35 @@ spec: { deletion: { maxDeleteFraction: 1 } }
   it('imports an organization orgplane never touched (nested OUs, tags, SCPs) with zero changes', async () => {
     const clients = clientsFor(moto.endpoint);
     const org = orgClient(moto.endpoint);
-    const { ListRootsCommand, CreateOrganizationalUnitCommand, CreateAccountCommand, MoveAccountCommand, CreatePolicyCommand, AttachPolicyCommand, TagResourceCommand, EnablePolicyTypeCommand } = await import('@aws-sdk/client-organizations');
+    const {
+      ListRootsCommand,
+      CreateOrganizationalUnitCommand,
+      CreateAccountCommand,
+      MoveAccountCommand,
+      CreatePolicyCommand,
+      AttachPolicyCommand,
+      TagResourceCommand,
+      EnablePolicyTypeCommand,
+    } = await import('@aws-sdk/client-organizations');
     const rootId = (await org.send(new ListRootsCommand({}))).Roots![0].Id!;
     await org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: 'SERVICE_CONTROL_POLICY' }));
     const prod = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Prod Workloads' }))).OrganizationalUnit!.Id!;
-    const nested = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: prod, Name: 'Payments', Tags: [{ Key: 'team', Value: 'payments' }] }))).OrganizationalUnit!.Id!;
+    const nested = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: prod, Name: 'Payments', Tags: [{ Key: 'team', Value: 'payments' }] })))
+      .OrganizationalUnit!.Id!;
     const sameName = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Payments' }))).OrganizationalUnit!.Id!;
     const acct = (await org.send(new CreateAccountCommand({ AccountName: 'payments-prod', Email: 'pay@example.com' }))).CreateAccountStatus!.AccountId!;
     await org.send(new MoveAccountCommand({ AccountId: acct, SourceParentId: rootId, DestinationParentId: nested }));
     await org.send(new TagResourceCommand({ ResourceId: acct, Tags: [{ Key: 'cost-center', Value: '42' }] }));
-    const pol = (await org.send(new CreatePolicyCommand({ Name: 'DenyLeave', Description: 'no leaving', Type: 'SERVICE_CONTROL_POLICY', Content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' }] }) }))).Policy!.PolicySummary!.Id!;
+    const pol = (
+      await org.send(
+        new CreatePolicyCommand({
+          Name: 'DenyLeave',
+          Description: 'no leaving',
+          Type: 'SERVICE_CONTROL_POLICY',
+          Content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'organizations:LeaveOrganization', Resource: '*' }] }),
+        }),
+      )
+    ).Policy!.PolicySummary!.Id!;
     for (const t of [prod, acct, sameName]) await org.send(new AttachPolicyCommand({ PolicyId: pol, TargetId: t }));
 
     const actual = await readOrganization(clients);
@@ -216,7 +246,9 @@ spec: { deletion: { maxDeleteFraction: 1 } }
     for (const [id, t] of Object.entries(tags)) actual.accounts[id].tags = t;
     const imported = importOrganization(actual);
     const names = imported.map((r) => `${r.kind}/${r.metadata.name}`);
-    expect(names).toEqual(expect.arrayContaining(['OrganizationalUnit/prod-workloads', 'OrganizationalUnit/payments', 'Account/payments-prod', 'ServiceControlPolicy/denyleave']));
+    expect(names).toEqual(
+      expect.arrayContaining(['OrganizationalUnit/prod-workloads', 'OrganizationalUnit/payments', 'Account/payments-prod', 'ServiceControlPolicy/denyleave']),
+    );
     expect(new Set(names).size).toBe(names.length);
     const p = await plan(imported, clients);
     expect(p.errors).toEqual([]);
@@ -228,13 +260,15 @@ spec: { deletion: { maxDeleteFraction: 1 } }
 describe('migration approval', () => {
   const moto = useMoto();
 
-  it('holds a move that changes an account\'s SCPs until a person approves it', async () => {
+  it("holds a move that changes an account's SCPs until a person approves it", async () => {
     const clients = clientsFor(moto.endpoint);
     const base = edit(orgOnly(example('securecart')), 'Organization/securecart', (r) => {
       if (r.kind === 'Organization') r.spec.migrationApproval = 'WhenPoliciesChange';
     });
     ok(await apply(base, clients));
-    const moved = edit(base, 'Account/dev', (r) => { if (r.kind === 'Account') r.spec.parent = 'shared-services'; });
+    const moved = edit(base, 'Account/dev', (r) => {
+      if (r.kind === 'Account') r.spec.parent = 'shared-services';
+    });
 
     const held = await apply(moved, clients);
     const move = held.applied.find((x) => x.op.op === 'MoveAccount');

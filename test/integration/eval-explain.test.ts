@@ -8,18 +8,33 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { useMoto } from '../support/moto.js';
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function orgplane(args: string[], endpoint = 'http://127.0.0.1:9'): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
-      env: { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_REGION: 'us-east-1',
+        NO_COLOR: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -27,7 +42,12 @@ function orgplane(args: string[], endpoint = 'http://127.0.0.1:9'): Promise<Run>
 
 const REF = 'manifests/examples/reference';
 const explain = (...args: string[]) => orgplane(['explain', '-f', REF, ...args]);
-interface Out { decision: string; account: { id: string }; levels: { kind: string; target: { type: string; name: string }; decision: string; statement: { policy: string; sid?: string } | null }[]; scp: { exemption: string | null } }
+interface Out {
+  decision: string;
+  account: { id: string };
+  levels: { kind: string; target: { type: string; name: string }; decision: string; statement: { policy: string; sid?: string } | null }[];
+  scp: { exemption: string | null };
+}
 const json = (r: Run) => JSON.parse(r.stdout) as Out;
 
 describe('orgplane explain (manifests)', () => {
@@ -37,7 +57,10 @@ describe('orgplane explain (manifests)', () => {
     const o = json(r);
     expect(o.decision).toBe('ExplicitDeny');
     expect(o.levels.map((l) => [l.target.type, l.target.name, l.decision])).toEqual([
-      ['root', 'Root', 'ExplicitDeny'], ['ou', 'Runtime', 'Allow'], ['ou', 'Ecommerce', 'Allow'], ['account', 'ecommerce-dev', 'Allow'],
+      ['root', 'Root', 'ExplicitDeny'],
+      ['ou', 'Runtime', 'Allow'],
+      ['ou', 'Ecommerce', 'Allow'],
+      ['account', 'ecommerce-dev', 'Allow'],
     ]);
     expect(o.levels[0].statement).toMatchObject({ policy: 'RestrictRegions', sid: 'DenyUnsupportedRegions' });
   });
@@ -88,16 +111,22 @@ describe('orgplane explain (manifests)', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'op-explain-'));
     await cp(REF, dir, { recursive: true });
     // ManagementPolicy is a real kind now: its type must be enabled on the root like any policy type.
-    const orgYaml = (await readFile(path.join(dir, 'organization.yaml'), 'utf8')).replace('enabledPolicyTypes: [SERVICE_CONTROL_POLICY]', 'enabledPolicyTypes: [SERVICE_CONTROL_POLICY, TAG_POLICY]');
+    const orgYaml = (await readFile(path.join(dir, 'organization.yaml'), 'utf8')).replace(
+      'enabledPolicyTypes: [SERVICE_CONTROL_POLICY]',
+      'enabledPolicyTypes: [SERVICE_CONTROL_POLICY, TAG_POLICY]',
+    );
     await writeFile(path.join(dir, 'organization.yaml'), orgYaml);
-    await writeFile(path.join(dir, 'tag-policies.yaml'), [
-      'apiVersion: orgplane.io/v1alpha1\nkind: ManagementPolicy\nmetadata: {name: cost-center}\nspec:',
-      '  type: TAG_POLICY\n  targets: {root: true}',
-      '  document: {tags: {costcenter: {tag_key: {"@@assign": CostCenter}, tag_value: {"@@assign": [Development, Support]}}}}',
-      '---\napiVersion: orgplane.io/v1alpha1\nkind: ManagementPolicy\nmetadata: {name: runtime-cost-center}\nspec:',
-      '  type: TAG_POLICY\n  targets: {organizationalUnits: [runtime]}',
-      '  document: {tags: {costcenter: {tag_value: {"@@append": [Marketing]}}}}',
-    ].join('\n'));
+    await writeFile(
+      path.join(dir, 'tag-policies.yaml'),
+      [
+        'apiVersion: orgplane.io/v1alpha1\nkind: ManagementPolicy\nmetadata: {name: cost-center}\nspec:',
+        '  type: TAG_POLICY\n  targets: {root: true}',
+        '  document: {tags: {costcenter: {tag_key: {"@@assign": CostCenter}, tag_value: {"@@assign": [Development, Support]}}}}',
+        '---\napiVersion: orgplane.io/v1alpha1\nkind: ManagementPolicy\nmetadata: {name: runtime-cost-center}\nspec:',
+        '  type: TAG_POLICY\n  targets: {organizationalUnits: [runtime]}',
+        '  document: {tags: {costcenter: {tag_value: {"@@append": [Marketing]}}}}',
+      ].join('\n'),
+    );
     const r = await orgplane(['explain', '-f', dir, '--account', 'sandbox', '--effective-policy', 'TAG_POLICY', '-o', 'json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -105,27 +134,54 @@ describe('orgplane explain (manifests)', () => {
     expect(o.effective).toEqual({ tags: { costcenter: { tag_key: 'CostCenter', tag_value: ['Development', 'Support', 'Marketing'] } } });
     expect(o.levels.map((l) => l.policies)).toEqual([['cost-center'], ['runtime-cost-center'], []]);
     const security = await orgplane(['explain', '-f', dir, '--account', 'security', '--effective-policy', 'TAG_POLICY', '-o', 'json']);
-    expect((JSON.parse(security.stdout) as { effective: unknown }).effective).toEqual({ tags: { costcenter: { tag_key: 'CostCenter', tag_value: ['Development', 'Support'] } } });
+    expect((JSON.parse(security.stdout) as { effective: unknown }).effective).toEqual({
+      tags: { costcenter: { tag_key: 'CostCenter', tag_value: ['Development', 'Support'] } },
+    });
   });
   it('reads ResourceControlPolicy manifests: a data perimeter on the Runtime OU denies outsiders', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'op-explain-'));
     await cp(REF, dir, { recursive: true });
-    const org = (await readFile(path.join(dir, 'organization.yaml'), 'utf8')).replace('enabledPolicyTypes: [SERVICE_CONTROL_POLICY]', 'enabledPolicyTypes: [SERVICE_CONTROL_POLICY, RESOURCE_CONTROL_POLICY]');
+    const org = (await readFile(path.join(dir, 'organization.yaml'), 'utf8')).replace(
+      'enabledPolicyTypes: [SERVICE_CONTROL_POLICY]',
+      'enabledPolicyTypes: [SERVICE_CONTROL_POLICY, RESOURCE_CONTROL_POLICY]',
+    );
     await writeFile(path.join(dir, 'organization.yaml'), org);
-    await writeFile(path.join(dir, 'rcps.yaml'), [
-      'apiVersion: orgplane.io/v1alpha1\nkind: ResourceControlPolicy\nmetadata: {name: data-perimeter}\nspec:',
-      '  name: DataPerimeter\n  targets: {organizationalUnits: [runtime]}',
-      '  document: {Version: "2012-10-17", Statement: [{Sid: OrgIdentitiesOnly, Effect: Deny, Principal: "*", Action: ["s3:*", "sqs:*"], Resource: "*",',
-      '    Condition: {StringNotEqualsIfExists: {"aws:PrincipalOrgID": o-reference}, BoolIfExists: {"aws:PrincipalIsAWSService": "false"}}}]}',
-    ].join('\n'));
-    const run = (account: string, orgId: string) => orgplane(['explain', '-f', dir, '--account', account, '--action', 's3:GetObject', '--resource', 'arn:aws:s3:::data/k',
-      '--principal', 'arn:aws:iam::999999999999:role/Partner', '--context', `aws:PrincipalOrgID=${orgId}`, '-o', 'json']);
+    await writeFile(
+      path.join(dir, 'rcps.yaml'),
+      [
+        'apiVersion: orgplane.io/v1alpha1\nkind: ResourceControlPolicy\nmetadata: {name: data-perimeter}\nspec:',
+        '  name: DataPerimeter\n  targets: {organizationalUnits: [runtime]}',
+        '  document: {Version: "2012-10-17", Statement: [{Sid: OrgIdentitiesOnly, Effect: Deny, Principal: "*", Action: ["s3:*", "sqs:*"], Resource: "*",',
+        '    Condition: {StringNotEqualsIfExists: {"aws:PrincipalOrgID": o-reference}, BoolIfExists: {"aws:PrincipalIsAWSService": "false"}}}]}',
+      ].join('\n'),
+    );
+    const run = (account: string, orgId: string) =>
+      orgplane([
+        'explain',
+        '-f',
+        dir,
+        '--account',
+        account,
+        '--action',
+        's3:GetObject',
+        '--resource',
+        'arn:aws:s3:::data/k',
+        '--principal',
+        'arn:aws:iam::999999999999:role/Partner',
+        '--context',
+        `aws:PrincipalOrgID=${orgId}`,
+        '-o',
+        'json',
+      ]);
     const outsider = await run('dw-prod', 'o-other');
     expect(outsider.stderr).toBe('');
     const o = json(outsider);
     expect(o.decision).toBe('ExplicitDeny');
     expect(o.levels.filter((l) => l.kind === 'RCP').map((l) => [l.target.name, l.decision, l.statement?.policy])).toEqual([
-      ['Root', 'Allow', 'RCPFullAWSAccess'], ['Runtime', 'ExplicitDeny', 'DataPerimeter'], ['Data Warehouse', 'Allow', 'RCPFullAWSAccess'], ['dw-prod', 'Allow', 'RCPFullAWSAccess'],
+      ['Root', 'Allow', 'RCPFullAWSAccess'],
+      ['Runtime', 'ExplicitDeny', 'DataPerimeter'],
+      ['Data Warehouse', 'Allow', 'RCPFullAWSAccess'],
+      ['dw-prod', 'Allow', 'RCPFullAWSAccess'],
     ]);
     expect(json(await run('dw-prod', 'o-reference')).decision).toBe('Allow');
     expect(json(await run('security', 'o-other')).decision).toBe('Allow');

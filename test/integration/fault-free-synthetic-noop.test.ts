@@ -5,9 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../controller/aws/clients.js';
 import { planAll } from '../../controller/engine.js';
 import { useMoto, TEST_CREDENTIALS, TEST_REGION } from '../support/moto.js';
-import {
-  MAX_DEPTH, SCPS_PER_TARGET, generateSyntheticOrg, loadIntoMoto, oneLineChange, syntheticManifests,
-} from '../support/synthetic-org.js';
+import { MAX_DEPTH, SCPS_PER_TARGET, generateSyntheticOrg, loadIntoMoto, oneLineChange, syntheticManifests } from '../support/synthetic-org.js';
 
 const NS = 'synthetic';
 

@@ -1,9 +1,7 @@
 // The fault proxy against a real moto with the real SDK clients: every fault kind reaches the SDK
 // as the error a real AWS service would produce, with the right name and HTTP status.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  OrganizationsClient, ListRootsCommand, CreateOrganizationalUnitCommand, ListOrganizationalUnitsForParentCommand,
-} from '@aws-sdk/client-organizations';
+import { OrganizationsClient, ListRootsCommand, CreateOrganizationalUnitCommand, ListOrganizationalUnitsForParentCommand } from '@aws-sdk/client-organizations';
 import { IAMClient, CreateRoleCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { SSOAdminClient, ListInstancesCommand } from '@aws-sdk/client-sso-admin';
@@ -12,7 +10,12 @@ import { startFaultProxy, type FaultKind, type FaultProxy, type FaultProxyOption
 
 const cfg = (endpoint: string, maxAttempts = 1) => ({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts });
 
-interface SdkError { name: string; code?: string; message: string; $metadata?: { httpStatusCode?: number } }
+interface SdkError {
+  name: string;
+  code?: string;
+  message: string;
+  $metadata?: { httpStatusCode?: number };
+}
 
 async function failure(p: Promise<unknown>): Promise<SdkError> {
   try {
@@ -31,7 +34,9 @@ describe('fault proxy with real SDK clients and moto', () => {
     proxies.push(p);
     return p;
   };
-  afterEach(async () => { await Promise.all(proxies.splice(0).map((p) => p.stop())); });
+  afterEach(async () => {
+    await Promise.all(proxies.splice(0).map((p) => p.stop()));
+  });
 
   it('passes requests through unchanged when no fault is due', async () => {
     const p = await start({ seed: 1 });
@@ -87,7 +92,9 @@ describe('fault proxy with real SDK clients and moto', () => {
     const e4 = await failure(sts.send(new GetCallerIdentityCommand({})));
     expect([e4.name, e4.$metadata?.httpStatusCode]).toEqual(['Throttling', 429]);
     expect(p.counters()['iam:CreateRole']).toEqual({
-      requests: 4, forwarded: 1, faults: { throttle400: 1, concurrentModification: 1, error500: 1 },
+      requests: 4,
+      forwarded: 1,
+      faults: { throttle400: 1, concurrentModification: 1, error500: 1 },
     });
   });
 
@@ -113,7 +120,9 @@ describe('fault proxy with real SDK clients and moto', () => {
     const p = await start({
       seed: 1,
       script: [{ operation: 'CreateOrganizationalUnit', nth: 1, kind: 'resetAfterForward' }],
-      onForwarded: (r) => { if (r.write) seen.push(`${r.writeIndex}:${r.operation}:${r.status}`); },
+      onForwarded: (r) => {
+        if (r.write) seen.push(`${r.writeIndex}:${r.operation}:${r.status}`);
+      },
     });
     const org = new OrganizationsClient(cfg(p.endpoint));
     const root = (await org.send(new ListRootsCommand({}))).Roots![0].Id!;
@@ -137,7 +146,9 @@ describe('fault proxy with real SDK clients and moto', () => {
     const org = new OrganizationsClient(cfg(p.endpoint, 4));
     expect((await org.send(new ListRootsCommand({}))).Roots).toHaveLength(1);
     expect(p.counters()['organizations:ListRoots']).toEqual({
-      requests: 4, forwarded: 1, faults: { throttle400: 1, reset: 1, error503: 1 },
+      requests: 4,
+      forwarded: 1,
+      faults: { throttle400: 1, reset: 1, error503: 1 },
     });
   });
 

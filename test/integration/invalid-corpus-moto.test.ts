@@ -11,7 +11,9 @@ import { readOrganization } from '../../controller/aws/read-org.js';
 import { runApply } from '../../controller/cli/commands.js';
 import { INVALID_DIR, expectedErrors } from '../support/corpus.js';
 
-const cases = readdirSync(INVALID_DIR).filter((f) => f.endsWith('.yaml')).sort();
+const cases = readdirSync(INVALID_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 // Lines that name the corpus's fixed member account / root only exist in the unit corpus's
 // made-up organization; moto assigns its own ids.
 const portable = (line: string) => !/210987654321|existing@example\.com|r-abcd/.test(line);
@@ -28,19 +30,31 @@ describe('invalid manifests never write to AWS', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'testing');
     printed = '';
-    const capture = (chunk: string | Uint8Array) => { printed += String(chunk); return true; };
+    const capture = (chunk: string | Uint8Array) => {
+      printed += String(chunk);
+      return true;
+    };
     vi.spyOn(process.stdout, 'write').mockImplementation(capture);
     vi.spyOn(process.stderr, 'write').mockImplementation(capture);
   });
-  afterEach(() => { vi.restoreAllMocks(); vi.unstubAllEnvs(); });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
 
   it.each(cases)('%s', async (file) => {
     const clients = clientsFor(moto.endpoint);
     const strip = (a: Awaited<ReturnType<typeof readOrganization>>) => ({ ...a, readAt: '' });
     const before = strip(await readOrganization(clients));
     const code = await runApply({
-      filename: [join(INVALID_DIR, file)], endpoint: moto.endpoint, region: 'us-east-1', namespace: 'default',
-      color: false, autoApprove: true, concurrency: 4, state: join(INVALID_DIR, '..', `.state-${file}.json`),
+      filename: [join(INVALID_DIR, file)],
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      namespace: 'default',
+      color: false,
+      autoApprove: true,
+      concurrency: 4,
+      state: join(INVALID_DIR, '..', `.state-${file}.json`),
     });
     expect(code, printed).toBe(1);
     printed = printed.replaceAll('test/fixtures/invalid/', '');

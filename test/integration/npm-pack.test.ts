@@ -29,7 +29,17 @@ describe('npm pack → npm install -g → orgplane', () => {
 
   it('installs into a prefix as a working orgplane command', () => {
     const [tarball] = readdirSync(tmp).filter((f) => f.endsWith('.tgz'));
-    const install = run('npm', ['install', '-g', '--prefix', join(tmp, 'prefix'), join(tmp, tarball), '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error']);
+    const install = run('npm', [
+      'install',
+      '-g',
+      '--prefix',
+      join(tmp, 'prefix'),
+      join(tmp, tarball),
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+    ]);
     expect(install.status, install.stderr).toBe(0);
     const orgplane = join(tmp, 'prefix', 'bin', 'orgplane');
     const validate = run(orgplane, ['validate', '-f', 'manifests/examples/securecart']);

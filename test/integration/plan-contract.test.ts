@@ -3,7 +3,15 @@
 // ops need an explicit allow, deletion inputs come from AWS, adoption is opt-in, and the
 // management account is never a target.
 import { describe, expect, it } from 'vitest';
-import { AttachPolicyCommand, CreateAccountCommand, CreateOrganizationalUnitCommand, CreatePolicyCommand, DescribePolicyCommand, ListPoliciesForTargetCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
+import {
+  AttachPolicyCommand,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreatePolicyCommand,
+  DescribePolicyCommand,
+  ListPoliciesForTargetCommand,
+  ListRootsCommand,
+} from '@aws-sdk/client-organizations';
 import { useMoto } from '../support/moto.js';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { ListInstancesCommand, ListPermissionSetsCommand } from '@aws-sdk/client-sso-admin';
@@ -16,7 +24,8 @@ import { MemoryWorkflowStore } from '../../controller/workflows/store.js';
 const without = (rs: AnyResource[], ...keys: string[]) => rs.filter((r) => !keys.includes(`${r.kind}/${r.metadata.name}`));
 const failures = (r: Awaited<ReturnType<typeof apply>>) => r.applied.filter((x) => x.status !== 'succeeded').map((x) => `${x.op.op} ${x.resource}: ${x.error}`);
 
-const threeOUs = (orgSpec: string) => manifests(`
+const threeOUs = (orgSpec: string) =>
+  manifests(`
 apiVersion: orgplane.io/v1alpha1
 kind: OrganizationalUnit
 metadata: { name: a }
@@ -49,7 +58,9 @@ describe('finding 5: the deletion guards belong to the operator', () => {
     const r = await apply(truncated, clients);
     expect(r.applied.filter((x) => x.op.op === 'DeleteOU')).toEqual([]);
     expect(r.plan.blocked.some((b) => b.reason === 'DeletionCircuitBreaker')).toBe(true);
-    expect(r.plan.warnings).toContain('Organization/org: spec.deletion.maxDeleteFraction 1 is above the operator\'s limit 0.25 (--max-delete-fraction); the manifest may only lower it, so 0.25 applies');
+    expect(r.plan.warnings).toContain(
+      "Organization/org: spec.deletion.maxDeleteFraction 1 is above the operator's limit 0.25 (--max-delete-fraction); the manifest may only lower it, so 0.25 applies",
+    );
     expect((await shape(clients)).ous).toEqual(['Root/A', 'Root/B', 'Root/C']);
 
     // The operator raises it (orgplane apply --max-delete-fraction 1): now the deletions run.
@@ -58,7 +69,7 @@ describe('finding 5: the deletion guards belong to the operator', () => {
     expect((await shape(clients)).ous).toEqual(['Root/C']);
   });
 
-  it('a manifest may lower the operator\'s limit', async () => {
+  it("a manifest may lower the operator's limit", async () => {
     const clients = clientsFor(moto.endpoint);
     const all = threeOUs('{ deletion: { maxDeleteFraction: 0.1 } }');
     expect(failures(await apply(all, clients))).toEqual([]);
@@ -70,11 +81,15 @@ describe('finding 5: the deletion guards belong to the operator', () => {
 
   it('a manifest that raises maxAccountClosuresPerRun closes only as many accounts as the operator allows', async () => {
     const clients = clientsFor(moto.endpoint);
-    const accounts = ['x1', 'x2', 'x3'].map((n) => `
+    const accounts = ['x1', 'x2', 'x3']
+      .map(
+        (n) => `
 apiVersion: orgplane.io/v1alpha1
 kind: Account
 metadata: { name: ${n} }
-spec: { name: ${n}, email: ${n}@example.com, parent: root, deletionPolicy: Close }`).join('\n---\n');
+spec: { name: ${n}, email: ${n}@example.com, parent: root, deletionPolicy: Close }`,
+      )
+      .join('\n---\n');
     const org = `
 ---
 apiVersion: orgplane.io/v1alpha1
@@ -114,7 +129,8 @@ describe('finding 6: org-wide ops need an explicit allow', () => {
     expect(r.plan.blocked).toEqual([expect.objectContaining({ resource: 'ServiceControlPolicy/freeze', reason: 'OrgWideNotAllowed' })]);
     expect(r.events.some((e) => e.reason === 'OrgWideNotAllowed')).toBe(true);
     const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
-    const onRoot = async () => (await org.send(new ListPoliciesForTargetCommand({ TargetId: rootId, Filter: 'SERVICE_CONTROL_POLICY' }))).Policies?.map((p) => p.Name).sort();
+    const onRoot = async () =>
+      (await org.send(new ListPoliciesForTargetCommand({ TargetId: rootId, Filter: 'SERVICE_CONTROL_POLICY' }))).Policies?.map((p) => p.Name).sort();
     expect(await onRoot()).toEqual(['FullAWSAccess']);
 
     const allowed = await apply(rs, clients, { allowOrgWide: true });
@@ -183,7 +199,10 @@ spec:
     expect(r.plan.ops.filter((o) => o.op === 'PutRole').map((o) => o.op === 'PutRole' && o.accountName)).toEqual(['member']);
     const roleIn = async (id: string) => {
       const { iam } = await clients.forAccount(id, 'OrganizationAccountAccessRole');
-      return iam.send(new GetRoleCommand({ RoleName: 'Audit' })).then((x) => x.Role?.RoleName, () => undefined);
+      return iam.send(new GetRoleCommand({ RoleName: 'Audit' })).then(
+        (x) => x.Role?.RoleName,
+        () => undefined,
+      );
     };
     expect(await roleIn(member)).toBe('Audit');
     expect(await roleIn(mgmt)).toBeUndefined();
@@ -191,7 +210,8 @@ spec:
   });
 });
 
-const ROLE_ORG = (stagingParent: string, roleDoc: string) => manifests(`
+const ROLE_ORG = (stagingParent: string, roleDoc: string) =>
+  manifests(`
 apiVersion: orgplane.io/v1alpha1
 kind: OrganizationalUnit
 metadata: { name: workloads }
@@ -228,10 +248,13 @@ describe('finding 3: deletion inputs come from the production path', () => {
   const moto = useMoto();
   const roleIn = async (clients: ReturnType<typeof clientsFor>, id: string, name = 'DeveloperRole') => {
     const { iam } = await clients.forAccount(id, 'OrganizationAccountAccessRole');
-    return iam.send(new GetRoleCommand({ RoleName: name })).then((x) => x.Role?.RoleName, () => undefined);
+    return iam.send(new GetRoleCommand({ RoleName: name })).then(
+      (x) => x.Role?.RoleName,
+      () => undefined,
+    );
   };
 
-  it('an account that leaves the role\'s target OU loses the role (deletionPolicy Delete), through apply', async () => {
+  it("an account that leaves the role's target OU loses the role (deletionPolicy Delete), through apply", async () => {
     const clients = clientsFor(moto.endpoint);
     const first = await apply(ROLE_ORG('workloads', DEV_ROLE), clients);
     expect(failures(first)).toEqual([]);
@@ -257,7 +280,12 @@ describe('finding 3: deletion inputs come from the production path', () => {
     const live = without(all, 'CrossAccountRole/developer');
     const deleting = all.filter((x) => x.kind === 'CrossAccountRole');
     const r = await reconcile(live, {
-      clients, namespace: 'default', workflowStore: new MemoryWorkflowStore(), apply: true, deleting, guards: { maxDeleteFraction: 1 },
+      clients,
+      namespace: 'default',
+      workflowStore: new MemoryWorkflowStore(),
+      apply: true,
+      deleting,
+      guards: { maxDeleteFraction: 1 },
     });
     expect(failures(r)).toEqual([]);
     expect(r.applied.map((x) => x.op.op)).toEqual(['DeleteRole', 'DeleteRole']);
@@ -304,9 +332,15 @@ spec:
     const listSets = async () => (await clients.ssoAdmin.send(new ListPermissionSetsCommand({ InstanceArn: inst?.InstanceArn ?? '' }))).PermissionSets ?? [];
     expect(await listSets()).toHaveLength(1);
     const live = without(all, 'PermissionSet/developer-access');
-    const run = (deleting: AnyResource[]) => reconcile(live, {
-      clients, namespace: 'default', workflowStore: new MemoryWorkflowStore(), apply: true, deleting, guards: { maxDeleteFraction: 1 },
-    });
+    const run = (deleting: AnyResource[]) =>
+      reconcile(live, {
+        clients,
+        namespace: 'default',
+        workflowStore: new MemoryWorkflowStore(),
+        apply: true,
+        deleting,
+        guards: { maxDeleteFraction: 1 },
+      });
 
     const retained = await run(ROLE_ORG('workloads', pset('Retain')).filter((x) => x.kind === 'PermissionSet'));
     expect(retained.applied).toEqual([]);
@@ -328,9 +362,12 @@ describe('finding 4: adoption is explicit', () => {
     const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
     const ou = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: 'Legacy' }))).OrganizationalUnit?.Id ?? '';
     const oldDoc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' }] });
-    const policyId = (await org.send(new CreatePolicyCommand({ Name: 'Guard', Description: '', Type: 'SERVICE_CONTROL_POLICY', Content: oldDoc }))).Policy?.PolicySummary?.Id ?? '';
+    const policyId =
+      (await org.send(new CreatePolicyCommand({ Name: 'Guard', Description: '', Type: 'SERVICE_CONTROL_POLICY', Content: oldDoc }))).Policy?.PolicySummary
+        ?.Id ?? '';
     await org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: ou }));
-    const rs = (annotation: string) => manifests(`
+    const rs = (annotation: string) =>
+      manifests(`
 apiVersion: orgplane.io/v1alpha1
 kind: OrganizationalUnit
 metadata: { name: legacy${annotation} }
@@ -350,7 +387,8 @@ spec:
     expect(r.applied).toEqual([]);
     expect(r.plan.ops).toEqual([]);
     expect(r.plan.blocked.map((b) => [b.resource, b.reason])).toEqual([
-      ['OrganizationalUnit/legacy', 'AdoptionNeedsOptIn'], ['ServiceControlPolicy/guard', 'AdoptionNeedsOptIn'],
+      ['OrganizationalUnit/legacy', 'AdoptionNeedsOptIn'],
+      ['ServiceControlPolicy/guard', 'AdoptionNeedsOptIn'],
     ]);
     expect(r.plan.blocked[1].message).toMatch(/^adopt \(needs opt-in\): SCP Guard \(p-[a-z0-9]+\) exists in AWS without orgplane's ownership tags/);
     const doc = async () => (await org.send(new DescribePolicyCommand({ PolicyId: policyId }))).Policy?.Content;
@@ -361,7 +399,12 @@ spec:
     // Opt in with the annotation: AdoptResource ops first, then the changes.
     const adopted = rs(`, annotations: { orgplane.io/adopt: "true" }`);
     const p = await plan(adopted, clients);
-    expect(p.plan.ops.filter((o) => o.op === 'AdoptResource').map((o) => o.resource).sort()).toEqual(['OrganizationalUnit/legacy', 'ServiceControlPolicy/guard']);
+    expect(
+      p.plan.ops
+        .filter((o) => o.op === 'AdoptResource')
+        .map((o) => o.resource)
+        .sort(),
+    ).toEqual(['OrganizationalUnit/legacy', 'ServiceControlPolicy/guard']);
     const a2 = await apply(adopted, clients);
     expect(failures(a2)).toEqual([]);
     expect(await doc()).not.toBe(oldDoc);
@@ -374,7 +417,8 @@ spec:
     const clients = clientsFor(moto.endpoint);
     const org = orgClient(moto.endpoint);
     await org.send(new CreateAccountCommand({ AccountName: 'Legacy Prod', Email: 'legacy-prod@example.com' }));
-    const rs = (parent: string, annotation = '') => manifests(`
+    const rs = (parent: string, annotation = '') =>
+      manifests(`
 apiVersion: orgplane.io/v1alpha1
 kind: Account
 metadata: { name: legacy-prod${annotation} }
@@ -400,7 +444,9 @@ spec: { name: Workloads, parent: root }
     expect(tagReads()).toBe(readsNoOp + 1);
     const moved = await apply([...manifests(ouManifest), ...rs('workloads')], clients);
     expect(moved.plan.blocked.map((b) => [b.resource, b.reason])).toEqual([['Account/legacy-prod', 'AdoptionNeedsOptIn']]);
-    expect(moved.plan.blocked[0].message).toMatch(/^adopt \(needs opt-in\): account Legacy Prod \(\d{12}\) <legacy-prod@example.com> exists in AWS without orgplane's ownership tags/);
+    expect(moved.plan.blocked[0].message).toMatch(
+      /^adopt \(needs opt-in\): account Legacy Prod \(\d{12}\) <legacy-prod@example.com> exists in AWS without orgplane's ownership tags/,
+    );
     expect(moved.plan.ops.map((o) => o.op)).toEqual(['CreateOU']);
     expect(failures(moved)).toEqual([]);
     expect((await shape(clients)).accounts).toContain('Root/Legacy Prod <legacy-prod@example.com> ACTIVE');

@@ -50,9 +50,11 @@ spec:
 /** The accounts of the reference example, as the plan names them (AWS name; ids are moto's). */
 const RUNTIME_PROD = ['dw-prod', 'ecommerce-prod'];
 const OTHERS = ['Delivery', 'Security', 'Shared Sandbox', 'Shared Services', 'dw-dev', 'dw-stage', 'ecommerce-dev', 'ecommerce-stage'];
-const EXCEPT_START = 'newly denied: every action except budgets:*, cloudfront:*, cloudtrail:DeleteTrail, cloudtrail:StopLogging, cloudtrail:UpdateTrail, config:DeleteConfigurationRecorder, config:DeleteDeliveryChannel, config:StopConfigurationRecorder';
+const EXCEPT_START =
+  'newly denied: every action except budgets:*, cloudfront:*, cloudtrail:DeleteTrail, cloudtrail:StopLogging, cloudtrail:UpdateTrail, config:DeleteConfigurationRecorder, config:DeleteDeliveryChannel, config:StopConfigurationRecorder';
 
-const STRICT_MESSAGE = 'ServiceControlPolicy/freeze-runtime: spec.document.Statement[0] (FreezeEverything): denies every action ("*") on the account access role OrganizationAccountAccessRole with no condition, attached to OrganizationalUnit/runtime: nobody (orgplane included) can assume it in the accounts below; exempt the role with a Condition (e.g. ArnNotLike aws:PrincipalArn) [deny-access-path]';
+const STRICT_MESSAGE =
+  'ServiceControlPolicy/freeze-runtime: spec.document.Statement[0] (FreezeEverything): denies every action ("*") on the account access role OrganizationAccountAccessRole with no condition, attached to OrganizationalUnit/runtime: nobody (orgplane included) can assume it in the accounts below; exempt the role with a Condition (e.g. ArnNotLike aws:PrincipalArn) [deny-access-path]';
 
 describe('permission impact and policy lint (CLI against moto)', () => {
   const moto = useMoto();
@@ -71,7 +73,9 @@ describe('permission impact and policy lint (CLI against moto)', () => {
     expect(text.stdout).toContain('Permission impact (10 accounts with a changed SCP/RCP path evaluated against ');
     expect(text.stdout).toMatch(/ actions in us-east-1, us-west-2, any other region; 10 accounts affected\):\n/);
     // Runtime prod accounts already had ProtectProductionData's actions denied: a group of their own.
-    expect(text.stdout).toMatch(/\n {2}dw-prod \(\d{12}\), ecommerce-prod \(\d{12}\) {2}\(RestrictRegions updated\)\n {6}in us-west-2: newly denied: every action except /);
+    expect(text.stdout).toMatch(
+      /\n {2}dw-prod \(\d{12}\), ecommerce-prod \(\d{12}\) {2}\(RestrictRegions updated\)\n {6}in us-west-2: newly denied: every action except /,
+    );
     const others = OTHERS.map((n) => `${n} \\(\\d{12}\\)`).join(', ');
     expect(text.stdout).toMatch(new RegExp(`\\n {2}${others} {2}\\(RestrictRegions updated\\)\\n {6}in us-west-2: ${EXCEPT_START.replace(/[*()]/g, '\\$&')}`));
     expect(text.stdout).not.toContain('in us-east-1:');
@@ -79,7 +83,9 @@ describe('permission impact and policy lint (CLI against moto)', () => {
     const md = await orgplane(['plan', '-f', dir, '-o', 'markdown'], moto.endpoint);
     expect(md.code).toBe(2);
     expect(md.stdout).toContain('#### Permission impact \\(10 accounts with a changed SCP/RCP path evaluated against ');
-    expect(md.stdout).toMatch(/\n- \*\*dw\\-prod \\\(\d{12}\\\), ecommerce\\-prod \\\(\d{12}\\\)\*\* \(RestrictRegions updated\)\n {2}- in us\\-west\\-2: newly denied: every action except budgets:\\\*, cloudfront:\\\*/);
+    expect(md.stdout).toMatch(
+      /\n- \*\*dw\\-prod \\\(\d{12}\\\), ecommerce\\-prod \\\(\d{12}\\\)\*\* \(RestrictRegions updated\)\n {2}- in us\\-west\\-2: newly denied: every action except budgets:\\\*, cloudfront:\\\*/,
+    );
 
     const json = await orgplane(['plan', '-f', dir, '-o', 'json'], moto.endpoint);
     expect(json.code).toBe(2);
@@ -103,13 +109,15 @@ describe('permission impact and policy lint (CLI against moto)', () => {
     const warn = await orgplane(['validate', '-f', dir], moto.endpoint);
     expect(warn.code).toBe(0);
     expect(warn.stdout).toBe('21 resources valid.\n');
-    expect(warn.stderr).toBe([
-      '3 policy lint warnings:',
-      `  ${STRICT_MESSAGE}`,
-      '  ServiceControlPolicy/freeze-runtime: spec.document.Statement[1] (Typo).Action[0]: no ec2 action matches "ec2:RunInstance": this entry matches no action [unknown-action]',
-      '  ServiceControlPolicy/freeze-runtime: spec.document.Statement[1] (Typo).Action: no entry of Action names an existing action: the statement can never match [statement-never-matches]',
-      '',
-    ].join('\n'));
+    expect(warn.stderr).toBe(
+      [
+        '3 policy lint warnings:',
+        `  ${STRICT_MESSAGE}`,
+        '  ServiceControlPolicy/freeze-runtime: spec.document.Statement[1] (Typo).Action[0]: no ec2 action matches "ec2:RunInstance": this entry matches no action [unknown-action]',
+        '  ServiceControlPolicy/freeze-runtime: spec.document.Statement[1] (Typo).Action: no entry of Action names an existing action: the statement can never match [statement-never-matches]',
+        '',
+      ].join('\n'),
+    );
 
     const strict = await orgplane(['validate', '--strict', '-f', dir], moto.endpoint);
     expect(strict.code).toBe(1);

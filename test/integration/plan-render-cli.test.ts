@@ -63,20 +63,24 @@ describe('plan output a reviewer can read (CLI against moto)', () => {
     const text = await orgplane(['plan', '-f', file, '-o', 'text'], moto.endpoint);
     expect(text.code).toBe(2);
     expect(text.stdout).toMatch(/~ update SCP Regions \(p-[a-z0-9]+\): content {2}\[op-\d+\]\n {6}content:\n/);
-    expect(text.stdout).toContain([
-      '        ~ Statement "DenyOutsideRegions"',
-      '          + NotAction: support:*',
-      '          - Condition: StringNotEquals aws:RequestedRegion = us-east-1',
-      '        + Statement "DenyLeave"',
-      '          + Effect: Deny',
-      '          + Action: organizations:LeaveOrganization',
-      '          + Resource: *',
-    ].join('\n'));
+    expect(text.stdout).toContain(
+      [
+        '        ~ Statement "DenyOutsideRegions"',
+        '          + NotAction: support:*',
+        '          - Condition: StringNotEquals aws:RequestedRegion = us-east-1',
+        '        + Statement "DenyLeave"',
+        '          + Effect: Deny',
+        '          + Action: organizations:LeaveOrganization',
+        '          + Resource: *',
+      ].join('\n'),
+    );
     expect(text.stdout).toContain('Plan: 0 to create, 1 to update, 0 to move, 0 to delete; 0 destructive, 0 org-wide.');
 
     const md = await orgplane(['plan', '-f', file, '-o', 'markdown'], moto.endpoint);
     expect(md.code).toBe(2);
-    expect(md.stdout).toMatch(/```diff\n# ServiceControlPolicy\/regions\n! ~ update SCP Regions \(p-[a-z0-9]+\): content\n {6}content:\n!       Statement "DenyOutsideRegions"\n\+         NotAction: support:\*\n-         Condition: StringNotEquals aws:RequestedRegion = us-east-1\n\+       Statement "DenyLeave"\n/);
+    expect(md.stdout).toMatch(
+      /```diff\n# ServiceControlPolicy\/regions\n! ~ update SCP Regions \(p-[a-z0-9]+\): content\n {6}content:\n!       Statement "DenyOutsideRegions"\n\+         NotAction: support:\*\n-         Condition: StringNotEquals aws:RequestedRegion = us-east-1\n\+       Statement "DenyLeave"\n/,
+    );
     expect(md.stdout).toContain('&lt;img src=x onerror=alert\\(1\\)&gt; @\u2060admins');
     expect(md.stdout).not.toContain('<img');
 
@@ -87,14 +91,18 @@ describe('plan output a reviewer can read (CLI against moto)', () => {
     expect(doc.totals.actions.update).toBe(1);
     const rc = doc.resourceChanges.find((r) => r.address === 'ServiceControlPolicy/regions');
     expect(rc).toMatchObject({ actions: ['update'], risk: 'routine' });
-    expect(rc?.before?.content).toMatchObject({ Statement: [{ Sid: 'DenyOutsideRegions', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1', 'us-east-1'] } } }] });
+    expect(rc?.before?.content).toMatchObject({
+      Statement: [{ Sid: 'DenyOutsideRegions', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1', 'us-east-1'] } } }],
+    });
     expect(rc?.after?.content).toMatchObject({ Statement: [{ Sid: 'DenyOutsideRegions' }, { Sid: 'DenyLeave' }] });
     expect(rc?.patch?.content.length).toBeGreaterThan(0);
   }, 120_000);
 
   it('import records where FullAWSAccess is not attached: re-plan is empty, a re-attachment out of band is an org-wide detach', async () => {
     const dir = await tempDir('op-allowlist-');
-    await writeFile(path.join(dir, 'org.yaml'), `
+    await writeFile(
+      path.join(dir, 'org.yaml'),
+      `
 apiVersion: orgplane.io/v1alpha1
 kind: Organization
 metadata: { name: org }
@@ -122,7 +130,8 @@ spec:
   name: allow-s3
   targets: { organizationalUnits: [sandbox] }
   document: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "s3:*", Resource: "*" }] }
-`);
+`,
+    );
     const applied = await orgplane(['apply', '--auto-approve', '-f', dir, '--state', path.join(dir, 'wf.json')], moto.endpoint);
     expect(applied.code).toBe(0);
     const org = orgClient(moto.endpoint);
@@ -148,7 +157,9 @@ spec:
     await writeFile(accounts, original.replace(/parent: prod\b/, 'parent: sandbox'));
     const move = await orgplane(['plan', '-f', out], moto.endpoint);
     expect(move.code).toBe(2);
-    expect(move.stdout).toMatch(/-> move account Shop \(\d{12}\) from Prod \(ou-[a-z0-9-]+\) to Sandbox \(ou-[a-z0-9-]+\) \(gains allow-s3; loses FullAWSAccess\)/);
+    expect(move.stdout).toMatch(
+      /-> move account Shop \(\d{12}\) from Prod \(ou-[a-z0-9-]+\) to Sandbox \(ou-[a-z0-9-]+\) \(gains allow-s3; loses FullAWSAccess\)/,
+    );
     expect(move.stdout).toMatch(/ {8}Sandbox \(ou-[a-z0-9-]+\): allow-s3 {2}\(allow-list\)\n/);
     expect(move.stdout).toMatch(/! now limited to what allow-s3 allows at Sandbox \(ou-[a-z0-9-]+\) \(allow-list\)/);
     await writeFile(accounts, original);
@@ -156,7 +167,9 @@ spec:
     await org.send(new AttachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: sandboxId! }));
     const drift = await orgplane(['plan', '-f', out], moto.endpoint);
     expect(drift.code).toBe(2);
-    expect(drift.stdout).toContain(`Organization-wide changes (need --allow-org-wide):\n  ~ detach SCP FullAWSAccess from Sandbox (${sandboxId}) (not in spec.targets) [org-wide]`);
+    expect(drift.stdout).toContain(
+      `Organization-wide changes (need --allow-org-wide):\n  ~ detach SCP FullAWSAccess from Sandbox (${sandboxId}) (not in spec.targets) [org-wide]`,
+    );
     expect(drift.stdout).toContain('Plan: 0 to create, 1 to update, 0 to move, 0 to delete; 0 destructive, 1 org-wide.');
   }, 180_000);
 });

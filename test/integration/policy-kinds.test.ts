@@ -10,7 +10,10 @@ import type { ActualOrg } from '../../controller/model/actual.js';
 import type { AnyResource } from '../../controller/api/schemas.js';
 
 const named = (a: ActualOrg, type: string) =>
-  Object.values(a.policies).filter((p) => p.type === type && !p.awsManaged).map((p) => `${p.name} -> ${(p.targets ?? []).map((t) => (t === a.root.id ? 'Root' : a.ous[t]?.name ?? t)).join(',')}`).sort();
+  Object.values(a.policies)
+    .filter((p) => p.type === type && !p.awsManaged)
+    .map((p) => `${p.name} -> ${(p.targets ?? []).map((t) => (t === a.root.id ? 'Root' : (a.ous[t]?.name ?? t))).join(',')}`)
+    .sort();
 
 const ok = (r: Awaited<ReturnType<typeof apply>>) => {
   expect(r.errors).toEqual([]);
@@ -49,11 +52,15 @@ describe('policy kinds on moto', () => {
 
   it('updates a document and a target, deletes a removed policy (deletionPolicy Delete), never detaches RCPFullAWSAccess', async () => {
     const clients = clientsFor(moto.endpoint);
-    const base = edit(example('guardrails'), 'ManagementPolicy/ai-opt-out', (r) => { if (r.kind === 'ManagementPolicy') r.spec.deletionPolicy = 'Delete'; });
+    const base = edit(example('guardrails'), 'ManagementPolicy/ai-opt-out', (r) => {
+      if (r.kind === 'ManagementPolicy') r.spec.deletionPolicy = 'Delete';
+    });
     // AWS attaches RCPFullAWSAccess everywhere (moto does not): a manifest that names it with an
     // exclusive target list must still never plan a detach.
     const fullRcp: AnyResource = {
-      apiVersion: 'orgplane.io/v1alpha1', kind: 'ResourceControlPolicy', metadata: { name: 'rcp-full-access' },
+      apiVersion: 'orgplane.io/v1alpha1',
+      kind: 'ResourceControlPolicy',
+      metadata: { name: 'rcp-full-access' },
       spec: { name: 'RCPFullAWSAccess', awsManaged: true, exclusiveTargets: true, targets: { root: true, organizationalUnits: ['workloads', 'sandbox'] } },
     };
     ok(await apply([...base, fullRcp], clients));
@@ -88,7 +95,10 @@ describe('policy kinds on moto', () => {
     const imported = importOrganization(actual);
     const rcp = imported.find((r) => r.kind === 'ResourceControlPolicy');
     expect(rcp).toMatchObject({ metadata: { name: 'data-perimeter' }, spec: { name: 'DataPerimeter', targets: { organizationalUnits: ['workloads'] } } });
-    const tags = imported.filter((r) => r.kind === 'ManagementPolicy').map((r) => r.kind === 'ManagementPolicy' && `${r.spec.type} ${r.spec.name}`).sort();
+    const tags = imported
+      .filter((r) => r.kind === 'ManagementPolicy')
+      .map((r) => r.kind === 'ManagementPolicy' && `${r.spec.type} ${r.spec.name}`)
+      .sort();
     expect(tags).toEqual(['AISERVICES_OPT_OUT_POLICY AIServicesOptOut', 'TAG_POLICY CostCenter', 'TAG_POLICY WorkloadsCostCenter']);
     const again = await plan(imported, clients);
     expect(again.errors).toEqual([]);

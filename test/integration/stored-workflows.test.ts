@@ -13,8 +13,13 @@ import type { AwsClients } from '../../controller/aws/clients.js';
 
 const orgOnly = (rs: AnyResource[]) => rs.filter((r) => r.kind !== 'PermissionSet' && r.kind !== 'CrossAccountRole');
 const withApproval = (rs: AnyResource[], mode: 'Never' | 'WhenPoliciesChange') =>
-  edit(rs, 'Organization/securecart', (r) => { if (r.kind === 'Organization') r.spec.migrationApproval = mode; });
-const moveDev = (rs: AnyResource[]) => edit(rs, 'Account/dev', (r) => { if (r.kind === 'Account') r.spec.parent = 'shared-services'; });
+  edit(rs, 'Organization/securecart', (r) => {
+    if (r.kind === 'Organization') r.spec.migrationApproval = mode;
+  });
+const moveDev = (rs: AnyResource[]) =>
+  edit(rs, 'Account/dev', (r) => {
+    if (r.kind === 'Account') r.spec.parent = 'shared-services';
+  });
 
 const planWith = (rs: AnyResource[], clients: AwsClients, store: WorkflowStore) =>
   reconcile(rs, { clients, namespace: 'default', workflowStore: store, apply: false });
@@ -47,7 +52,9 @@ describe('stored workflows run only as part of the plan', () => {
 
     const p = await planWith(base, clients, store);
     expect(p.plan.ops).toEqual([]);
-    expect(p.plan.warnings).toContainEqual(expect.stringMatching(/^stored migrate workflow of Account\/dev \(phase AwaitingApproval\) is not resumed: the plan has no MoveAccount for Account\/dev/));
+    expect(p.plan.warnings).toContainEqual(
+      expect.stringMatching(/^stored migrate workflow of Account\/dev \(phase AwaitingApproval\) is not resumed: the plan has no MoveAccount for Account\/dev/),
+    );
     expect((await store.load())['Account/dev']).toBeDefined(); // planning writes nothing
 
     clients.calls.reset();
@@ -92,7 +99,12 @@ describe('stored workflows run only as part of the plan', () => {
     clients.calls.reset();
     const r = await apply(base, clients, { store });
     expect(clients.calls.writes()).toBe(0);
-    expect(r.events.filter((e) => e.reason === 'WorkflowCancelled').map((e) => e.resource).sort()).toEqual(['Account/dev', 'Account/ghost']);
+    expect(
+      r.events
+        .filter((e) => e.reason === 'WorkflowCancelled')
+        .map((e) => e.resource)
+        .sort(),
+    ).toEqual(['Account/dev', 'Account/ghost']);
     expect(await store.load()).toEqual({});
     expect((await org.send(new DescribeAccountCommand({ AccountId: outsider }))).Account!.State).toBe('ACTIVE');
   }, 60_000);

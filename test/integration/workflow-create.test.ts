@@ -4,7 +4,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  CreateOrganizationalUnitCommand, ListAccountsCommand, ListParentsCommand, ListRootsCommand, ListTagsForResourceCommand,
+  CreateOrganizationalUnitCommand,
+  ListAccountsCommand,
+  ListParentsCommand,
+  ListRootsCommand,
+  ListTagsForResourceCommand,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { initialTransition } from 'xstate';
@@ -36,8 +40,16 @@ async function setupOu(org: OrganizationsClient, name: string): Promise<{ rootId
 
 const tags = ownershipTags('team-a', 'Account/payments', 'Retain');
 const createOp = (ouId: string): Op => ({
-  id: 'op-1', deps: [], op: 'CreateAccount', resource: 'Account/payments', summary: 'create account payments',
-  name: 'payments', email: 'payments@example.com', parent: { id: ouId }, tags, roleName: 'OrganizationAccountAccessRole',
+  id: 'op-1',
+  deps: [],
+  op: 'CreateAccount',
+  resource: 'Account/payments',
+  summary: 'create account payments',
+  name: 'payments',
+  email: 'payments@example.com',
+  parent: { id: ouId },
+  tags,
+  roleName: 'OrganizationAccountAccessRole',
 });
 
 async function accountsWithEmail(org: OrganizationsClient, email: string) {
@@ -65,14 +77,22 @@ describe('account-create workflow (moto)', () => {
     expect(r.results[0].outcome).toEqual({ createdId: acct.Id, message: `created account ${acct.Id} (payments@example.com)` });
     expect((await c.organizations.send(new ListParentsCommand({ ChildId: acct.Id! }))).Parents).toEqual([{ Id: ouId, Type: 'ORGANIZATIONAL_UNIT' }]);
     expect(await tagsOf(c.organizations, acct.Id!)).toEqual(tags);
-    expect(events).toEqual([{ resource: 'Account/payments', type: 'Normal', reason: 'CreatedAccount', message: `created account ${acct.Id} (payments@example.com)`, op: 'op-1' }]);
+    expect(events).toEqual([
+      { resource: 'Account/payments', type: 'Normal', reason: 'CreatedAccount', message: `created account ${acct.Id} (payments@example.com)`, op: 'op-1' },
+    ]);
 
     const stored = (await new FileWorkflowStore(store.path).load())['Account/payments'];
     expect(stored).toMatchObject({ kind: 'create', phase: 'Succeeded', message: `created account ${acct.Id} under ${ouId}` });
     expect(parseSnapshot(stored.snapshot!)).toMatchObject({ value: 'done', status: 'done', context: { accountId: acct.Id, requestId: expect.any(String) } });
     expect(r.workflows['Account/payments']).toEqual(stored);
     // one CreateAccount, one ListParents, one MoveAccount; tags went with CreateAccount
-    expect(calls).toEqual({ 'Organizations:CreateAccount': 1, 'Organizations:CreateOrganizationalUnit': 1, 'Organizations:ListParents': 1, 'Organizations:ListRoots': 1, 'Organizations:MoveAccount': 1 });
+    expect(calls).toEqual({
+      'Organizations:CreateAccount': 1,
+      'Organizations:CreateOrganizationalUnit': 1,
+      'Organizations:ListParents': 1,
+      'Organizations:ListRoots': 1,
+      'Organizations:MoveAccount': 1,
+    });
   });
 
   it('crash after CreateAccount, before its result is recorded: the next run adopts the account instead of creating another', async () => {
@@ -104,12 +124,17 @@ describe('account-create workflow (moto)', () => {
     expect(accts).toHaveLength(1);
     const id = accts[0].Id!;
     expect(resumed.plan.ops.map((o) => o.summary)).toEqual(['resume create workflow (Creating): create account payments']);
-    expect(resumed.results[0]).toMatchObject({ status: 'succeeded', outcome: { createdId: id, message: `adopted existing account ${id} (payments@example.com)` } });
+    expect(resumed.results[0]).toMatchObject({
+      status: 'succeeded',
+      outcome: { createdId: id, message: `adopted existing account ${id} (payments@example.com)` },
+    });
     expect(resumed.ids).toEqual({ 'Account/payments': id });
     expect(c2.calls.byOperation.get('Organizations:CreateAccount')).toBeUndefined();
     expect((await c2.organizations.send(new ListParentsCommand({ ChildId: id }))).Parents?.[0].Id).toBe(ouId);
     expect(await tagsOf(c2.organizations, id)).toEqual(tags);
-    expect(events).toEqual([{ resource: 'Account/payments', type: 'Normal', reason: 'ResumedWorkflow', message: `adopted existing account ${id} (payments@example.com)`, op: 'op-1' }]);
+    expect(events).toEqual([
+      { resource: 'Account/payments', type: 'Normal', reason: 'ResumedWorkflow', message: `adopted existing account ${id} (payments@example.com)`, op: 'op-1' },
+    ]);
     // nothing left to resume: a plan without the op cancels nothing (the workflow is finished)
     expect((await applyWithStore([], { clients: c2, workflowStore: new FileWorkflowStore(storePath) })).cancelled).toEqual([]);
   });
@@ -144,11 +169,19 @@ describe('account-create workflow (moto)', () => {
     const { ouId } = await setupOu(c.organizations, 'workloads');
     const storePath = await tmpStorePath();
     const [marker] = initialTransition(accountCreateMachine, {
-      resource: 'Account/payments', name: 'payments', email: 'payments@example.com', parentId: ouId,
-      roleName: 'OrganizationAccountAccessRole', tags, startedAt: Date.now(),
+      resource: 'Account/payments',
+      name: 'payments',
+      email: 'payments@example.com',
+      parentId: ouId,
+      roleName: 'OrganizationAccountAccessRole',
+      tags,
+      startedAt: Date.now(),
     });
     await new FileWorkflowStore(storePath).save('Account/payments', {
-      kind: 'create', phase: 'Creating', snapshot: serializeSnapshot(accountCreateWorkflow, marker), startedAt: new Date().toISOString(),
+      kind: 'create',
+      phase: 'Creating',
+      snapshot: serializeSnapshot(accountCreateWorkflow, marker),
+      startedAt: new Date().toISOString(),
     });
     const resumed = await applyWithStore([createOp(ouId)], { clients: c, workflowStore: new FileWorkflowStore(storePath) });
     const calls = c.calls.toJSON();
@@ -157,7 +190,9 @@ describe('account-create workflow (moto)', () => {
     expect(accts).toHaveLength(1);
     expect(resumed.results[0].outcome?.message).toBe(`created account ${accts[0].Id} (payments@example.com)`);
     expect(calls).toMatchObject({
-      'Organizations:ListAccounts': 1, 'Organizations:ListCreateAccountStatus': 1, 'Organizations:CreateAccount': 1,
+      'Organizations:ListAccounts': 1,
+      'Organizations:ListCreateAccountStatus': 1,
+      'Organizations:CreateAccount': 1,
     });
   });
 
@@ -166,11 +201,19 @@ describe('account-create workflow (moto)', () => {
     const { rootId, ouId } = await setupOu(c.organizations, 'workloads');
     const storePath = await tmpStorePath();
     const [marker] = initialTransition(accountCreateMachine, {
-      resource: 'Account/payments', name: 'payments', email: 'payments@example.com', parentId: rootId,
-      roleName: 'OrganizationAccountAccessRole', tags, startedAt: Date.now(),
+      resource: 'Account/payments',
+      name: 'payments',
+      email: 'payments@example.com',
+      parentId: rootId,
+      roleName: 'OrganizationAccountAccessRole',
+      tags,
+      startedAt: Date.now(),
     });
     await new FileWorkflowStore(storePath).save('Account/payments', {
-      kind: 'create', phase: 'Creating', snapshot: serializeSnapshot(accountCreateWorkflow, marker), startedAt: new Date().toISOString(),
+      kind: 'create',
+      phase: 'Creating',
+      snapshot: serializeSnapshot(accountCreateWorkflow, marker),
+      startedAt: new Date().toISOString(),
     });
     const resumed = await applyWithStore([createOp(ouId)], { clients: c, workflowStore: new FileWorkflowStore(storePath) });
     expect(resumed.plan.ops[0].op).toBe('ResumeWorkflow');

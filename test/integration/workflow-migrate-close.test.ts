@@ -1,8 +1,14 @@
 // account-migrate, account-close and RemoveAccount against real moto, through applyPlan.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CreateAccountCommand, CreateOrganizationalUnitCommand, DescribeAccountCommand, ListAccountsCommand, ListParentsCommand,
-  ListRootsCommand, MoveAccountCommand, type OrganizationsClient,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  DescribeAccountCommand,
+  ListAccountsCommand,
+  ListParentsCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { useMoto, TEST_CREDENTIALS, TEST_REGION } from '../support/moto.js';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
@@ -17,7 +23,13 @@ let clients: AwsClients;
 afterEach(() => clients?.destroy());
 const connect = () => (clients = createAwsClients({ endpoint: moto.endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS }));
 
-interface World { rootId: string; a: string; b: string; c: string; accountId: string }
+interface World {
+  rootId: string;
+  a: string;
+  b: string;
+  c: string;
+  accountId: string;
+}
 
 async function world(org: OrganizationsClient): Promise<World> {
   const rootId = (await org.send(new ListRootsCommand({}))).Roots![0].Id!;
@@ -31,8 +43,17 @@ async function world(org: OrganizationsClient): Promise<World> {
 const parentOf = async (org: OrganizationsClient, id: string) => (await org.send(new ListParentsCommand({ ChildId: id }))).Parents![0].Id!;
 
 const moveOp = (w: World, extra: Partial<Extract<Op, { op: 'MoveAccount' }>> = {}): Op => ({
-  id: 'op-1', deps: [], op: 'MoveAccount', resource: 'Account/payments', summary: 'move account payments from a to b',
-  accountId: w.accountId, fromId: w.a, to: { id: w.b }, gained: ['DenyB'], lost: ['AllowA'], ...extra,
+  id: 'op-1',
+  deps: [],
+  op: 'MoveAccount',
+  resource: 'Account/payments',
+  summary: 'move account payments from a to b',
+  accountId: w.accountId,
+  fromId: w.a,
+  to: { id: w.b },
+  gained: ['DenyB'],
+  lost: ['AllowA'],
+  ...extra,
 });
 
 describe('account-migrate workflow (moto)', () => {
@@ -44,7 +65,10 @@ describe('account-migrate workflow (moto)', () => {
     c.calls.reset();
     const r = await applyPlan({ ops: [moveOp(w)] }, { clients: c, workflowStore: store, onEvent: (e) => events.push(e) });
     expect(c.calls.toJSON()).toEqual({ 'Organizations:ListParents': 2, 'Organizations:MoveAccount': 1 });
-    expect(r.results[0]).toMatchObject({ status: 'succeeded', outcome: { createdId: w.accountId, message: `moved account ${w.accountId} from ${w.a} to ${w.b}; gains SCPs [DenyB], loses SCPs [AllowA]` } });
+    expect(r.results[0]).toMatchObject({
+      status: 'succeeded',
+      outcome: { createdId: w.accountId, message: `moved account ${w.accountId} from ${w.a} to ${w.b}; gains SCPs [DenyB], loses SCPs [AllowA]` },
+    });
     expect(await parentOf(c.organizations, w.accountId)).toBe(w.b);
     expect(events.map((e) => [e.type, e.reason, e.message])).toEqual([
       ['Normal', 'MigrationPreflight', `moving account ${w.accountId} from ${w.a} to ${w.b}: gains SCPs [DenyB], loses SCPs [AllowA]`],
@@ -66,7 +90,9 @@ describe('account-migrate workflow (moto)', () => {
     await c.organizations.send(new MoveAccountCommand({ AccountId: w.accountId, SourceParentId: w.a, DestinationParentId: w.c }));
     const r = await applyPlan({ ops: [moveOp(w)] }, { clients: c, workflowStore: new MemoryWorkflowStore() });
     expect(r.results[0]).toMatchObject({
-      status: 'failed', retryable: false, reason: 'ConcurrentMove',
+      status: 'failed',
+      retryable: false,
+      reason: 'ConcurrentMove',
       error: `account ${w.accountId} is under ${w.c}, neither the planned source ${w.a} nor the destination ${w.b}: it was moved outside orgplane; the next plan will start from where it is now`,
     });
     expect(await parentOf(c.organizations, w.accountId)).toBe(w.c);
@@ -89,7 +115,11 @@ describe('account-migrate workflow (moto)', () => {
     expect(waiting.plan.ops[0]).toMatchObject({ op: 'ResumeWorkflow', phase: 'AwaitingApproval' });
     expect(waiting.results[0]).toMatchObject({ status: 'skipped', reason: 'AwaitingApproval' });
     expect(await parentOf(c.organizations, w.accountId)).toBe(w.a);
-    const done = await applyWithStore([moveOp(w, { requireApproval: true })], { clients: c, workflowStore: store, approvedMigrations: new Set(['Account/payments']) });
+    const done = await applyWithStore([moveOp(w, { requireApproval: true })], {
+      clients: c,
+      workflowStore: store,
+      approvedMigrations: new Set(['Account/payments']),
+    });
     expect(done.results[0]).toMatchObject({ status: 'succeeded', outcome: { createdId: w.accountId } });
     expect((await store.load())['Account/payments'].phase).toBe('Succeeded');
     expect(await parentOf(c.organizations, w.accountId)).toBe(w.b);
@@ -125,7 +155,15 @@ describe('account-close workflow and RemoveAccount (moto)', () => {
   it('closes (SUSPENDED), then treats an already closed account as done', async () => {
     const c = connect();
     const w = await world(c.organizations);
-    const op: Op = { id: 'op-1', deps: [], op: 'CloseAccount', resource: 'Account/payments', summary: 'close account payments', accountId: w.accountId, name: 'payments' };
+    const op: Op = {
+      id: 'op-1',
+      deps: [],
+      op: 'CloseAccount',
+      resource: 'Account/payments',
+      summary: 'close account payments',
+      accountId: w.accountId,
+      name: 'payments',
+    };
     const store = new MemoryWorkflowStore();
     const r = await applyPlan({ ops: [op] }, { clients: c, workflowStore: store });
     expect(r.results[0]).toMatchObject({ status: 'succeeded', outcome: { message: `closed account ${w.accountId} (SUSPENDED)` } });
@@ -147,7 +185,8 @@ describe('account-close workflow and RemoveAccount (moto)', () => {
     const r = await applyPlan({ ops }, { clients: c, workflowStore: new MemoryWorkflowStore(), closuresAllowed: 1, concurrency: 1 });
     expect(r.results[0].status).toBe('succeeded');
     expect(r.results[1]).toMatchObject({
-      status: 'skipped', reason: 'QuotaGuard',
+      status: 'skipped',
+      reason: 'QuotaGuard',
       error: `not closing account ${other} (old): the account closure quota for this run is used up; it will be closed in a later run`,
     });
     expect(await state(c.organizations, other)).toBe('ACTIVE');
@@ -156,7 +195,15 @@ describe('account-close workflow and RemoveAccount (moto)', () => {
   it('RemoveAccount removes the account from the organization, and is idempotent', async () => {
     const c = connect();
     const w = await world(c.organizations);
-    const op: Op = { id: 'op-1', deps: [], op: 'RemoveAccount', resource: 'Account/payments', summary: 'remove payments', accountId: w.accountId, name: 'payments' };
+    const op: Op = {
+      id: 'op-1',
+      deps: [],
+      op: 'RemoveAccount',
+      resource: 'Account/payments',
+      summary: 'remove payments',
+      accountId: w.accountId,
+      name: 'payments',
+    };
     const r = await applyPlan({ ops: [op] }, { clients: c, workflowStore: new MemoryWorkflowStore() });
     expect(r.results[0]).toMatchObject({ status: 'succeeded', outcome: { message: `removed account ${w.accountId} from the organization` } });
     const ids = ((await c.organizations.send(new ListAccountsCommand({}))).Accounts ?? []).map((a) => a.Id);

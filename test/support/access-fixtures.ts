@@ -1,13 +1,24 @@
 // Helpers for access tests: plain DesiredOrg pieces, and a small in-order runner of access ops
 // against real AWS-API endpoints (moto) through the real writer. Owned by the access tests.
-import { OrganizationsClient, CreateAccountCommand, CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand } from '@aws-sdk/client-organizations';
+import {
+  OrganizationsClient,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+} from '@aws-sdk/client-organizations';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { executeAccessOp } from '../../controller/aws/access-writer.js';
 import { readAccess } from '../../controller/aws/read-access.js';
 import { readOrganization } from '../../controller/aws/read-org.js';
 import type { ActualOrg } from '../../controller/model/actual.js';
 import {
-  DEFAULT_QUOTAS, type DesiredAccount, type DesiredOrg, type DesiredOU, type DesiredPermissionSet, type DesiredRole,
+  DEFAULT_QUOTAS,
+  type DesiredAccount,
+  type DesiredOrg,
+  type DesiredOU,
+  type DesiredPermissionSet,
+  type DesiredRole,
 } from '../../controller/model/desired.js';
 import { planAccess, type AccessPlan } from '../../controller/plan/access.js';
 import type { AccessOp, IdRef, Op, OpOutcome } from '../../controller/plan/operations.js';
@@ -19,22 +30,63 @@ export function emptyDesired(): DesiredOrg {
   return { namespace: NS, quotas: { ...DEFAULT_QUOTAS }, ous: {}, accounts: {}, policies: {}, permissionSets: {}, roles: {} };
 }
 
-export const ou = (ref: string, parent = 'root', name = ref): DesiredOU =>
-  ({ key: `OrganizationalUnit/${ref}`, ref, name, parent, tags: {}, paused: false, deletionPolicy: 'Retain' });
+export const ou = (ref: string, parent = 'root', name = ref): DesiredOU => ({
+  key: `OrganizationalUnit/${ref}`,
+  ref,
+  name,
+  parent,
+  tags: {},
+  paused: false,
+  deletionPolicy: 'Retain',
+});
 
-export const account = (ref: string, parent: string, email = `${ref}@securecart.example`, extra: Partial<DesiredAccount> = {}): DesiredAccount =>
-  ({ key: `Account/${ref}`, ref, name: ref, email, parent, accessRoleName: 'OrganizationAccountAccessRole', tags: {}, paused: false, deletionPolicy: 'Retain', ...extra });
+export const account = (ref: string, parent: string, email = `${ref}@securecart.example`, extra: Partial<DesiredAccount> = {}): DesiredAccount => ({
+  key: `Account/${ref}`,
+  ref,
+  name: ref,
+  email,
+  parent,
+  accessRoleName: 'OrganizationAccountAccessRole',
+  tags: {},
+  paused: false,
+  deletionPolicy: 'Retain',
+  ...extra,
+});
 
 export const permissionSet = (ref: string, extra: Partial<DesiredPermissionSet> = {}): DesiredPermissionSet => ({
-  key: `PermissionSet/${ref}`, ref, name: ref, description: '', sessionDuration: 'PT1H', relayState: '',
-  managedPolicies: [], customerManagedPolicies: [], inlinePolicy: '', assignments: [], tags: {}, paused: false, deletionPolicy: 'Retain',
+  key: `PermissionSet/${ref}`,
+  ref,
+  name: ref,
+  description: '',
+  sessionDuration: 'PT1H',
+  relayState: '',
+  managedPolicies: [],
+  customerManagedPolicies: [],
+  inlinePolicy: '',
+  assignments: [],
+  tags: {},
+  paused: false,
+  deletionPolicy: 'Retain',
   ...extra,
 });
 
 export const role = (ref: string, extra: Partial<DesiredRole> = {}): DesiredRole => ({
-  key: `CrossAccountRole/${ref}`, ref, roleName: ref, path: '/', description: '', targetAccounts: [], targetOUs: [], includeDescendants: true,
-  trust: { accounts: [], principalArns: ['111122223333'], requireMfa: false }, managedPolicyArns: [], inlinePolicies: {},
-  maxSessionDuration: 3600, tags: {}, paused: false, deletionPolicy: 'Retain', ...extra,
+  key: `CrossAccountRole/${ref}`,
+  ref,
+  roleName: ref,
+  path: '/',
+  description: '',
+  targetAccounts: [],
+  targetOUs: [],
+  includeDescendants: true,
+  trust: { accounts: [], principalArns: ['111122223333'], requireMfa: false },
+  managedPolicyArns: [],
+  inlinePolicies: {},
+  maxSessionDuration: 3600,
+  tags: {},
+  paused: false,
+  deletionPolicy: 'Retain',
+  ...extra,
 });
 
 export interface RunResult {
@@ -62,7 +114,10 @@ export async function runAccessOps(clients: AwsClients, ops: AccessOp[], created
     if (i < 0) throw new Error('dependency cycle');
     const [op] = remaining.splice(i, 1);
     const failedDep = op.deps.find((d) => done.get(d) && done.get(d)!.status !== 'succeeded');
-    if (failedDep) { done.set(op.id, { op, status: 'skipped', error: `${failedDep} did not succeed` }); continue; }
+    if (failedDep) {
+      done.set(op.id, { op, status: 'skipped', error: `${failedDep} did not succeed` });
+      continue;
+    }
     try {
       const outcome = await executeAccessOp(clients, op, resolve, { assumeAttempts: 1, pollDelayMs: 10 });
       if (outcome.createdId) created[op.resource] = outcome.createdId;
@@ -80,9 +135,7 @@ export async function runAccessOps(clients: AwsClients, ops: AccessOp[], created
  * inputs (resources being deleted, roles in accounts outside the targets) are not passed here:
  * those tests go through `reconcile` (plan-contract.test.ts), where the engine derives them.
  */
-export async function planOnce(
-  clients: AwsClients, desired: DesiredOrg, orgOps: Op[] = [],
-): Promise<{ actual: ActualOrg; plan: AccessPlan }> {
+export async function planOnce(clients: AwsClients, desired: DesiredOrg, orgOps: Op[] = []): Promise<{ actual: ActualOrg; plan: AccessPlan }> {
   const actual = await readOrganization(clients);
   actual.access = await readAccess(clients, desired, actual);
   return { actual, plan: planAccess(desired, actual, orgOps) };
@@ -94,7 +147,11 @@ export async function planOnce(
  * parent unless it is the root). Clients retry little, so a test sees failures quickly.
  */
 export async function buildAccessTestOrg(endpoint: string): Promise<{
-  clients: AwsClients; org: OrganizationsClient; root: string; workloads: string; sandbox: string;
+  clients: AwsClients;
+  org: OrganizationsClient;
+  root: string;
+  workloads: string;
+  sandbox: string;
   mkAccount: (name: string, parent: string) => Promise<string>;
 }> {
   const clients = createAwsClients({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 } });

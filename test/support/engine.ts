@@ -15,7 +15,13 @@ import { TEST_CREDENTIALS, TEST_REGION } from './moto.js';
 export function clientsFor(endpoint: string): AwsClients {
   // Fast retries and no client-side pacing: tests must not sleep on an injected fault, and the
   // emulator has no quotas to respect (the rate limiter has its own tests).
-  return createAwsClients({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 }, rateLimits: UNLIMITED });
+  return createAwsClients({
+    endpoint,
+    region: TEST_REGION,
+    credentials: TEST_CREDENTIALS,
+    retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 },
+    rateLimits: UNLIMITED,
+  });
 }
 
 export function orgClient(endpoint: string): OrganizationsClient {
@@ -48,7 +54,8 @@ export function edit(resources: AnyResource[], key: string, fn: (r: AnyResource)
  * --max-closures-per-run, --allow-org-wide, --approve-migration, --concurrency).
  */
 export async function apply(
-  resources: AnyResource[], clients: AwsClients,
+  resources: AnyResource[],
+  clients: AwsClients,
   opts: { store?: WorkflowStore; namespace?: string; approved?: string[]; concurrency?: number; guards?: Partial<Guards>; allowOrgWide?: boolean } = {},
 ): Promise<ReconcileResult> {
   return reconcile(resources, {
@@ -73,14 +80,21 @@ export async function shape(clients: AwsClients): Promise<{ ous: string[]; accou
   const pathOf = (id: string): string => {
     const names: string[] = [];
     let cur = a.ous[id];
-    while (cur) { names.unshift(cur.name); cur = a.ous[cur.parentId]; }
+    while (cur) {
+      names.unshift(cur.name);
+      cur = a.ous[cur.parentId];
+    }
     return ['Root', ...names].join('/');
   };
   const nameOfTarget = (t: string) => a.accounts[t]?.name ?? (a.ous[t] ? pathOf(t) : t === a.root.id ? 'Root' : t);
   return {
     ous: Object.keys(a.ous).map(pathOf).sort(),
-    accounts: Object.values(a.accounts).map((x) => `${pathOf(x.parentId)}/${x.name} <${x.email}> ${x.state}`).sort(),
-    policies: Object.values(a.policies).filter((p) => !p.awsManaged)
-      .map((p) => `${p.name} -> ${(p.targets ?? []).map(nameOfTarget).sort().join(', ')}`).sort(),
+    accounts: Object.values(a.accounts)
+      .map((x) => `${pathOf(x.parentId)}/${x.name} <${x.email}> ${x.state}`)
+      .sort(),
+    policies: Object.values(a.policies)
+      .filter((p) => !p.awsManaged)
+      .map((p) => `${p.name} -> ${(p.targets ?? []).map(nameOfTarget).sort().join(', ')}`)
+      .sort(),
   };
 }

@@ -10,22 +10,18 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
-  DescribePermissionSetCommand, GetInlinePolicyForPermissionSetCommand, ListAccountAssignmentsCommand, ListInstancesCommand,
-  ListManagedPoliciesInPermissionSetCommand, ListPermissionSetsCommand,
+  DescribePermissionSetCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ListAccountAssignmentsCommand,
+  ListInstancesCommand,
+  ListManagedPoliciesInPermissionSetCommand,
+  ListPermissionSetsCommand,
 } from '@aws-sdk/client-sso-admin';
 import { ListGroupsCommand } from '@aws-sdk/client-identitystore';
 import type { AwsClients } from '../../controller/aws/clients.js';
 import { readOrganization } from '../../controller/aws/read-org.js';
 
-export const FAULT_KINDS = [
-  'throttle400',
-  'throttle429',
-  'concurrentModification',
-  'error500',
-  'error503',
-  'reset',
-  'resetAfterForward',
-] as const;
+export const FAULT_KINDS = ['throttle400', 'throttle429', 'concurrentModification', 'error500', 'error503', 'reset', 'resetAfterForward'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Services the SDK clients talk to, as the proxy recognises them. */
@@ -169,7 +165,8 @@ export function errorResponse(service: Service, kind: FaultKind, requestId: stri
   const message = `orgplane fault proxy: injected ${kind}`;
   if (service === 'iam' || service === 'sts' || service === 'unknown') {
     const type = status >= 500 ? 'Receiver' : 'Sender';
-    const body = `<ErrorResponse xmlns="https://${service}.amazonaws.com/doc/"><Error><Type>${type}</Type>` +
+    const body =
+      `<ErrorResponse xmlns="https://${service}.amazonaws.com/doc/"><Error><Type>${type}</Type>` +
       `<Code>${name}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
     return { status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body };
   }
@@ -199,7 +196,9 @@ export class FaultProxy {
   }
 
   async start(): Promise<string> {
-    const server = http.createServer((req, res) => { void this.handle(req, res); });
+    const server = http.createServer((req, res) => {
+      void this.handle(req, res);
+    });
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -235,7 +234,9 @@ export class FaultProxy {
   }
 
   /** Every injected fault in the order it was decided. */
-  injected(): InjectedFault[] { return [...this.log]; }
+  injected(): InjectedFault[] {
+    return [...this.log];
+  }
 
   totalFaults(kind?: FaultKind | 'latency'): number {
     return this.log.filter((f) => kind === undefined || f.kind === kind).length;
@@ -275,7 +276,10 @@ export class FaultProxy {
 
   private statsFor(key: string): OperationStats {
     let s = this.stats.get(key);
-    if (!s) { s = { requests: 0, forwarded: 0, faults: {} }; this.stats.set(key, s); }
+    if (!s) {
+      s = { requests: 0, forwarded: 0, faults: {} };
+      this.stats.set(key, s);
+    }
     return s;
   }
 
@@ -305,7 +309,10 @@ export class FaultProxy {
     }
     if (fault) this.note(key, nth, fault);
 
-    if (fault === 'reset') { req.socket.destroy(); return; }
+    if (fault === 'reset') {
+      req.socket.destroy();
+      return;
+    }
     if (fault && fault !== 'resetAfterForward') {
       const e = errorResponse(service, fault, randomUUID());
       res.writeHead(e.status, { ...e.headers, 'content-length': Buffer.byteLength(e.body) });
@@ -326,10 +333,19 @@ export class FaultProxy {
     if (write) this.writeIndex++;
     if (this.opts.onForwarded) {
       await this.opts.onForwarded({
-        service, operation, key, write, writeIndex: this.writeIndex, status: upstream.status, body: upstream.body.toString('utf8'),
+        service,
+        operation,
+        key,
+        write,
+        writeIndex: this.writeIndex,
+        status: upstream.status,
+        body: upstream.body.toString('utf8'),
       });
     }
-    if (fault === 'resetAfterForward') { req.socket.destroy(); return; }
+    if (fault === 'resetAfterForward') {
+      req.socket.destroy();
+      return;
+    }
     this.respond(res, upstream);
   }
 
@@ -359,19 +375,22 @@ export class FaultProxy {
     delete headers.connection;
     headers['content-length'] = String(body.length);
     return new Promise((resolve, reject) => {
-      const up = http.request({
-        host: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent: this.agent,
-      }, (r) => {
-        const parts: Buffer[] = [];
-        r.on('data', (c: Buffer) => parts.push(c));
-        r.on('end', () => resolve({ status: r.statusCode ?? 502, headers: r.headers, body: Buffer.concat(parts) }));
-        r.on('error', reject);
-      });
+      const up = http.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent: this.agent,
+        },
+        (r) => {
+          const parts: Buffer[] = [];
+          r.on('data', (c: Buffer) => parts.push(c));
+          r.on('end', () => resolve({ status: r.statusCode ?? 502, headers: r.headers, body: Buffer.concat(parts) }));
+          r.on('error', reject);
+        },
+      );
       up.on('error', reject);
       up.end(body);
     });
@@ -415,14 +434,21 @@ export async function findDuplicates(clients: AwsClients): Promise<OrgDuplicates
   const pathOf = (id: string): string => {
     const names: string[] = [];
     let cur = org.ous[id];
-    while (cur) { names.unshift(cur.name); cur = org.ous[cur.parentId]; }
+    while (cur) {
+      names.unshift(cur.name);
+      cur = org.ous[cur.parentId];
+    }
     return ['Root', ...names].join('/');
   };
   const access = await listAccessRaw(clients, Object.keys(org.accounts));
   return {
     accounts: duplicates(Object.values(org.accounts).map((a) => a.email.toLowerCase())),
     ous: duplicates(Object.keys(org.ous).map(pathOf)),
-    policies: duplicates(Object.values(org.policies).filter((p) => !p.awsManaged).map((p) => p.name)),
+    policies: duplicates(
+      Object.values(org.policies)
+        .filter((p) => !p.awsManaged)
+        .map((p) => p.name),
+    ),
     permissionSets: duplicates(access.permissionSets.map((p) => p.name)),
     assignments: duplicates(access.assignments),
   };
@@ -469,6 +495,11 @@ export async function accessShape(clients: AwsClients): Promise<{ permissionSets
   const nameOf = (id: string) => org.accounts[id]?.name ?? id;
   return {
     permissionSets: raw.permissionSets.map((p) => `${p.name} [${p.managedPolicies.join(', ')}]${p.inline ? ' +inline' : ''}`).sort(),
-    assignments: raw.assignments.map((a) => { const [ps, acct, who] = a.split(' '); return `${ps} ${nameOf(acct)} ${who}`; }).sort(),
+    assignments: raw.assignments
+      .map((a) => {
+        const [ps, acct, who] = a.split(' ');
+        return `${ps} ${nameOf(acct)} ${who}`;
+      })
+      .sort(),
   };
 }

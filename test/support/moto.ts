@@ -47,7 +47,9 @@ export async function startMoto(opts: { iamManagedPolicies?: boolean } = {}): Pr
     env: { ...process.env, MOTO_ACCOUNT_ID: undefined, MOTO_IAM_LOAD_MANAGED_POLICIES: opts.iamManagedPolicies ? 'true' : 'false' } as NodeJS.ProcessEnv,
   });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -55,8 +57,13 @@ export async function startMoto(opts: { iamManagedPolicies?: boolean } = {}): Pr
     try {
       const r = await fetch(`${endpoint}/moto-api/`);
       if (r.ok || r.status < 500) break;
-    } catch { /* not up yet */ }
-    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`moto_server did not start: ${stderr}`); }
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`moto_server did not start: ${stderr}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
@@ -99,6 +106,8 @@ export function useMoto(opts: { organization?: boolean; groups?: string[]; iamMa
     await holder.server.reset();
     if (opts.organization !== false) await createOrganization(holder.endpoint, opts.groups);
   });
-  afterAll(async () => { await holder.server?.stop(); });
+  afterAll(async () => {
+    await holder.server?.stop();
+  });
   return holder;
 }

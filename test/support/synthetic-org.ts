@@ -6,8 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import {
-  OrganizationsClient, AttachPolicyCommand, CreateAccountCommand, CreateOrganizationalUnitCommand,
-  CreatePolicyCommand, EnablePolicyTypeCommand, ListRootsCommand, MoveAccountCommand,
+  OrganizationsClient,
+  AttachPolicyCommand,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreatePolicyCommand,
+  EnablePolicyTypeCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
 } from '@aws-sdk/client-organizations';
 import { API_VERSION, type AnyResource } from '../../controller/api/schemas.js';
 import { ownershipTags } from '../../controller/model/ownership.js';
@@ -39,8 +45,20 @@ export interface SyntheticOrgOptions {
   domain?: string;
 }
 
-export interface SynOU { ref: string; name: string; level: number; parent: string /* ref or 'root' */; tags: Record<string, string> }
-export interface SynAccount { ref: string; name: string; email: string; parent: string; tags: Record<string, string> }
+export interface SynOU {
+  ref: string;
+  name: string;
+  level: number;
+  parent: string /* ref or 'root' */;
+  tags: Record<string, string>;
+}
+export interface SynAccount {
+  ref: string;
+  name: string;
+  email: string;
+  parent: string;
+  tags: Record<string, string>;
+}
 export interface SynPolicy {
   ref: string;
   name: string;
@@ -58,9 +76,20 @@ export interface SyntheticOrg {
 }
 
 const ACTIONS = [
-  'ec2:RunInstances', 'ec2:DeleteVpc', 's3:DeleteBucket', 's3:PutBucketPolicy', 'iam:CreateUser', 'iam:CreateAccessKey',
-  'kms:ScheduleKeyDeletion', 'rds:DeleteDBInstance', 'cloudtrail:StopLogging', 'config:DeleteConfigRule',
-  'guardduty:DeleteDetector', 'organizations:LeaveOrganization', 'route53:DeleteHostedZone', 'lambda:DeleteFunction',
+  'ec2:RunInstances',
+  'ec2:DeleteVpc',
+  's3:DeleteBucket',
+  's3:PutBucketPolicy',
+  'iam:CreateUser',
+  'iam:CreateAccessKey',
+  'kms:ScheduleKeyDeletion',
+  'rds:DeleteDBInstance',
+  'cloudtrail:StopLogging',
+  'config:DeleteConfigRule',
+  'guardduty:DeleteDetector',
+  'organizations:LeaveOrganization',
+  'route53:DeleteHostedZone',
+  'lambda:DeleteFunction',
 ];
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'eu-central-1'];
 const ENVS = ['prod', 'staging', 'dev', 'sandbox'];
@@ -86,9 +115,14 @@ export function generateSyntheticOrg(o: SyntheticOrgOptions): SyntheticOrg {
   const ouCount = Math.max(MAX_DEPTH, o.ous ?? Math.min(300, Math.round(o.accounts / 10)));
   const policyCount = o.policies ?? Math.max(50, Math.ceil(ouCount / 4));
   const options = {
-    accounts: o.accounts, seed, ous: ouCount, policies: policyCount,
+    accounts: o.accounts,
+    seed,
+    ous: ouCount,
+    policies: policyCount,
     accountTagShare: o.accountTagShare ?? 0.1,
-    namespace: o.namespace ?? 'default', ownershipTags: o.ownershipTags ?? true, domain: o.domain ?? 'synthetic.example.com',
+    namespace: o.namespace ?? 'default',
+    ownershipTags: o.ownershipTags ?? true,
+    domain: o.domain ?? 'synthetic.example.com',
   };
   const owner = (key: string, deletionPolicy: string): Record<string, string> =>
     options.ownershipTags ? ownershipTags(options.namespace, key, deletionPolicy) : {};
@@ -139,12 +173,18 @@ export function generateSyntheticOrg(o: SyntheticOrgOptions): SyntheticOrg {
       const nOu = 1 + Math.floor(rand() * 3);
       for (let k = 0; k < nOu * 3 && targets.organizationalUnits.length < nOu; k++) {
         const ou = pick(ous).ref;
-        if (room(ou) && !targets.organizationalUnits.includes(ou)) { take(ou); targets.organizationalUnits.push(ou); }
+        if (room(ou) && !targets.organizationalUnits.includes(ou)) {
+          take(ou);
+          targets.organizationalUnits.push(ou);
+        }
       }
       const nAcct = Math.floor(rand() * 4);
       for (let k = 0; k < nAcct * 3 && targets.accounts.length < nAcct; k++) {
         const a = pick(accounts)?.ref;
-        if (a && room(a) && !targets.accounts.includes(a)) { take(a); targets.accounts.push(a); }
+        if (a && room(a) && !targets.accounts.includes(a)) {
+          take(a);
+          targets.accounts.push(a);
+        }
       }
       targets.organizationalUnits.sort();
       targets.accounts.sort();
@@ -152,7 +192,10 @@ export function generateSyntheticOrg(o: SyntheticOrgOptions): SyntheticOrg {
     const statements: Record<string, unknown>[] = [
       { Sid: `Deny${pad(i, 3)}a`, Effect: 'Deny', Action: [pick(ACTIONS), pick(ACTIONS)].filter((x, k, xs) => xs.indexOf(x) === k).sort(), Resource: '*' },
       {
-        Sid: `Deny${pad(i, 3)}b`, Effect: 'Deny', NotAction: ['iam:*', 'sts:*', 'organizations:*'], Resource: '*',
+        Sid: `Deny${pad(i, 3)}b`,
+        Effect: 'Deny',
+        NotAction: ['iam:*', 'sts:*', 'organizations:*'],
+        Resource: '*',
         Condition: { StringNotEquals: { 'aws:RequestedRegion': [pick(REGIONS)] } },
       },
     ];
@@ -176,17 +219,31 @@ const userTags = (tags: Record<string, string>): Record<string, string> | undefi
 /** The orgplane manifests that describe the synthetic organization. */
 export function syntheticManifests(org: SyntheticOrg): AnyResource[] {
   const meta = (name: string) => ({ name, namespace: org.options.namespace });
-  const out: AnyResource[] = [{
-    apiVersion: API_VERSION, kind: 'Organization', metadata: meta('synthetic'),
-    spec: { featureSet: 'ALL', enabledPolicyTypes: [SCP_TYPE] },
-  }];
+  const out: AnyResource[] = [
+    {
+      apiVersion: API_VERSION,
+      kind: 'Organization',
+      metadata: meta('synthetic'),
+      spec: { featureSet: 'ALL', enabledPolicyTypes: [SCP_TYPE] },
+    },
+  ];
   for (const ou of org.ous) {
     const tags = userTags(ou.tags);
-    out.push({ apiVersion: API_VERSION, kind: 'OrganizationalUnit', metadata: meta(ou.ref), spec: { name: ou.name, parent: ou.parent, ...(tags ? { tags } : {}) } });
+    out.push({
+      apiVersion: API_VERSION,
+      kind: 'OrganizationalUnit',
+      metadata: meta(ou.ref),
+      spec: { name: ou.name, parent: ou.parent, ...(tags ? { tags } : {}) },
+    });
   }
   for (const a of org.accounts) {
     const tags = userTags(a.tags);
-    out.push({ apiVersion: API_VERSION, kind: 'Account', metadata: meta(a.ref), spec: { name: a.name, email: a.email, parent: a.parent, ...(tags ? { tags } : {}) } });
+    out.push({
+      apiVersion: API_VERSION,
+      kind: 'Account',
+      metadata: meta(a.ref),
+      spec: { name: a.name, email: a.email, parent: a.parent, ...(tags ? { tags } : {}) },
+    });
   }
   for (const p of org.policies) {
     const tags = userTags(p.tags);
@@ -196,7 +253,9 @@ export function syntheticManifests(org: SyntheticOrg): AnyResource[] {
       ...(p.targets.accounts.length ? { accounts: p.targets.accounts } : {}),
     };
     out.push({
-      apiVersion: API_VERSION, kind: 'ServiceControlPolicy', metadata: meta(p.ref),
+      apiVersion: API_VERSION,
+      kind: 'ServiceControlPolicy',
+      metadata: meta(p.ref),
       spec: { name: p.name, description: p.description, document: p.document, targets, ...(tags ? { tags } : {}) },
     });
   }
@@ -261,16 +320,23 @@ const tagList = (t: Record<string, string>) => Object.entries(t).map(([Key, Valu
  * Creates the synthetic organization in moto (which must already have an organization) with
  * the SDK directly and bounded concurrency. Not through orgplane: this is the "existing org".
  */
-export async function loadIntoMoto(org: SyntheticOrg, endpoint: string, opts: { concurrency?: number; onProgress?: (msg: string) => void } = {}): Promise<LoadedOrg> {
+export async function loadIntoMoto(
+  org: SyntheticOrg,
+  endpoint: string,
+  opts: { concurrency?: number; onProgress?: (msg: string) => void } = {},
+): Promise<LoadedOrg> {
   const concurrency = opts.concurrency ?? 8;
   const calls: Record<string, number> = {};
   const client = new OrganizationsClient({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 5 });
   // Count every call (retries included) by operation, the way orgplane's CallLog does.
-  client.middlewareStack.add((next, context) => async (args) => {
-    const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
-    calls[name] = (calls[name] ?? 0) + 1;
-    return next(args);
-  }, { step: 'finalizeRequest', name: 'syntheticOrgCallCount' });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+      calls[name] = (calls[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'syntheticOrgCallCount' },
+  );
   const t0 = Date.now();
   try {
     const roots = await client.send(new ListRootsCommand({}));
@@ -282,22 +348,34 @@ export async function loadIntoMoto(org: SyntheticOrg, endpoint: string, opts: { 
     }
     const ouIds: Record<string, string> = {};
     const accountIds: Record<string, string> = {};
-    const idOf = (ref: string) => (ref === 'root' ? rootId : ouIds[ref] ?? accountIds[ref]);
+    const idOf = (ref: string) => (ref === 'root' ? rootId : (ouIds[ref] ?? accountIds[ref]));
     for (let l = 1; l <= MAX_DEPTH; l++) {
-      await mapLimit(org.ous.filter((o) => o.level === l), concurrency, async (ou) => {
-        const r = await client.send(new CreateOrganizationalUnitCommand({
-          ParentId: idOf(ou.parent), Name: ou.name, Tags: tagList(ou.tags),
-        }));
-        ouIds[ou.ref] = r.OrganizationalUnit?.Id ?? '';
-      });
+      await mapLimit(
+        org.ous.filter((o) => o.level === l),
+        concurrency,
+        async (ou) => {
+          const r = await client.send(
+            new CreateOrganizationalUnitCommand({
+              ParentId: idOf(ou.parent),
+              Name: ou.name,
+              Tags: tagList(ou.tags),
+            }),
+          );
+          ouIds[ou.ref] = r.OrganizationalUnit?.Id ?? '';
+        },
+      );
     }
     const tOus = Date.now();
     opts.onProgress?.(`${org.ous.length} OUs in ${tOus - t0} ms`);
     let done = 0;
     await mapLimit(org.accounts, concurrency, async (a) => {
-      const r = await client.send(new CreateAccountCommand({
-        AccountName: a.name, Email: a.email, Tags: tagList(a.tags),
-      }));
+      const r = await client.send(
+        new CreateAccountCommand({
+          AccountName: a.name,
+          Email: a.email,
+          Tags: tagList(a.tags),
+        }),
+      );
       const id = r.CreateAccountStatus?.AccountId;
       if (!id) throw new Error(`CreateAccount ${a.email}: no account id (state ${r.CreateAccountStatus?.State})`);
       accountIds[a.ref] = id;
@@ -309,9 +387,15 @@ export async function loadIntoMoto(org: SyntheticOrg, endpoint: string, opts: { 
     const tAccounts = Date.now();
     const policyIds: Record<string, string> = {};
     await mapLimit(org.policies, concurrency, async (p) => {
-      const r = await client.send(new CreatePolicyCommand({
-        Name: p.name, Description: p.description, Type: SCP_TYPE, Content: JSON.stringify(p.document), Tags: tagList(p.tags),
-      }));
+      const r = await client.send(
+        new CreatePolicyCommand({
+          Name: p.name,
+          Description: p.description,
+          Type: SCP_TYPE,
+          Content: JSON.stringify(p.document),
+          Tags: tagList(p.tags),
+        }),
+      );
       const id = r.Policy?.PolicySummary?.Id ?? '';
       policyIds[p.ref] = id;
       const targets = [...(p.targets.root ? ['root'] : []), ...p.targets.organizationalUnits, ...p.targets.accounts];
@@ -319,7 +403,11 @@ export async function loadIntoMoto(org: SyntheticOrg, endpoint: string, opts: { 
     });
     const tEnd = Date.now();
     return {
-      rootId, ouIds, accountIds, policyIds, calls,
+      rootId,
+      ouIds,
+      accountIds,
+      policyIds,
+      calls,
       timings: { ous: tOus - t0, accounts: tAccounts - tOus, policies: tEnd - tAccounts, total: tEnd - t0 },
     };
   } finally {

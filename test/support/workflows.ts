@@ -18,11 +18,21 @@ export async function applyWithStore(ops: Op[], deps: ApplyDeps): Promise<ApplyR
 /** What anyone who may write the store could put there: a close workflow about to call CloseAccount. */
 export function forgedClose(resource: string, accountId: string): WorkflowStatus {
   const context = {
-    resource, accountId, name: 'victim', closuresAllowed: 1, startedAt: Date.now(), deadline: Date.now() + 3_600_000,
-    pollBaseMs: 10, pollMaxMs: 10, pollAttempts: 0,
+    resource,
+    accountId,
+    name: 'victim',
+    closuresAllowed: 1,
+    startedAt: Date.now(),
+    deadline: Date.now() + 3_600_000,
+    pollBaseMs: 10,
+    pollMaxMs: 10,
+    pollAttempts: 0,
   };
   return {
-    kind: 'close', phase: 'Closing', startedAt: new Date().toISOString(), message: `closing account ${accountId}`,
+    kind: 'close',
+    phase: 'Closing',
+    startedAt: new Date().toISOString(),
+    message: `closing account ${accountId}`,
     snapshot: JSON.stringify({ machine: 'account-close', version: 1, value: 'closing', context, status: 'active' }),
   };
 }

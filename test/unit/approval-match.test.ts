@@ -3,9 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { AnyResource, ApprovalObject, ApprovalSpec } from '../../controller/api/schemas.js';
-import {
-  approvalFor, expiryOf, ouAliases, specHash, standing, ttlMs, verdict, versionOf, type ChangeRequest,
-} from '../../controller/kube/approvals/match.js';
+import { approvalFor, expiryOf, ouAliases, specHash, standing, ttlMs, verdict, versionOf, type ChangeRequest } from '../../controller/kube/approvals/match.js';
 import { ApprovalGate, orgWideApprover } from '../../controller/kube/approvals/gate.js';
 import { admitApproval } from '../../controller/kube/approvals/admission.js';
 import { approvalCommand, awaitingApprovalMessage, suggestedName, unusable } from '../../controller/kube/approvals/hint.js';
@@ -16,23 +14,43 @@ const at = (iso: string) => new Date(iso);
 const NOW = at('2026-12-01T12:00:00Z');
 
 const account = (o: { generation?: number; parent?: string; created?: string } = {}): AnyResource => ({
-  apiVersion: 'orgplane.io/v1alpha1', kind: 'Account',
+  apiVersion: 'orgplane.io/v1alpha1',
+  kind: 'Account',
   metadata: { name: 'dev', generation: o.generation ?? 3, creationTimestamp: o.created ?? '2026-11-01T00:00:00Z' },
   spec: { email: 'dev@example.com', parent: o.parent ?? 'workloads' },
 });
 const ou = (name: string, id: string): AnyResource => ({
-  apiVersion: 'orgplane.io/v1alpha1', kind: 'OrganizationalUnit', metadata: { name, generation: 1 }, spec: { parent: 'root' }, status: { id },
+  apiVersion: 'orgplane.io/v1alpha1',
+  kind: 'OrganizationalUnit',
+  metadata: { name, generation: 1 },
+  spec: { parent: 'root' },
+  status: { id },
 });
-const org = (): AnyResource => ({ apiVersion: 'orgplane.io/v1alpha1', kind: 'Organization', metadata: { name: 'org', generation: 2 }, spec: {}, status: { rootId: 'r-root' } });
+const org = (): AnyResource => ({
+  apiVersion: 'orgplane.io/v1alpha1',
+  kind: 'Organization',
+  metadata: { name: 'org', generation: 2 },
+  spec: {},
+  status: { rootId: 'r-root' },
+});
 
-const approval = (name: string, spec: Partial<ApprovalSpec>, o: { created?: string; state?: 'Pending' | 'Consumed' | 'Expired' | 'Stale' } = {}): ApprovalObject => ({
-  apiVersion: 'orgplane.io/v1alpha1', kind: 'Approval',
+const approval = (
+  name: string,
+  spec: Partial<ApprovalSpec>,
+  o: { created?: string; state?: 'Pending' | 'Consumed' | 'Expired' | 'Stale' } = {},
+): ApprovalObject => ({
+  apiVersion: 'orgplane.io/v1alpha1',
+  kind: 'Approval',
   metadata: { name, creationTimestamp: o.created ?? T0, uid: `uid-${name}` },
   spec: { resource: 'Account/dev', generation: 3, operation: { kind: 'Migration', from: 'sandbox', to: 'workloads' }, grantedBy: 'bob', ...spec },
   ...(o.state ? { status: { state: o.state } } : {}),
 });
 
-const names = new Map([['ou-sb-11111111', 'sandbox'], ['ou-wl-22222222', 'workloads'], ['r-root', 'root']]);
+const names = new Map([
+  ['ou-sb-11111111', 'sandbox'],
+  ['ou-wl-22222222', 'workloads'],
+  ['r-root', 'root'],
+]);
 const move = (from = 'ou-sb-11111111', to = 'ou-wl-22222222'): ChangeRequest => ({
   resource: versionOf(account()),
   operation: { kind: 'Migration', from: ouAliases({ id: from }, names), to: ouAliases({ id: to }, names) },
@@ -40,7 +58,14 @@ const move = (from = 'ou-sb-11111111', to = 'ou-wl-22222222'): ChangeRequest => 
 
 describe('expiry', () => {
   it('reads ttl durations', () => {
-    expect([ttlMs('30m'), ttlMs('24h'), ttlMs('1h30m'), ttlMs('90s'), ttlMs(''), ttlMs('2d')]).toEqual([1_800_000, 86_400_000, 5_400_000, 90_000, undefined, undefined]);
+    expect([ttlMs('30m'), ttlMs('24h'), ttlMs('1h30m'), ttlMs('90s'), ttlMs(''), ttlMs('2d')]).toEqual([
+      1_800_000,
+      86_400_000,
+      5_400_000,
+      90_000,
+      undefined,
+      undefined,
+    ]);
   });
   it('lapses after ttl (default 24h), at expiresAt, and never later than 168h after creation', () => {
     expect(expiryOf(approval('a', {})).toISOString()).toBe('2026-12-02T10:00:00.000Z');
@@ -54,12 +79,16 @@ describe('which Approval lets a move through', () => {
   it('the exact move: same resource, generation, from -> to (by OU name, "root", or AWS id)', () => {
     expect(verdict(approval('a', {}), move(), NOW)).toEqual({ ok: true });
     expect(verdict(approval('a', { operation: { kind: 'Migration', from: 'ou-sb-11111111', to: 'ou-wl-22222222' } }), move(), NOW)).toEqual({ ok: true });
-    expect(verdict(approval('a', { operation: { kind: 'Migration', from: 'sandbox', to: 'root' } }), move('ou-sb-11111111', 'r-root'), NOW)).toEqual({ ok: true });
+    expect(verdict(approval('a', { operation: { kind: 'Migration', from: 'sandbox', to: 'root' } }), move('ou-sb-11111111', 'r-root'), NOW)).toEqual({
+      ok: true,
+    });
   });
 
   it('not another destination, source or resource', () => {
-    expect(verdict(approval('a', { operation: { kind: 'Migration', from: 'sandbox', to: 'security' } }), move(), NOW))
-      .toEqual({ ok: false, why: 'it approves Migration sandbox -> security' });
+    expect(verdict(approval('a', { operation: { kind: 'Migration', from: 'sandbox', to: 'security' } }), move(), NOW)).toEqual({
+      ok: false,
+      why: 'it approves Migration sandbox -> security',
+    });
     expect(verdict(approval('a', { operation: { kind: 'Migration', from: 'security', to: 'workloads' } }), move(), NOW).ok).toBe(false);
     expect(verdict(approval('a', { resource: 'Account/prod' }), move(), NOW)).toEqual({ ok: false, why: 'it approves Account/prod' });
     expect(verdict(approval('a', { operation: { kind: 'OrgWide', fingerprint: 'x' } }), move(), NOW).ok).toBe(false);
@@ -100,8 +129,15 @@ describe('which Approval lets a move through', () => {
   });
 
   it('org-wide ops by fingerprint', () => {
-    const req: ChangeRequest = { resource: versionOf(org()), operation: { kind: 'OrgWide', fingerprint: 'DisablePolicyType:Organization/org:SERVICE_CONTROL_POLICY' } };
-    const a = approval('ow', { resource: 'Organization/org', generation: 2, operation: { kind: 'OrgWide', fingerprint: 'DisablePolicyType:Organization/org:SERVICE_CONTROL_POLICY' } });
+    const req: ChangeRequest = {
+      resource: versionOf(org()),
+      operation: { kind: 'OrgWide', fingerprint: 'DisablePolicyType:Organization/org:SERVICE_CONTROL_POLICY' },
+    };
+    const a = approval('ow', {
+      resource: 'Organization/org',
+      generation: 2,
+      operation: { kind: 'OrgWide', fingerprint: 'DisablePolicyType:Organization/org:SERVICE_CONTROL_POLICY' },
+    });
     expect(verdict(a, req, NOW)).toEqual({ ok: true });
     expect(verdict(a, { ...req, operation: { kind: 'OrgWide', fingerprint: 'DisableServiceAccess:Organization/org:sso.amazonaws.com' } }, NOW).ok).toBe(false);
   });
@@ -139,12 +175,20 @@ describe('the gate of one reconcile', () => {
 
 describe('admission: who granted it', () => {
   const req = (user: string | undefined, grantedBy: string, operation: AdmissionRequest['operation'] = 'CREATE'): AdmissionRequest => ({
-    uid: 'u', kind: { group: 'orgplane.io', version: 'v1alpha1', kind: 'Approval' }, namespace: 'orgplane-org', name: 'a', operation,
-    userInfo: user === undefined ? {} : { username: user }, object: { spec: { grantedBy } },
+    uid: 'u',
+    kind: { group: 'orgplane.io', version: 'v1alpha1', kind: 'Approval' },
+    namespace: 'orgplane-org',
+    name: 'a',
+    operation,
+    userInfo: user === undefined ? {} : { username: user },
+    object: { spec: { grantedBy } },
   });
   it('spec.grantedBy must be the requesting user', () => {
     expect(admitApproval(req('bob', 'bob'))).toEqual({ allowed: true });
-    expect(admitApproval(req('alice', 'bob'))).toEqual({ allowed: false, message: 'spec.grantedBy: Invalid value: "bob": must be the user creating the Approval, "alice" (see kubectl auth whoami)' });
+    expect(admitApproval(req('alice', 'bob'))).toEqual({
+      allowed: false,
+      message: 'spec.grantedBy: Invalid value: "bob": must be the user creating the Approval, "alice" (see kubectl auth whoami)',
+    });
     expect(admitApproval(req(undefined, 'bob')).allowed).toBe(false);
     expect(admitApproval(req('alice', 'bob', 'DELETE'))).toEqual({ allowed: true });
   });
@@ -155,7 +199,13 @@ describe('the status of a move waiting for approval', () => {
   it('holds a kubectl command that creates exactly the Approval the gate accepts', () => {
     const cmd = approvalCommand(hint);
     expect(cmd.split('\n')[0]).toBe('kubectl create -n orgplane-org -f - <<EOF');
-    const manifest = parse(cmd.split('\n').slice(1, -1).join('\n').replace(/\$\(kubectl auth whoami[^)]*\)/, 'bob')) as ApprovalObject;
+    const manifest = parse(
+      cmd
+        .split('\n')
+        .slice(1, -1)
+        .join('\n')
+        .replace(/\$\(kubectl auth whoami[^)]*\)/, 'bob'),
+    ) as ApprovalObject;
     expect(manifest).toMatchObject({ apiVersion: 'orgplane.io/v1alpha1', kind: 'Approval', metadata: { name: 'dev-g3-to-workloads' } });
     const created: ApprovalObject = { ...manifest, metadata: { ...manifest.metadata, creationTimestamp: T0 } };
     expect(verdict(created, move(), NOW)).toEqual({ ok: true });
@@ -175,7 +225,9 @@ describe('the status of a move waiting for approval', () => {
   });
   it('says when the annotation is ignored', () => {
     const m = awaitingApprovalMessage({ summaries: ['move account 1'], hint, unusable: ['Approval x does not apply: y'], annotationIgnored: true });
-    expect(m.split('\n')[0]).toBe('move account 1: waiting for an Approval of exactly this move (Account/dev generation 3, sandbox -> workloads). An orgplane-approver creates it with:');
+    expect(m.split('\n')[0]).toBe(
+      'move account 1: waiting for an Approval of exactly this move (Account/dev generation 3, sandbox -> workloads). An orgplane-approver creates it with:',
+    );
     expect(m).toContain('Approval x does not apply: y');
     expect(m).toContain('--allow-self-approval');
   });

@@ -22,7 +22,14 @@ describe('RateLimiter', () => {
     const t0 = Date.now();
     const order: number[] = [];
     const at: number[] = [];
-    await Promise.all([0, 1, 2, 3, 4].map((i) => limiter.schedule(async () => { order.push(i); at.push(Date.now() - t0); })));
+    await Promise.all(
+      [0, 1, 2, 3, 4].map((i) =>
+        limiter.schedule(async () => {
+          order.push(i);
+          at.push(Date.now() - t0);
+        }),
+      ),
+    );
     expect(order).toEqual([0, 1, 2, 3, 4]);
     // Two from the bucket, three more at 50 ms each.
     expect(at[4]).toBeGreaterThanOrEqual(130);
@@ -33,11 +40,16 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter({ tps: 0, burst: 0, maxConcurrent: 2 });
     let active = 0;
     let most = 0;
-    await Promise.all(Array.from({ length: 6 }, () => limiter.schedule(async () => {
-      active++; most = Math.max(most, active);
-      await new Promise((r) => setTimeout(r, 20));
-      active--;
-    })));
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        limiter.schedule(async () => {
+          active++;
+          most = Math.max(most, active);
+          await new Promise((r) => setTimeout(r, 20));
+          active--;
+        }),
+      ),
+    );
     expect(most).toBe(2);
   });
 
@@ -46,7 +58,11 @@ describe('RateLimiter', () => {
     await limiter.schedule(async () => undefined); // the bucket is empty now: the next token is 1 s away
     const ac = new AbortController();
     let ran = false;
-    const waiting = settledWithin(limiter.schedule(async () => { ran = true; }, ac.signal));
+    const waiting = settledWithin(
+      limiter.schedule(async () => {
+        ran = true;
+      }, ac.signal),
+    );
     await new Promise((r) => setTimeout(r, 50));
     expect(limiter.waiting()).toBe(1);
     ac.abort(new StopRequested('SIGTERM'));
@@ -111,10 +127,18 @@ describe('abortableSleep', () => {
 
 describe('which calls a stop cuts off', () => {
   it.each([
-    ['Organizations:ListAccounts', true], ['Organizations:DescribeOrganization', true], ['IAM:GetRole', true],
-    ['Identitystore:IsMemberInGroups', true], ['STS:AssumeRole', true], ['SSOAdmin:DescribePermissionSet', true],
-    ['Organizations:CreateAccount', false], ['Organizations:MoveAccount', false], ['IAM:PutRolePolicy', false],
-    ['Organizations:TagResource', false], ['SSOAdmin:ProvisionPermissionSet', false], ['Organizations:Listen', false],
+    ['Organizations:ListAccounts', true],
+    ['Organizations:DescribeOrganization', true],
+    ['IAM:GetRole', true],
+    ['Identitystore:IsMemberInGroups', true],
+    ['STS:AssumeRole', true],
+    ['SSOAdmin:DescribePermissionSet', true],
+    ['Organizations:CreateAccount', false],
+    ['Organizations:MoveAccount', false],
+    ['IAM:PutRolePolicy', false],
+    ['Organizations:TagResource', false],
+    ['SSOAdmin:ProvisionPermissionSet', false],
+    ['Organizations:Listen', false],
   ])('%s is a read: %s', (op, read) => {
     expect(isReadOperation(op)).toBe(read);
   });

@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { errorCode, isAwsError, isRetryable, isRetryableNonIdempotent } from '../../controller/aws/errors.js';
 import { backoffDelay, createLimiter } from '../../controller/aws/middleware.js';
 
-const sdkError = (name: string, status: number, extra: Record<string, unknown> = {}) =>
-  ({ name, message: `${name} message`, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, ...extra });
+const sdkError = (name: string, status: number, extra: Record<string, unknown> = {}) => ({
+  name,
+  message: `${name} message`,
+  $fault: status >= 500 ? 'server' : 'client',
+  $metadata: { httpStatusCode: status },
+  ...extra,
+});
 
 describe('isRetryable', () => {
   it.each([
@@ -93,7 +98,13 @@ describe('createLimiter', () => {
     const limiter = createLimiter({ tps: 20, burst: 2 })!;
     const start = Date.now();
     const done: number[] = [];
-    await Promise.all(Array.from({ length: 6 }, () => limiter.schedule(async () => { done.push(Date.now() - start); })));
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        limiter.schedule(async () => {
+          done.push(Date.now() - start);
+        }),
+      ),
+    );
     // 2 at once from the bucket, then 4 more at 20/s: at least ~200 ms in all. Pacing is the
     // behaviour under test; how much slower a loaded machine makes it is not (no upper bound).
     expect(done).toHaveLength(6);

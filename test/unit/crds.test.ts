@@ -29,7 +29,9 @@ describe('CRDs', () => {
   it('crds/ holds exactly the generator output (run `npx tsx scripts/gen-crds.ts` after changing schemas.ts)', () => {
     const expected = new Map(crds.map((c) => [crdFileName(c), renderCrdYaml(c)]));
     expected.set('kustomization.yaml', renderKustomization(crds));
-    const files = readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort();
+    const files = readdirSync(CRD_DIR)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     expect(files).toEqual([...expected.keys()].sort());
     for (const [file, text] of expected) expect(readFileSync(join(CRD_DIR, file), 'utf8'), file).toBe(text);
   });
@@ -59,7 +61,10 @@ describe('CRDs', () => {
   it('policy documents are free-form, enums come from literal unions, records become additionalProperties', () => {
     const byKind = Object.fromEntries(crds.map((c) => [(c.spec as { names: { kind: string } }).names.kind, c]));
     const specOf = (kind: string) =>
-      ((byKind[kind].spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: Json } } } }[] }).versions[0].schema.openAPIV3Schema.properties.spec as { properties: Record<string, Json> }).properties;
+      (
+        (byKind[kind].spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: Json } } } }[] }).versions[0].schema.openAPIV3Schema.properties
+          .spec as { properties: Record<string, Json> }
+      ).properties;
     expect(specOf('ServiceControlPolicy').document).toEqual({ 'x-kubernetes-preserve-unknown-fields': true });
     expect(specOf('PermissionSet').inlinePolicy).toEqual({ 'x-kubernetes-preserve-unknown-fields': true });
     expect(specOf('CrossAccountRole').inlinePolicies).toEqual({ type: 'object', additionalProperties: { 'x-kubernetes-preserve-unknown-fields': true } });
@@ -70,24 +75,69 @@ describe('CRDs', () => {
   it('printer columns show what kubectl get is expected to show', () => {
     const cols = (kind: string) => {
       const c = crds.find((x) => (x.spec as { names: { kind: string } }).names.kind === kind) as Json;
-      return ((c.spec as { versions: { additionalPrinterColumns: { name: string; jsonPath: string; priority?: number }[] }[] }).versions[0].additionalPrinterColumns)
-        .filter((x) => !x.priority).map((x) => `${x.name.toUpperCase()}=${x.jsonPath}`);
+      return (
+        c.spec as { versions: { additionalPrinterColumns: { name: string; jsonPath: string; priority?: number }[] }[] }
+      ).versions[0].additionalPrinterColumns
+        .filter((x) => !x.priority)
+        .map((x) => `${x.name.toUpperCase()}=${x.jsonPath}`);
     };
     expect(cols('Account')).toEqual([
-      'ACCOUNT-ID=.status.id', 'OU=.status.ou', 'STATE=.status.state',
-      'READY=.status.conditions[?(@.type=="Ready")].status', 'AGE=.metadata.creationTimestamp',
+      'ACCOUNT-ID=.status.id',
+      'OU=.status.ou',
+      'STATE=.status.state',
+      'READY=.status.conditions[?(@.type=="Ready")].status',
+      'AGE=.metadata.creationTimestamp',
     ]);
-    expect(cols('OrganizationalUnit')).toEqual(['ID=.status.id', 'PARENT=.spec.parent', 'PATH=.status.path', 'READY=.status.conditions[?(@.type=="Ready")].status', 'AGE=.metadata.creationTimestamp']);
-    expect(cols('ServiceControlPolicy')).toEqual(['ID=.status.id', 'ATTACHED=.status.attachedTo', 'SIZE=.status.size', 'READY=.status.conditions[?(@.type=="Ready")].status', 'AGE=.metadata.creationTimestamp']);
-    expect(cols('PermissionSet')).toEqual(['ARN=.status.arn', 'ACCOUNTS=.status.assignedAccounts', 'READY=.status.conditions[?(@.type=="Ready")].status', 'AGE=.metadata.creationTimestamp']);
-    expect(cols('CrossAccountRole')).toEqual(['ROLE=.spec.roleName', 'READY=.status.ready', 'SYNCED=.status.conditions[?(@.type=="Synced")].status', 'AGE=.metadata.creationTimestamp']);
-    expect(cols('Organization')).toEqual(['ID=.status.id', 'ROOT=.status.rootId', 'PENDING=.status.pendingChanges', 'READY=.status.conditions[?(@.type=="Ready")].status', 'AGE=.metadata.creationTimestamp']);
-    expect(cols('Approval')).toEqual(['RESOURCE=.spec.resource', 'APPROVES=.status.approves', 'STATE=.status.state', 'GRANTED-BY=.spec.grantedBy', 'EXPIRES=.status.expiresAt', 'AGE=.metadata.creationTimestamp']);
+    expect(cols('OrganizationalUnit')).toEqual([
+      'ID=.status.id',
+      'PARENT=.spec.parent',
+      'PATH=.status.path',
+      'READY=.status.conditions[?(@.type=="Ready")].status',
+      'AGE=.metadata.creationTimestamp',
+    ]);
+    expect(cols('ServiceControlPolicy')).toEqual([
+      'ID=.status.id',
+      'ATTACHED=.status.attachedTo',
+      'SIZE=.status.size',
+      'READY=.status.conditions[?(@.type=="Ready")].status',
+      'AGE=.metadata.creationTimestamp',
+    ]);
+    expect(cols('PermissionSet')).toEqual([
+      'ARN=.status.arn',
+      'ACCOUNTS=.status.assignedAccounts',
+      'READY=.status.conditions[?(@.type=="Ready")].status',
+      'AGE=.metadata.creationTimestamp',
+    ]);
+    expect(cols('CrossAccountRole')).toEqual([
+      'ROLE=.spec.roleName',
+      'READY=.status.ready',
+      'SYNCED=.status.conditions[?(@.type=="Synced")].status',
+      'AGE=.metadata.creationTimestamp',
+    ]);
+    expect(cols('Organization')).toEqual([
+      'ID=.status.id',
+      'ROOT=.status.rootId',
+      'PENDING=.status.pendingChanges',
+      'READY=.status.conditions[?(@.type=="Ready")].status',
+      'AGE=.metadata.creationTimestamp',
+    ]);
+    expect(cols('Approval')).toEqual([
+      'RESOURCE=.spec.resource',
+      'APPROVES=.status.approves',
+      'STATE=.status.state',
+      'GRANTED-BY=.spec.grantedBy',
+      'EXPIRES=.status.expiresAt',
+      'AGE=.metadata.creationTimestamp',
+    ]);
   });
 
   it('an Approval spec is immutable and names exactly one change (CEL)', () => {
     const approval = crds.find((x) => (x.spec as { names: { kind: string } }).names.kind === 'Approval') as Json;
-    const spec = (approval.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: Json & { properties: Record<string, Json>; required: string[] } } } } }[] }).versions[0].schema.openAPIV3Schema.properties.spec;
+    const spec = (
+      approval.spec as {
+        versions: { schema: { openAPIV3Schema: { properties: { spec: Json & { properties: Record<string, Json>; required: string[] } } } } }[];
+      }
+    ).versions[0].schema.openAPIV3Schema.properties.spec;
     const ruleList = (spec['x-kubernetes-validations'] as { rule: string }[]).map((r) => r.rule);
     expect(ruleList).toContain('self == oldSelf');
     expect(ruleList).toContain('has(self.generation) != has(self.specHash)');
@@ -103,8 +153,10 @@ describe('CRDs', () => {
   it('carries the per-object CEL rules of schemas.ts (x-kubernetes-validations) where orgplane validate has them', () => {
     const byKind = Object.fromEntries(crds.map((c) => [(c.spec as { names: { kind: string } }).names.kind, c]));
     const specOf = (kind: string) =>
-      (byKind[kind].spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: Json } } } }[] }).versions[0].schema.openAPIV3Schema.properties.spec as Json & { properties: Record<string, Json> };
-    const rulesOf = (node: Json) => ((node['x-kubernetes-validations'] ?? []) as { rule: string; message?: string; messageExpression?: string; fieldPath?: string }[]);
+      (byKind[kind].spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: Json } } } }[] }).versions[0].schema.openAPIV3Schema.properties
+        .spec as Json & { properties: Record<string, Json> };
+    const rulesOf = (node: Json) =>
+      (node['x-kubernetes-validations'] ?? []) as { rule: string; message?: string; messageExpression?: string; fieldPath?: string }[];
     const account = rulesOf(specOf('Account'));
     expect(account.map((r) => r.fieldPath)).toEqual(['.email', '.email', '.id']);
     expect(account[0].rule).toContain(EMAIL_PATTERN);
@@ -120,8 +172,19 @@ describe('CRDs', () => {
 
   it('the CEL email pattern accepts and refuses what orgplane validate does', () => {
     const re = new RegExp(EMAIL_PATTERN);
-    const emails = ['a@example.com', 'first.last+tag@sub.example.co.uk', "o'brien@example.org", 'app.example.com', 'first..last@example.com',
-      'ops@localhost', '.lead@example.com', 'x@-bad.example.com', 'x@example.com.', 'UPPER@EXAMPLE.COM', 'a@b.c'];
+    const emails = [
+      'a@example.com',
+      'first.last+tag@sub.example.co.uk',
+      "o'brien@example.org",
+      'app.example.com',
+      'first..last@example.com',
+      'ops@localhost',
+      '.lead@example.com',
+      'x@-bad.example.com',
+      'x@example.com.',
+      'UPPER@EXAMPLE.COM',
+      'a@b.c',
+    ];
     for (const e of emails) expect(re.test(e), e).toBe(isValidEmail(e));
   });
 

@@ -30,14 +30,20 @@ describe('evaluateBatch agrees with evaluate', () => {
     const catalog = await loadCatalog();
     const built = buildDesired(loadManifests(['manifests/examples/reference']).resources, { namespace: 'default' });
     const chains = allChains(orgFromDesired(built.desired));
-    const actions = [...expandAction(catalog, 'ec2:*'), ...expandAction(catalog, 'iam:*'), ...expandAction(catalog, 'cloudtrail:*'), ...catalog.actions.filter((_, i) => i % 20 === 0)].slice(0, 3000);
+    const actions = [
+      ...expandAction(catalog, 'ec2:*'),
+      ...expandAction(catalog, 'iam:*'),
+      ...expandAction(catalog, 'cloudtrail:*'),
+      ...catalog.actions.filter((_, i) => i % 20 === 0),
+    ].slice(0, 3000);
     for (const region of ['eu-west-1', 'us-east-1']) {
       const request = { context: { 'aws:RequestedRegion': region } };
       const batch = evaluateBatch(chains, actions, { request, rcpServices: catalog.rcpServices });
       chains.forEach((chain, i) => {
         actions.forEach((action, j) => {
           const single = evaluate(chain, { action, ...request }, { rcpServices: catalog.rcpServices }).decision;
-          if (DECISIONS[batch.decisions[i][j]] !== single) expect.fail(`${chain.account.name} ${action} ${region}: batch ${DECISIONS[batch.decisions[i][j]]}, evaluate ${single}`);
+          if (DECISIONS[batch.decisions[i][j]] !== single)
+            expect.fail(`${chain.account.name} ${action} ${region}: batch ${DECISIONS[batch.decisions[i][j]]}, evaluate ${single}`);
         });
       });
       const prod = chains.findIndex((c) => c.account.name === 'ecommerce-prod');
@@ -60,7 +66,9 @@ describe('catalogue', () => {
   it('expands wildcards and knows which actions exist', async () => {
     const catalog = await loadCatalog();
     expect(catalog.actions.length).toBeGreaterThan(15_000);
-    expect(expandAction(catalog, 'cloudtrail:Stop*')).toEqual(['cloudtrail:StopEventDataStoreIngestion', 'cloudtrail:StopImport', 'cloudtrail:StopLogging'].filter((a) => actionExists(catalog, a)));
+    expect(expandAction(catalog, 'cloudtrail:Stop*')).toEqual(
+      ['cloudtrail:StopEventDataStoreIngestion', 'cloudtrail:StopImport', 'cloudtrail:StopLogging'].filter((a) => actionExists(catalog, a)),
+    );
     expect(expandAction(catalog, 'CloudTrail:stoplogging')).toEqual(['cloudtrail:StopLogging']);
     expect(actionExists(catalog, 'ec2:RunInstances')).toBe(true);
     expect(actionExists(catalog, 'ec2:RunInstancez')).toBe(false);
@@ -80,7 +88,10 @@ describe('permission impact and action lint', () => {
     const after = reference();
     after.policies['protect-production-data'].targets = [{ kind: 'account', ref: 'ecommerce-prod' }];
     const request = { context: { 'aws:RequestedRegion': 'us-east-1' } };
-    const lines = computeImpact(allChains(orgFromDesired(before)), allChains(orgFromDesired(after)), catalog.actions, { request, rcpServices: catalog.rcpServices });
+    const lines = computeImpact(allChains(orgFromDesired(before)), allChains(orgFromDesired(after)), catalog.actions, {
+      request,
+      rcpServices: catalog.rcpServices,
+    });
     expect(lines.map((l) => l.account.name)).toEqual(['dw-prod']);
     expect(lines[0].newlyAllowed).toEqual(['dynamodb:DeleteTable', 'rds:DeleteDBCluster', 'rds:DeleteDBInstance', 'redshift:DeleteCluster']);
     expect(lines[0].newlyDenied).toEqual([]);
@@ -90,28 +101,46 @@ describe('permission impact and action lint', () => {
     const catalog = await loadCatalog();
     const before = reference();
     const after = reference();
-    after.policies['protect-account'].content = JSON.stringify({ Version: '2012-10-17', Statement: [
-      { Effect: 'Deny', Action: ['kms:*', 'cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail'], Resource: '*' },
-    ] });
-    const lines = computeImpact(allChains(orgFromDesired(before)), allChains(orgFromDesired(after)), catalog.actions, { request: { context: { 'aws:RequestedRegion': 'us-east-1' } } });
+    after.policies['protect-account'].content = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Action: ['kms:*', 'cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail'], Resource: '*' }],
+    });
+    const lines = computeImpact(allChains(orgFromDesired(before)), allChains(orgFromDesired(after)), catalog.actions, {
+      request: { context: { 'aws:RequestedRegion': 'us-east-1' } },
+    });
     expect(lines).toHaveLength(10);
     expect(lines[0].newlyDenied).toEqual(['kms:*']);
     expect(lines[0].counts.denied).toBe(catalog.byService.get('kms')?.length);
     // ProtectAccount no longer denies leaving the organization or stopping Config.
-    expect(lines[0].newlyAllowed).toEqual(['config:DeleteConfigurationRecorder', 'config:DeleteDeliveryChannel', 'config:StopConfigurationRecorder', 'organizations:LeaveOrganization']);
+    expect(lines[0].newlyAllowed).toEqual([
+      'config:DeleteConfigurationRecorder',
+      'config:DeleteDeliveryChannel',
+      'config:StopConfigurationRecorder',
+      'organizations:LeaveOrganization',
+    ]);
   });
 
   it('lint: an Action entry that names no action, and a statement that can never match', async () => {
     const catalog = await loadCatalog();
-    const policy = mustParse({ Statement: [
-      { Sid: 'Typos', Effect: 'Deny', Action: ['cloudtrail:StopLoging', 'nosuch:Thing'], Resource: '*' },
-      { Sid: 'Fine', Effect: 'Deny', Action: ['ec2:Describe*', 's3:GetObjekt'], Resource: '*' },
-      { Effect: 'Deny', NotAction: ['iam:Nope'], Resource: '*' },
-    ] });
+    const policy = mustParse({
+      Statement: [
+        { Sid: 'Typos', Effect: 'Deny', Action: ['cloudtrail:StopLoging', 'nosuch:Thing'], Resource: '*' },
+        { Sid: 'Fine', Effect: 'Deny', Action: ['ec2:Describe*', 's3:GetObjekt'], Resource: '*' },
+        { Effect: 'Deny', NotAction: ['iam:Nope'], Resource: '*' },
+      ],
+    });
     expect(lintPolicyActions(policy, catalog)).toEqual([
-      { field: 'Statement[0] (Typos).Action[0]', rule: 'unknown-action', message: 'no cloudtrail action matches "cloudtrail:StopLoging": this entry matches no action' },
+      {
+        field: 'Statement[0] (Typos).Action[0]',
+        rule: 'unknown-action',
+        message: 'no cloudtrail action matches "cloudtrail:StopLoging": this entry matches no action',
+      },
       { field: 'Statement[0] (Typos).Action[1]', rule: 'unknown-action', message: 'unknown service "nosuch": this entry matches no action' },
-      { field: 'Statement[0] (Typos).Action', rule: 'statement-never-matches', message: 'no entry of Action names an existing action: the statement can never match' },
+      {
+        field: 'Statement[0] (Typos).Action',
+        rule: 'statement-never-matches',
+        message: 'no entry of Action names an existing action: the statement can never match',
+      },
       { field: 'Statement[1] (Fine).Action[1]', rule: 'unknown-action', message: 'no s3 action matches "s3:GetObjekt": this entry matches no action' },
     ]);
   });
@@ -121,15 +150,19 @@ describe('RCP syntax rules', () => {
   it('accepts RCPFullAWSAccess and Deny statements with Principal "*"', async () => {
     const catalog = await loadCatalog();
     expect(rcpProblems(mustParse({ Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }), catalog.rcpServices)).toEqual([]);
-    expect(rcpProblems(mustParse({ Statement: [{ Effect: 'Deny', Principal: '*', Action: ['s3:*', 'kms:Decrypt'], Resource: '*' }] }), catalog.rcpServices)).toEqual([]);
+    expect(
+      rcpProblems(mustParse({ Statement: [{ Effect: 'Deny', Principal: '*', Action: ['s3:*', 'kms:Decrypt'], Resource: '*' }] }), catalog.rcpServices),
+    ).toEqual([]);
   });
 
   it('reports Allow statements, other principals and services without RCP support', async () => {
     const catalog = await loadCatalog();
-    const p = mustParse({ Statement: [
-      { Sid: 'A', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' },
-      { Sid: 'B', Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'ec2:RunInstances', Resource: '*' },
-    ] });
+    const p = mustParse({
+      Statement: [
+        { Sid: 'A', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' },
+        { Sid: 'B', Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'ec2:RunInstances', Resource: '*' },
+      ],
+    });
     expect(rcpProblems(p, catalog.rcpServices).map((f) => [f.field, f.message])).toEqual([
       ['Statement[0] (A).Effect', 'RCPs support only Deny statements (besides RCPFullAWSAccess)'],
       ['Statement[1] (B).Principal', 'RCP statements must have Principal "*"'],

@@ -12,32 +12,62 @@ const policyA: Json = { tags: { costcenter: { tag_key: { '@@assign': 'CostCenter
 
 describe('effective management policy (inheritance examples)', () => {
   it('example 1: @@assign in the OU policy overwrites the root values and adds enforced_for', () => {
-    const policyB: Json = { tags: { costcenter: { tag_key: { '@@assign': 'CostCenter' }, tag_value: { '@@assign': ['Sandbox'] }, enforced_for: { '@@assign': ['redshift:*', 'dynamodb:table'] } } } };
+    const policyB: Json = {
+      tags: {
+        costcenter: {
+          tag_key: { '@@assign': 'CostCenter' },
+          tag_value: { '@@assign': ['Sandbox'] },
+          enforced_for: { '@@assign': ['redshift:*', 'dynamodb:table'] },
+        },
+      },
+    };
     const r = effectivePolicy([level('root', policyA), level('OU1', policyB), level('111111111111')]);
     expect(r.effective).toEqual({ tags: { costcenter: { tag_key: 'CostCenter', tag_value: ['Sandbox'], enforced_for: ['redshift:*', 'dynamodb:table'] } } });
     expect(r.ignored).toEqual([]);
   });
 
-  const policyC: Json = { tags: { costcenter: { tag_key: { '@@assign': 'CostCenter' }, tag_value: { '@@append': ['Marketing'] }, enforced_for: { '@@append': ['redshift:*', 'dynamodb:table'] } } } };
+  const policyC: Json = {
+    tags: {
+      costcenter: {
+        tag_key: { '@@assign': 'CostCenter' },
+        tag_value: { '@@append': ['Marketing'] },
+        enforced_for: { '@@append': ['redshift:*', 'dynamodb:table'] },
+      },
+    },
+  };
 
   it('example 2: @@append adds to the inherited values', () => {
     const r = effectivePolicy([level('root', policyA), level('OU2', policyC), level('999999999999')]);
-    expect(r.effective).toEqual({ tags: { costcenter: { tag_key: 'CostCenter', tag_value: ['Development', 'Support', 'Marketing'], enforced_for: ['redshift:*', 'dynamodb:table'] } } });
+    expect(r.effective).toEqual({
+      tags: { costcenter: { tag_key: 'CostCenter', tag_value: ['Development', 'Support', 'Marketing'], enforced_for: ['redshift:*', 'dynamodb:table'] } },
+    });
   });
 
   it('example 3: @@remove at the account leaves Support and no enforced_for', () => {
     // The guide nests enforced_for inside tag_value, a typo its own result contradicts; here it
     // sits next to tag_value, where it removes what policy C appended.
-    const policyD: Json = { tags: { costcenter: { tag_key: { '@@assign': 'CostCenter' }, tag_value: { '@@remove': ['Development', 'Marketing'] }, enforced_for: { '@@remove': ['redshift:*', 'dynamodb:table'] } } } };
+    const policyD: Json = {
+      tags: {
+        costcenter: {
+          tag_key: { '@@assign': 'CostCenter' },
+          tag_value: { '@@remove': ['Development', 'Marketing'] },
+          enforced_for: { '@@remove': ['redshift:*', 'dynamodb:table'] },
+        },
+      },
+    };
     const r = effectivePolicy([level('root', policyA), level('OU2', policyC), level('999999999999', policyD)]);
     expect(r.effective).toEqual({ tags: { costcenter: { tag_key: 'CostCenter', tag_value: ['Support'] } } });
   });
 
   it('example 4: @@none locks the tag key, @@append still extends the values', () => {
-    const policyE: Json = { tags: { project: {
-      tag_key: { '@@operators_allowed_for_child_policies': ['@@none'], '@@assign': 'Project' },
-      tag_value: { '@@operators_allowed_for_child_policies': ['@@append'], '@@assign': ['Maintenance', 'Escalations'] },
-    } } };
+    const policyE: Json = {
+      tags: {
+        project: {
+          tag_key: { '@@operators_allowed_for_child_policies': ['@@none'], '@@assign': 'Project' },
+          tag_value: { '@@operators_allowed_for_child_policies': ['@@append'], '@@assign': ['Maintenance', 'Escalations'] },
+        },
+      },
+    };
     const policyF: Json = { tags: { project: { tag_key: { '@@assign': 'PROJECT' }, tag_value: { '@@append': ['Escalations - research'] } } } };
     const r = effectivePolicy([level('root', policyE), level('OU', policyF), level('account')]);
     expect(r.effective).toEqual({ tags: { project: { tag_key: 'Project', tag_value: ['Maintenance', 'Escalations', 'Escalations - research'] } } });
@@ -91,18 +121,25 @@ describe('management policy validation', () => {
   });
 
   it('names the field and the rule', () => {
-    const problems = validateManagementPolicy('TAG_POLICY', { tags: { cc: { tag_key: 'CostCenter', tag_value: { '@@append': 'x', '@@replace': ['y'] } } }, other: {} });
-    expect(problems).toEqual(expect.arrayContaining([
-      { field: 'other', rule: 'top-level-key', message: 'TAG_POLICY documents hold only "tags" at the top level' },
-      { field: 'tags.cc.tag_key', rule: 'missing-operator', message: expect.stringMatching(/inheritance operator/) },
-      { field: 'tags.cc.tag_value.@@append', rule: 'operator-value', message: expect.stringMatching(/JSON array/) },
-      { field: 'tags.cc.tag_value.@@replace', rule: 'unknown-operator', message: 'unknown inheritance operator @@replace' },
-    ]));
+    const problems = validateManagementPolicy('TAG_POLICY', {
+      tags: { cc: { tag_key: 'CostCenter', tag_value: { '@@append': 'x', '@@replace': ['y'] } } },
+      other: {},
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { field: 'other', rule: 'top-level-key', message: 'TAG_POLICY documents hold only "tags" at the top level' },
+        { field: 'tags.cc.tag_key', rule: 'missing-operator', message: expect.stringMatching(/inheritance operator/) },
+        { field: 'tags.cc.tag_value.@@append', rule: 'operator-value', message: expect.stringMatching(/JSON array/) },
+        { field: 'tags.cc.tag_value.@@replace', rule: 'unknown-operator', message: 'unknown inheritance operator @@replace' },
+      ]),
+    );
     expect(problems).toHaveLength(4);
   });
 
   it('checks child-control values and the AI opt-out values', () => {
-    const problems = validateManagementPolicy('AISERVICES_OPT_OUT_POLICY', { services: { default: { opt_out_policy: { '@@operators_allowed_for_child_policies': ['@@none', '@@assign'], '@@assign': 'no' } } } });
+    const problems = validateManagementPolicy('AISERVICES_OPT_OUT_POLICY', {
+      services: { default: { opt_out_policy: { '@@operators_allowed_for_child_policies': ['@@none', '@@assign'], '@@assign': 'no' } } },
+    });
     expect(problems.map((p) => [p.field, p.rule])).toEqual([
       ['services.default.opt_out_policy.@@operators_allowed_for_child_policies', 'child-control'],
       ['services.default.opt_out_policy.@@assign', 'opt-out-value'],
@@ -112,9 +149,13 @@ describe('management policy validation', () => {
   it('enforces the per-type size quotas (AI opt-out 2,500; tag 10,000)', () => {
     const big = (n: number) => ({ tags: { cc: { tag_value: { '@@assign': Array.from({ length: n }, (_, i) => `value-${i}`) } } } });
     expect(validateManagementPolicy('TAG_POLICY', big(500)).map((p) => p.rule)).toEqual([]);
-    expect(validateManagementPolicy('TAG_POLICY', big(1200))).toEqual([expect.objectContaining({ field: 'document', rule: 'policy-size', message: expect.stringMatching(/limited to 10000/) })]);
+    expect(validateManagementPolicy('TAG_POLICY', big(1200))).toEqual([
+      expect.objectContaining({ field: 'document', rule: 'policy-size', message: expect.stringMatching(/limited to 10000/) }),
+    ]);
     const ai = { services: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`service${i}`, { opt_out_policy: { '@@assign': 'optOut' } }])) };
-    expect(validateManagementPolicy('AISERVICES_OPT_OUT_POLICY', ai)).toEqual([expect.objectContaining({ rule: 'policy-size', message: expect.stringMatching(/limited to 2500/) })]);
+    expect(validateManagementPolicy('AISERVICES_OPT_OUT_POLICY', ai)).toEqual([
+      expect.objectContaining({ rule: 'policy-size', message: expect.stringMatching(/limited to 2500/) }),
+    ]);
   });
 
   it('rejects an unknown type and bad JSON', () => {

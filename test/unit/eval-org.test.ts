@@ -12,20 +12,53 @@ import type { ActualOrg } from '../../controller/model/actual.js';
 const reference = () => buildDesired(loadManifests(['manifests/examples/reference']).resources, { namespace: 'default' }).desired;
 
 const perimeter: DesiredPolicy = {
-  key: 'ResourceControlPolicy/perimeter', ref: 'perimeter', tags: {}, paused: false, name: 'DataPerimeter', description: '',
-  content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'OrgOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-ref' } } }] }),
-  awsManaged: false, targets: [{ kind: 'ou', ref: 'runtime' }], exclusiveTargets: true, deletionPolicy: 'Retain',
+  key: 'ResourceControlPolicy/perimeter',
+  ref: 'perimeter',
+  tags: {},
+  paused: false,
+  name: 'DataPerimeter',
+  description: '',
+  content: JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'OrgOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: '*',
+        Condition: { StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-ref' } },
+      },
+    ],
+  }),
+  awsManaged: false,
+  targets: [{ kind: 'ou', ref: 'runtime' }],
+  exclusiveTargets: true,
+  deletionPolicy: 'Retain',
 };
 
 describe('organization for the evaluator', () => {
   it('RCPs apply once the type is enabled, with RCPFullAWSAccess at every level', () => {
     const d = reference();
-    d.organization = { ...(d.organization ?? { key: 'Organization/reference', featureSet: 'ALL' }), enabledPolicyTypes: ['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY'] };
+    d.organization = {
+      ...(d.organization ?? { key: 'Organization/reference', featureSet: 'ALL' }),
+      enabledPolicyTypes: ['SERVICE_CONTROL_POLICY', 'RESOURCE_CONTROL_POLICY'],
+    };
     const org = orgFromDesired(d, { rcps: [perimeter] });
     const chain = chainFor(org, 'dw-dev');
     if (!chain) throw new Error('no chain');
-    expect(chain.levels.map((l) => l.rcps.map((p) => p.name))).toEqual([['RCPFullAWSAccess'], ['RCPFullAWSAccess', 'DataPerimeter'], ['RCPFullAWSAccess'], ['RCPFullAWSAccess']]);
-    const outsider = { action: 's3:GetObject', resource: 'arn:aws:s3:::dw-data/k', principal: 'arn:aws:iam::999999999999:role/x', context: { 'aws:PrincipalOrgID': 'o-other', 'aws:RequestedRegion': 'us-east-1' } };
+    expect(chain.levels.map((l) => l.rcps.map((p) => p.name))).toEqual([
+      ['RCPFullAWSAccess'],
+      ['RCPFullAWSAccess', 'DataPerimeter'],
+      ['RCPFullAWSAccess'],
+      ['RCPFullAWSAccess'],
+    ]);
+    const outsider = {
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::dw-data/k',
+      principal: 'arn:aws:iam::999999999999:role/x',
+      context: { 'aws:PrincipalOrgID': 'o-other', 'aws:RequestedRegion': 'us-east-1' },
+    };
     const r = evaluate(chain, outsider);
     expect(r.decision).toBe('ExplicitDeny');
     expect(r.levels.filter((l) => l.kind === 'RCP')[1]).toMatchObject({ target: { name: 'Runtime' }, statement: { policy: 'DataPerimeter', sid: 'OrgOnly' } });
@@ -44,7 +77,11 @@ describe('organization for the evaluator', () => {
 
   it('accounts are found by manifest name, AWS name or id; the management account by its id', () => {
     const actual: ActualOrg = {
-      id: 'o-1', arn: '', featureSet: 'ALL', managementAccountId: '000000000000', managementAccountEmail: 'm@x',
+      id: 'o-1',
+      arn: '',
+      featureSet: 'ALL',
+      managementAccountId: '000000000000',
+      managementAccountEmail: 'm@x',
       root: { id: 'r-1', arn: '', name: 'Root', enabledPolicyTypes: ['SERVICE_CONTROL_POLICY'] },
       ous: { 'ou-1': { id: 'ou-1', arn: '', name: 'Runtime', parentId: 'r-1' } },
       accounts: {
@@ -52,10 +89,30 @@ describe('organization for the evaluator', () => {
         '111111111111': { id: '111111111111', arn: '', name: 'Dev', email: 'd@x', state: 'ACTIVE', parentId: 'ou-1' },
       },
       policies: {
-        'p-FullAWSAccess': { id: 'p-FullAWSAccess', arn: '', name: 'FullAWSAccess', description: '', type: 'SERVICE_CONTROL_POLICY', awsManaged: true, content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }), targets: ['r-1', 'ou-1', '111111111111', '000000000000'] },
-        'p-deny': { id: 'p-deny', arn: '', name: 'DenyAll', description: '', type: 'SERVICE_CONTROL_POLICY', awsManaged: false, content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] }), targets: ['r-1'] },
+        'p-FullAWSAccess': {
+          id: 'p-FullAWSAccess',
+          arn: '',
+          name: 'FullAWSAccess',
+          description: '',
+          type: 'SERVICE_CONTROL_POLICY',
+          awsManaged: true,
+          content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+          targets: ['r-1', 'ou-1', '111111111111', '000000000000'],
+        },
+        'p-deny': {
+          id: 'p-deny',
+          arn: '',
+          name: 'DenyAll',
+          description: '',
+          type: 'SERVICE_CONTROL_POLICY',
+          awsManaged: false,
+          content: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] }),
+          targets: ['r-1'],
+        },
       },
-      trustedServices: [], delegatedAdmins: [], readAt: '',
+      trustedServices: [],
+      delegatedAdmins: [],
+      readAt: '',
     };
     const org = orgFromActual(actual);
     expect(evaluate(chainFor(org, 'Dev')!, { action: 'ec2:RunInstances' }).decision).toBe('ExplicitDeny');
@@ -71,7 +128,10 @@ describe('explain flags', () => {
     expect(parseAction('ec2:RunInstances')).toEqual({ ok: true, value: 'ec2:RunInstances' });
     expect(parseAction('ec2:Run*')).toMatchObject({ ok: false, error: expect.stringMatching(/wildcards/) });
     expect(parseAction(undefined)).toMatchObject({ ok: false, error: expect.stringMatching(/--action is required/) });
-    expect(parseContext(['aws:TagKeys=a', 'AWS:tagkeys=b', 'aws:SourceIp=10.0.0.1'])).toEqual({ ok: true, value: { 'aws:TagKeys': ['a', 'b'], 'aws:SourceIp': ['10.0.0.1'] } });
+    expect(parseContext(['aws:TagKeys=a', 'AWS:tagkeys=b', 'aws:SourceIp=10.0.0.1'])).toEqual({
+      ok: true,
+      value: { 'aws:TagKeys': ['a', 'b'], 'aws:SourceIp': ['10.0.0.1'] },
+    });
     expect(parseContext(['region=eu-west-1'])).toMatchObject({ ok: false });
     expect(parseContext(['aws:x=a=b'])).toEqual({ ok: true, value: { 'aws:x': ['a=b'] } });
     expect(parseArn('arn:aws:s3:::bucket/key')).toEqual({ ok: true, value: 'arn:aws:s3:::bucket/key' });
@@ -84,7 +144,11 @@ describe('explain flags', () => {
     const chain = chainFor(orgFromDesired(reference()), 'sandbox')!;
     const j = explainJson(evaluate(chain, { action: 'organizations:LeaveOrganization' }), {});
     expect(j).toMatchObject({ decision: 'ExplicitDeny', account: { id: 'sandbox' }, scp: { decision: 'ExplicitDeny', exemption: null } });
-    expect(j.levels.map((l) => [l.target.name, l.decision, l.statement?.sid ?? null])).toEqual([['Root', 'ExplicitDeny', 'DenyLeaveOrganization'], ['Runtime', 'Allow', null], ['Shared Sandbox', 'Allow', null]]);
+    expect(j.levels.map((l) => [l.target.name, l.decision, l.statement?.sid ?? null])).toEqual([
+      ['Root', 'ExplicitDeny', 'DenyLeaveOrganization'],
+      ['Runtime', 'Allow', null],
+      ['Shared Sandbox', 'Allow', null],
+    ]);
   });
 });
 
@@ -95,7 +159,9 @@ describe('request context from the principal', () => {
     const r = evaluate(chain, { action: 's3:ListBucket', principal: 'arn:aws:iam::222222222222:root', context: { 'aws:RequestedRegion': 'us-east-1' } });
     expect(r.decision).toBe('ExplicitDeny');
     expect(r.levels[1].statement?.sid).toBe('DenyRootUser');
-    expect(evaluate(chain, { action: 's3:ListBucket', principal: 'arn:aws:iam::222222222222:role/App', context: { 'aws:RequestedRegion': 'us-east-1' } }).decision).toBe('Allow');
+    expect(
+      evaluate(chain, { action: 's3:ListBucket', principal: 'arn:aws:iam::222222222222:role/App', context: { 'aws:RequestedRegion': 'us-east-1' } }).decision,
+    ).toBe('Allow');
   });
 });
 

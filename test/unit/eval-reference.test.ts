@@ -27,14 +27,21 @@ describe('reference organization (seed 001)', () => {
   it('denies EC2 outside the allowed regions, by DenyUnsupportedRegions at the root', () => {
     const r = evaluate(prod, { action: 'ec2:RunInstances', context: region('eu-west-1') });
     expect(r.decision).toBe('ExplicitDeny');
-    expect(r.levels[0]).toMatchObject({ target: { type: 'root' }, decision: 'ExplicitDeny', statement: { policy: 'RestrictRegions', sid: 'DenyUnsupportedRegions' } });
+    expect(r.levels[0]).toMatchObject({
+      target: { type: 'root' },
+      decision: 'ExplicitDeny',
+      statement: { policy: 'RestrictRegions', sid: 'DenyUnsupportedRegions' },
+    });
   });
 
   it('allows EC2 in an allowed region: FullAWSAccess at every level, no deny', () => {
     const r = evaluate(prod, { action: 'ec2:RunInstances', context: region('us-west-2') });
     expect(r.decision).toBe('Allow');
     expect(r.levels.map((l) => [l.decision, l.statement?.policy])).toEqual([
-      ['Allow', 'FullAWSAccess'], ['Allow', 'FullAWSAccess'], ['Allow', 'FullAWSAccess'], ['Allow', 'FullAWSAccess'],
+      ['Allow', 'FullAWSAccess'],
+      ['Allow', 'FullAWSAccess'],
+      ['Allow', 'FullAWSAccess'],
+      ['Allow', 'FullAWSAccess'],
     ]);
   });
 
@@ -65,7 +72,10 @@ describe('reference organization (seed 001)', () => {
   });
 
   it('denies the root user of a Runtime account, by the OU-level DenyRootUser', () => {
-    const r = evaluate(prod, { action: 's3:ListBucket', context: { 'aws:RequestedRegion': 'us-east-1', 'aws:PrincipalArn': 'arn:aws:iam::222222222222:root' } });
+    const r = evaluate(prod, {
+      action: 's3:ListBucket',
+      context: { 'aws:RequestedRegion': 'us-east-1', 'aws:PrincipalArn': 'arn:aws:iam::222222222222:root' },
+    });
     expect(r.decision).toBe('ExplicitDeny');
     expect(r.levels[1]).toMatchObject({ target: { name: 'Runtime' }, statement: { sid: 'DenyRootUser' } });
   });

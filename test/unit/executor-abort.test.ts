@@ -12,8 +12,16 @@ import type { StepInfo } from '../../controller/workflows/runner.js';
 const clients = createAwsClients({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 afterAll(() => clients.destroy());
 
-const ou = (id: string, name: string, deps: string[] = [], parent: IdRef = { id: 'r-root' }): Op =>
-  ({ id, deps, op: 'CreateOU', resource: `OrganizationalUnit/${name}`, summary: `create OU ${name}`, name, parent, tags: {} });
+const ou = (id: string, name: string, deps: string[] = [], parent: IdRef = { id: 'r-root' }): Op => ({
+  id,
+  deps,
+  op: 'CreateOU',
+  resource: `OrganizationalUnit/${name}`,
+  summary: `create OU ${name}`,
+  name,
+  parent,
+  tags: {},
+});
 const step = (stage: StepInfo['stage']): StepInfo => ({ resourceKey: 'Account/a', kind: 'create', from: 'creating', event: { type: 'CREATED' }, stage });
 
 describe('applyPlan, stopped part-way', () => {
@@ -25,7 +33,10 @@ describe('applyPlan, stopped part-way', () => {
       org: async (op) => {
         started.push(op.id);
         scopeSeenByOps.push(currentAbortSignal());
-        if (op.id === 'op-1') { stop.abort(new StopRequested('SIGTERM')); await new Promise((r) => setTimeout(r, 30)); }
+        if (op.id === 'op-1') {
+          stop.abort(new StopRequested('SIGTERM'));
+          await new Promise((r) => setTimeout(r, 30));
+        }
         return { createdId: `ou-${op.id}` };
       },
     };
@@ -34,7 +45,9 @@ describe('applyPlan, stopped part-way', () => {
     const r = await withAbortSignal(stop.signal, () => applyPlan(plan, { clients, workflowStore: new MemoryWorkflowStore(), runners, concurrency: 1 }));
     expect(started).toEqual(['op-1']);
     expect(r.results.map((x) => [x.opId, x.status, x.reason])).toEqual([
-      ['op-1', 'succeeded', undefined], ['op-2', 'skipped', 'Aborted'], ['op-3', 'skipped', 'Aborted'],
+      ['op-1', 'succeeded', undefined],
+      ['op-2', 'skipped', 'Aborted'],
+      ['op-3', 'skipped', 'Aborted'],
     ]);
     expect(r.results[2].error).toBe('not started: this run was stopped (stopping on SIGTERM)');
     // The op ran out of the abort scope: its own reads were never going to be cut off.
@@ -51,7 +64,18 @@ describe('applyPlan, stopped part-way', () => {
         return {};
       },
     };
-    const op: Op = { id: 'op-1', deps: [], op: 'CreateAccount', resource: 'Account/a', summary: 'create account a', name: 'A', email: 'a@example.com', parent: { id: 'r-root' }, tags: {}, roleName: 'OrganizationAccountAccessRole' };
+    const op: Op = {
+      id: 'op-1',
+      deps: [],
+      op: 'CreateAccount',
+      resource: 'Account/a',
+      summary: 'create account a',
+      name: 'A',
+      email: 'a@example.com',
+      parent: { id: 'r-root' },
+      tags: {},
+      roleName: 'OrganizationAccountAccessRole',
+    };
     const t0 = Date.now();
     const r = await applyPlan({ ops: [op] }, { clients, workflowStore: new MemoryWorkflowStore(), runners, signal: stop.signal });
     expect(Date.now() - t0).toBeLessThan(1_000);
@@ -77,7 +101,14 @@ describe('stoppableWorkflow', () => {
   it('stops a workflow right after a step is saved, never between the AWS call and the save', async () => {
     const stop = new AbortController();
     const seen: string[] = [];
-    const o = stoppableWorkflow({ onStep: (i) => { seen.push(i.stage); } }, stop.signal);
+    const o = stoppableWorkflow(
+      {
+        onStep: (i) => {
+          seen.push(i.stage);
+        },
+      },
+      stop.signal,
+    );
     await o.onStep!(step('performed'));
     await o.onStep!(step('persisted'));
     stop.abort(new StopRequested('SIGTERM'));

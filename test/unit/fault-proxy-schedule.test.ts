@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FaultProxy, classifyRequest, errorNameFor, errorResponse, isWriteOperation, mulberry32,
-} from '../support/fault-proxy.js';
+import { FaultProxy, classifyRequest, errorNameFor, errorResponse, isWriteOperation, mulberry32 } from '../support/fault-proxy.js';
 
-const proxy = (o: Partial<ConstructorParameters<typeof FaultProxy>[0]> = {}) =>
-  new FaultProxy({ target: 'http://127.0.0.1:1', ...o });
+const proxy = (o: Partial<ConstructorParameters<typeof FaultProxy>[0]> = {}) => new FaultProxy({ target: 'http://127.0.0.1:1', ...o });
 
 function schedule(p: FaultProxy, key: string, op: string, n: number): (string | undefined)[] {
   return Array.from({ length: n }, (_, i) => p.decide(key, op, i + 1).fault);
@@ -12,7 +9,9 @@ function schedule(p: FaultProxy, key: string, op: string, n: number): (string | 
 
 describe('fault proxy schedule', () => {
   it('mulberry32 is deterministic per seed and spreads over [0,1)', () => {
-    const a = mulberry32(42); const b = mulberry32(42); const c = mulberry32(43);
+    const a = mulberry32(42);
+    const b = mulberry32(42);
+    const c = mulberry32(43);
     const xs = Array.from({ length: 1000 }, () => a());
     expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
     expect(Array.from({ length: 1000 }, () => c())).not.toEqual(xs);
@@ -75,17 +74,18 @@ describe('fault proxy schedule', () => {
 
 describe('fault proxy request classification and error encoding', () => {
   it('reads the operation from X-Amz-Target (JSON protocols) or the query Action', () => {
-    expect(classifyRequest({ 'x-amz-target': 'AWSOrganizationsV20161128.CreateAccount' }, '{}'))
-      .toEqual({ service: 'organizations', operation: 'CreateAccount' });
-    expect(classifyRequest({ 'x-amz-target': 'SWBExternalService.CreatePermissionSet' }, '{}'))
-      .toEqual({ service: 'sso', operation: 'CreatePermissionSet' });
-    expect(classifyRequest({ 'x-amz-target': 'AWSIdentityStore.ListGroups' }, '{}'))
-      .toEqual({ service: 'identitystore', operation: 'ListGroups' });
+    expect(classifyRequest({ 'x-amz-target': 'AWSOrganizationsV20161128.CreateAccount' }, '{}')).toEqual({
+      service: 'organizations',
+      operation: 'CreateAccount',
+    });
+    expect(classifyRequest({ 'x-amz-target': 'SWBExternalService.CreatePermissionSet' }, '{}')).toEqual({ service: 'sso', operation: 'CreatePermissionSet' });
+    expect(classifyRequest({ 'x-amz-target': 'AWSIdentityStore.ListGroups' }, '{}')).toEqual({ service: 'identitystore', operation: 'ListGroups' });
     const auth = 'AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=x';
-    expect(classifyRequest({ authorization: auth }, 'Action=CreateRole&Version=2010-05-08'))
-      .toEqual({ service: 'iam', operation: 'CreateRole' });
-    expect(classifyRequest({ authorization: auth.replace('/iam/', '/sts/') }, 'Action=AssumeRole&Version=2011-06-15'))
-      .toEqual({ service: 'sts', operation: 'AssumeRole' });
+    expect(classifyRequest({ authorization: auth }, 'Action=CreateRole&Version=2010-05-08')).toEqual({ service: 'iam', operation: 'CreateRole' });
+    expect(classifyRequest({ authorization: auth.replace('/iam/', '/sts/') }, 'Action=AssumeRole&Version=2011-06-15')).toEqual({
+      service: 'sts',
+      operation: 'AssumeRole',
+    });
   });
 
   it('classifies reads and writes', () => {
@@ -93,7 +93,7 @@ describe('fault proxy request classification and error encoding', () => {
     for (const op of ['CreateAccount', 'MoveAccount', 'AttachPolicy', 'PutRolePolicy', 'TagResource']) expect(isWriteOperation(op)).toBe(true);
   });
 
-  it('uses each service\'s real error names and wire format', () => {
+  it("uses each service's real error names and wire format", () => {
     expect(errorNameFor('organizations', 'throttle400')).toBe('TooManyRequestsException');
     expect(errorNameFor('organizations', 'concurrentModification')).toBe('ConcurrentModificationException');
     expect(errorNameFor('sso', 'throttle429')).toBe('ThrottlingException');

@@ -18,8 +18,12 @@ const run = (dir: string, file: string) => {
   return { loaded, built, lines: [...loaded.errors, ...built.errors].map(formatValidationError) };
 };
 
-const invalidCases = readdirSync(INVALID_DIR).filter((f) => f.endsWith('.yaml')).sort();
-const validCases = readdirSync(VALID_DIR).filter((f) => f.endsWith('.yaml')).sort();
+const invalidCases = readdirSync(INVALID_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+const validCases = readdirSync(VALID_DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 describe('invalid corpus', () => {
   it('has at least 45 cases, each with an expectation', () => {
@@ -32,8 +36,11 @@ describe('invalid corpus', () => {
     expect(lines).toEqual(expectedErrors(readFileSync(join(INVALID_DIR, file), 'utf8')));
     // Nothing that failed may reach the desired graph.
     const kept = [
-      ...Object.values(built.desired.ous), ...Object.values(built.desired.accounts), ...Object.values(built.desired.policies),
-      ...Object.values(built.desired.permissionSets), ...Object.values(built.desired.roles),
+      ...Object.values(built.desired.ous),
+      ...Object.values(built.desired.accounts),
+      ...Object.values(built.desired.policies),
+      ...Object.values(built.desired.permissionSets),
+      ...Object.values(built.desired.roles),
       ...(built.desired.organization ? [built.desired.organization] : []),
     ].map((x) => x.key);
     for (const key of kept) expect(built.invalid.has(key), key).toBe(false);
@@ -45,8 +52,13 @@ describe('valid corpus', () => {
     const { lines, loaded, built } = run(VALID_DIR, file);
     expect(lines).toEqual([]);
     const d = built.desired;
-    const count = Object.keys(d.ous).length + Object.keys(d.accounts).length + Object.keys(d.policies).length
-      + Object.keys(d.permissionSets).length + Object.keys(d.roles).length + (d.organization ? 1 : 0);
+    const count =
+      Object.keys(d.ous).length +
+      Object.keys(d.accounts).length +
+      Object.keys(d.policies).length +
+      Object.keys(d.permissionSets).length +
+      Object.keys(d.roles).length +
+      (d.organization ? 1 : 0);
     expect(count).toBe(loaded.resources.length);
     expect(built.invalid.size).toBe(0);
   });
@@ -58,19 +70,18 @@ describe('invalid corpus: hostile files made at run time', () => {
   const OU = 'apiVersion: orgplane.io/v1alpha1\nkind: OrganizationalUnit\nmetadata:\n  name: ok\nspec:\n  parent: root\n';
   const scratch = () => realpathSync(mkdtempSync(join(tmpdir(), 'orgplane-hostile-')));
   const load = (dir: string, paths: string[], limits?: Partial<LoadLimits>) =>
-    loadManifests(paths.map((p) => join(dir, p)), { cwd: dir, limits }).errors.map(formatValidationError);
+    loadManifests(
+      paths.map((p) => join(dir, p)),
+      { cwd: dir, limits },
+    ).errors.map(formatValidationError);
 
   it('a FIFO named *.yaml is refused at once, not read (it would block forever)', () => {
     const dir = scratch();
     mkdirSync(join(dir, 'org'));
     execFileSync('mkfifo', [join(dir, 'org', 'pipe.yaml')]);
     writeFileSync(join(dir, 'org', 'ou.yaml'), OU);
-    expect(load(dir, ['org'])).toEqual([
-      'org/pipe.yaml: (file): a FIFO, not a regular file; only regular files are read [file-type]',
-    ]);
-    expect(load(dir, ['org/pipe.yaml'])).toEqual([
-      'org/pipe.yaml: (file): a FIFO, not a regular file; only regular files are read [file-type]',
-    ]);
+    expect(load(dir, ['org'])).toEqual(['org/pipe.yaml: (file): a FIFO, not a regular file; only regular files are read [file-type]']);
+    expect(load(dir, ['org/pipe.yaml'])).toEqual(['org/pipe.yaml: (file): a FIFO, not a regular file; only regular files are read [file-type]']);
     rmSync(dir, { recursive: true });
   });
 
@@ -101,9 +112,7 @@ describe('invalid corpus: hostile files made at run time', () => {
   it('a file over the per-file limit (8 MiB) is refused without reading it', () => {
     const dir = scratch();
     writeFileSync(join(dir, 'huge.yaml'), `${OU}# ${'x'.repeat(8 * 1024 * 1024)}\n`);
-    expect(load(dir, ['huge.yaml'])).toEqual([
-      'huge.yaml: (file): larger than 8 MiB, the limit per file [file-size]',
-    ]);
+    expect(load(dir, ['huge.yaml'])).toEqual(['huge.yaml: (file): larger than 8 MiB, the limit per file [file-size]']);
     rmSync(dir, { recursive: true });
   });
 

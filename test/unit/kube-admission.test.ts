@@ -13,7 +13,9 @@ function call(method: string, body: string): Promise<{ status: number; json: Rec
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method, path: '/validate', ca: cert.caCert, headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
     });
     req.on('error', reject);
@@ -23,17 +25,34 @@ function call(method: string, body: string): Promise<{ status: number; json: Rec
 
 beforeAll(async () => {
   server = new AdmissionServer({
-    port: 0, host: '127.0.0.1', cert: cert.cert, key: cert.key,
-    handler: (r) => { seen.push(r); return r.name === 'bad' ? { allowed: false, message: 'nope', warnings: ['careful'] } : { allowed: true }; },
+    port: 0,
+    host: '127.0.0.1',
+    cert: cert.cert,
+    key: cert.key,
+    handler: (r) => {
+      seen.push(r);
+      return r.name === 'bad' ? { allowed: false, message: 'nope', warnings: ['careful'] } : { allowed: true };
+    },
   });
   port = await server.start();
 });
-afterAll(async () => { await server.stop(); });
-
-const review = (name: string) => JSON.stringify({
-  apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
-  request: { uid: `uid-${name}`, kind: { group: 'orgplane.io', version: 'v1alpha1', kind: 'Account' }, namespace: 'org', name, operation: 'CREATE', object: {} },
+afterAll(async () => {
+  await server.stop();
 });
+
+const review = (name: string) =>
+  JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: `uid-${name}`,
+      kind: { group: 'orgplane.io', version: 'v1alpha1', kind: 'Account' },
+      namespace: 'org',
+      name,
+      operation: 'CREATE',
+      object: {},
+    },
+  });
 
 describe('AdmissionServer (HTTPS, AdmissionReview v1)', () => {
   it('answers with the request uid, allowed or with a 403 status and warnings', async () => {

@@ -5,15 +5,26 @@ import { CallLog } from '../../controller/aws/clients.js';
 
 describe('health and metrics server', () => {
   let server: HealthServer | undefined;
-  afterEach(async () => { await server?.stop(); });
+  afterEach(async () => {
+    await server?.stop();
+  });
 
   it('serves /healthz, /readyz from the readiness callback, and Prometheus /metrics', async () => {
     const metrics = new ControllerMetrics(false);
     let readiness: Readiness = { ready: false, reasons: ['informers have not synced'] };
     const calls = new CallLog();
-    server = new HealthServer({ port: 0, host: '127.0.0.1', registry: metrics.registry, readiness: () => readiness, beforeMetrics: () => metrics.syncAwsCalls(calls) });
+    server = new HealthServer({
+      port: 0,
+      host: '127.0.0.1',
+      registry: metrics.registry,
+      readiness: () => readiness,
+      beforeMetrics: () => metrics.syncAwsCalls(calls),
+    });
     const port = await server.start();
-    const get = async (p: string) => { const r = await fetch(`http://127.0.0.1:${port}${p}`); return { status: r.status, body: await r.text() }; };
+    const get = async (p: string) => {
+      const r = await fetch(`http://127.0.0.1:${port}${p}`);
+      return { status: r.status, body: await r.text() };
+    };
 
     expect(await get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
     expect(await get('/readyz')).toEqual({ status: 503, body: 'not ready: informers have not synced\n' });

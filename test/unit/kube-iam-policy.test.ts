@@ -34,7 +34,10 @@ function sentOperations(): { action: string; file: string }[] {
     for (const m of src.matchAll(importRe)) {
       const prefix = PREFIX[m[2]];
       expect(prefix, `${file} imports @aws-sdk/${m[2]}, which the policy test does not know`).toBeDefined();
-      for (const part of m[1].split(',').map((p) => p.trim()).filter((p) => p && !p.startsWith('type '))) {
+      for (const part of m[1]
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p && !p.startsWith('type '))) {
         const [name, local = name] = part.split(/\s+as\s+/);
         if (!name.endsWith('Command') || !src.includes(`new ${local}(`)) continue;
         out.push({ action: `${prefix}:${name.slice(0, -'Command'.length)}`, file: path.relative(repo, file) });
@@ -44,7 +47,13 @@ function sentOperations(): { action: string; file: string }[] {
   return out;
 }
 
-interface Statement { Sid: string; Effect: 'Allow' | 'Deny'; Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string | string[]>> }
+interface Statement {
+  Sid: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
 const policyText = readFileSync(path.join(repo, 'docs/iam-policy.json'), 'utf8');
 const policy = JSON.parse(policyText) as { Version: string; Statement: Statement[] };
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
@@ -54,8 +63,8 @@ const statementsFor = (action: string) => allows.filter((s) => list(s.Action).in
 const OWNED = { StringEquals: { 'aws:ResourceTag/orgplane.io/managed-by': 'orgplane' } };
 const isRead = (a: string) => /:(List|Describe|Get)/.test(a);
 /** Statements for `action` whose resources include the objects orgplane owns (not the root, instance or parents). */
-const ownedObjectStatements = (action: string) => statementsFor(action)
-  .filter((s) => list(s.Resource).some((r) => r === '*' || /:(account|ou)\/o-|:policy\/o-|:permissionSet\//.test(r)));
+const ownedObjectStatements = (action: string) =>
+  statementsFor(action).filter((s) => list(s.Resource).some((r) => r === '*' || /:(account|ou)\/o-|:policy\/o-|:permissionSet\//.test(r)));
 
 describe('docs/iam-policy.json', () => {
   const sent = sentOperations();
@@ -89,9 +98,17 @@ describe('docs/iam-policy.json', () => {
   });
 
   it('deletes, closes, removes, renames, updates and moves only what carries the ownership tag', () => {
-    for (const a of ['organizations:DeleteOrganizationalUnit', 'organizations:DeletePolicy', 'organizations:CloseAccount',
-      'organizations:RemoveAccountFromOrganization', 'organizations:UpdateOrganizationalUnit', 'organizations:UpdatePolicy',
-      'sso:DeletePermissionSet', 'sso:UpdatePermissionSet', 'sso:PutInlinePolicyToPermissionSet']) {
+    for (const a of [
+      'organizations:DeleteOrganizationalUnit',
+      'organizations:DeletePolicy',
+      'organizations:CloseAccount',
+      'organizations:RemoveAccountFromOrganization',
+      'organizations:UpdateOrganizationalUnit',
+      'organizations:UpdatePolicy',
+      'sso:DeletePermissionSet',
+      'sso:UpdatePermissionSet',
+      'sso:PutInlinePolicyToPermissionSet',
+    ]) {
       const owned = ownedObjectStatements(a);
       expect(owned.length, a).toBeGreaterThan(0);
       for (const s of owned) expect(s.Condition?.StringEquals?.['aws:ResourceTag/orgplane.io/managed-by'], `${a} in ${s.Sid}`).toBe('orgplane');
@@ -137,7 +154,10 @@ describe('docs/iam-policy.json', () => {
     const rows = new Set([...md.matchAll(/^\| `([a-z-]+:[A-Za-z]+)` \|/gm)].map((m) => m[1]));
     expect([...allowed].filter((a) => !rows.has(a)).sort(), 'actions without a row in docs/iam-policy.md').toEqual([]);
     expect([...rows].filter((a) => !allowed.has(a)).sort(), 'rows for actions the policy does not allow').toEqual([]);
-    const unconditioned = allows.filter((s) => !s.Condition).flatMap((s) => list(s.Action)).filter((a) => !isRead(a));
+    const unconditioned = allows
+      .filter((s) => !s.Condition)
+      .flatMap((s) => list(s.Action))
+      .filter((a) => !isRead(a));
     for (const a of new Set(unconditioned)) expect(md, a).toMatch(new RegExp(`^\\| \`${a}\` \\|.*\\| unconditioned: `, 'm'));
   });
 });

@@ -36,7 +36,9 @@ describe('ResourceWatcher restarts', () => {
       const items = url.pathname.endsWith('/accounts')
         ? [{ apiVersion: 'orgplane.io/v1alpha1', kind: 'Account', metadata: { name: 'dev', namespace: 'org', generation: 1, resourceVersion: '5' }, spec: {} }]
         : [];
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiVersion: 'orgplane.io/v1alpha1', kind: 'List', metadata: { resourceVersion: '5' }, items }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ apiVersion: 'orgplane.io/v1alpha1', kind: 'List', metadata: { resourceVersion: '5' }, items }));
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as AddressInfo).port;
@@ -49,7 +51,9 @@ describe('ResourceWatcher restarts', () => {
     });
     const changes: string[] = [];
     watcher = new ResourceWatcher({
-      apis: makeApis(kc), namespace: 'org', log: createLogger('silent'),
+      apis: makeApis(kc),
+      namespace: 'org',
+      log: createLogger('silent'),
       onChange: (r) => changes.push(r),
       backoff: { initialMs: 200, maxMs: 800, resetAfterMs: 60_000 },
     });

@@ -8,15 +8,21 @@ import { ApprovalGate } from '../../controller/kube/approvals/gate.js';
 import type { AnyResource } from '../../controller/api/schemas.js';
 
 describe('ReconcileScheduler', () => {
-  beforeEach(() => { vi.useFakeTimers(); });
-  afterEach(() => { vi.useRealTimers(); });
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   const make = (run: (r: RunRequest) => Promise<void>, extra: Partial<ConstructorParameters<typeof ReconcileScheduler>[0]> = {}) =>
     new ReconcileScheduler({ debounceMs: 2000, maxDelayMs: 10_000, resyncMs: 0, retry: { initialMs: 1000, maxMs: 8000, resetAfterMs: 60_000 }, run, ...extra });
 
   it('turns a burst of events into one reconcile, 2s after the last one', async () => {
     const runs: RunRequest[] = [];
-    const s = make(async (r) => { runs.push(r); });
+    const s = make(async (r) => {
+      runs.push(r);
+    });
     s.start();
     s.trigger('add Account/a');
     await vi.advanceTimersByTimeAsync(1500);
@@ -32,9 +38,14 @@ describe('ReconcileScheduler', () => {
 
   it('does not let a steady stream of events starve the reconcile (maxDelay)', async () => {
     let runs = 0;
-    const s = make(async () => { runs++; });
+    const s = make(async () => {
+      runs++;
+    });
     s.start();
-    for (let t = 0; t < 11_000; t += 1000) { s.trigger(`e${t}`); await vi.advanceTimersByTimeAsync(1000); }
+    for (let t = 0; t < 11_000; t += 1000) {
+      s.trigger(`e${t}`);
+      await vi.advanceTimersByTimeAsync(1000);
+    }
     expect(runs).toBe(1);
     await s.stop();
   });
@@ -44,7 +55,9 @@ describe('ReconcileScheduler', () => {
     let maxActive = 0;
     const seen: string[][] = [];
     const s = make(async (r) => {
-      active++; maxActive = Math.max(maxActive, active); seen.push(r.reasons);
+      active++;
+      maxActive = Math.max(maxActive, active);
+      seen.push(r.reasons);
       await new Promise((res) => setTimeout(res, 5000));
       active--;
     });
@@ -67,9 +80,15 @@ describe('ReconcileScheduler', () => {
     const times: number[] = [];
     const errors: number[] = [];
     const start = Date.now();
-    const s = make(async () => { times.push(Date.now() - start); throw new Error('AWS down'); }, {
-      onError: (_e, ms) => errors.push(ms),
-    });
+    const s = make(
+      async () => {
+        times.push(Date.now() - start);
+        throw new Error('AWS down');
+      },
+      {
+        onError: (_e, ms) => errors.push(ms),
+      },
+    );
     s.start();
     s.triggerNow('x');
     await vi.advanceTimersByTimeAsync(30_000);
@@ -84,10 +103,18 @@ describe('ReconcileScheduler', () => {
 
   it('runs a periodic drift resync', async () => {
     const runs: RunRequest[] = [];
-    const s = make(async (r) => { runs.push(r); }, { resyncMs: 60_000 });
+    const s = make(
+      async (r) => {
+        runs.push(r);
+      },
+      { resyncMs: 60_000 },
+    );
     s.start();
     await vi.advanceTimersByTimeAsync(125_000);
-    expect(runs).toEqual([{ reasons: ['resync'], resync: true }, { reasons: ['resync'], resync: true }]);
+    expect(runs).toEqual([
+      { reasons: ['resync'], resync: true },
+      { reasons: ['resync'], resync: true },
+    ]);
     await s.stop();
   });
 });
@@ -95,9 +122,17 @@ describe('ReconcileScheduler', () => {
 describe('Backoff', () => {
   it('doubles from the initial delay up to the cap, jittered in the upper half', () => {
     let now = 0;
-    const lo = new Backoff({ initialMs: 100, maxMs: 1000, resetAfterMs: 10_000 }, () => 0, () => now);
+    const lo = new Backoff(
+      { initialMs: 100, maxMs: 1000, resetAfterMs: 10_000 },
+      () => 0,
+      () => now,
+    );
     expect([lo.next(), lo.next(), lo.next(), lo.next(), lo.next(), lo.next()]).toEqual([50, 100, 200, 400, 500, 500]);
-    const hi = new Backoff({ initialMs: 100, maxMs: 1000, resetAfterMs: 10_000 }, () => 1, () => now);
+    const hi = new Backoff(
+      { initialMs: 100, maxMs: 1000, resetAfterMs: 10_000 },
+      () => 1,
+      () => now,
+    );
     expect([hi.next(), hi.next(), hi.next(), hi.next(), hi.next()]).toEqual([100, 200, 400, 800, 1000]);
     now = 20_000;
     expect(hi.next()).toBe(100);
@@ -131,8 +166,10 @@ describe('decideLease', () => {
 });
 
 describe('changeFingerprint', () => {
-  const obj = (extra: Record<string, unknown> = {}, annotations: Record<string, string> = {}) =>
-    ({ metadata: { name: 'a', generation: 1, resourceVersion: '10', annotations, ...extra }, status: { x: 1 } });
+  const obj = (extra: Record<string, unknown> = {}, annotations: Record<string, string> = {}) => ({
+    metadata: { name: 'a', generation: 1, resourceVersion: '10', annotations, ...extra },
+    status: { x: 1 },
+  });
   it('ignores status and resourceVersion changes (our own status writes)', () => {
     expect(changeFingerprint({ ...obj({ resourceVersion: '11' }), status: { x: 2 } } as never)).toBe(changeFingerprint(obj() as never));
   });
@@ -146,15 +183,25 @@ describe('changeFingerprint', () => {
 
 describe('flags', () => {
   it('parses durations', () => {
-    expect([parseDuration('500ms'), parseDuration('2s'), parseDuration('5m'), parseDuration('1h'), parseDuration('15')]).toEqual([500, 2000, 300_000, 3_600_000, 15_000]);
+    expect([parseDuration('500ms'), parseDuration('2s'), parseDuration('5m'), parseDuration('1h'), parseDuration('15')]).toEqual([
+      500, 2000, 300_000, 3_600_000, 15_000,
+    ]);
     expect(() => parseDuration('5 minutes')).toThrow('invalid duration "5 minutes" (use e.g. 500ms, 2s, 5m, 1h)');
   });
   it('reads migration approvals from the Account annotation only with --allow-self-approval', () => {
-    const acct = (name: string, v?: string) => ({ apiVersion: 'orgplane.io/v1alpha1', kind: 'Account', metadata: { name, generation: 1, annotations: v === undefined ? {} : { 'orgplane.io/approve-migration': v } }, spec: { email: `${name}@x.io`, parent: 'root' } }) as AnyResource;
+    const acct = (name: string, v?: string) =>
+      ({
+        apiVersion: 'orgplane.io/v1alpha1',
+        kind: 'Account',
+        metadata: { name, generation: 1, annotations: v === undefined ? {} : { 'orgplane.io/approve-migration': v } },
+        spec: { email: `${name}@x.io`, parent: 'root' },
+      }) as AnyResource;
     const resources = [acct('a', 'true'), acct('b'), acct('c', 'false'), acct('d', '')];
     const approved = (allowSelfApproval: boolean) => {
       const gate = new ApprovalGate({ resources, approvals: [], now: new Date(), allowSelfApproval });
-      return ['a', 'b', 'c', 'd'].filter((n) => gate.migration({ id: `op-${n}`, resource: `Account/${n}`, summary: 'move', fromId: 'ou-a', to: { id: 'r-1' } }));
+      return ['a', 'b', 'c', 'd'].filter((n) =>
+        gate.migration({ id: `op-${n}`, resource: `Account/${n}`, summary: 'move', fromId: 'ou-a', to: { id: 'r-1' } }),
+      );
     };
     expect(approved(true)).toEqual(['a', 'd']);
     expect(approved(false)).toEqual([]);

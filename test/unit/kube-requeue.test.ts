@@ -4,8 +4,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReconcileScheduler, type RunRequest, type RunResult } from '../../controller/kube/queue.js';
 
 describe('ReconcileScheduler and RunResult', () => {
-  beforeEach(() => { vi.useFakeTimers(); });
-  afterEach(() => { vi.useRealTimers(); });
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   const make = (run: (r: RunRequest) => Promise<RunResult | void>) =>
     new ReconcileScheduler({ debounceMs: 2000, maxDelayMs: 10_000, resyncMs: 0, retry: { initialMs: 1000, maxMs: 8000, resetAfterMs: 60_000 }, run });
@@ -31,7 +35,10 @@ describe('ReconcileScheduler and RunResult', () => {
 
   it('a stop clears a pending requeue', async () => {
     let runs = 0;
-    const s = make(async () => { runs++; return { requeueAfterMs: 1_000 }; });
+    const s = make(async () => {
+      runs++;
+      return { requeueAfterMs: 1_000 };
+    });
     s.start();
     s.triggerNow('x');
     await vi.advanceTimersByTimeAsync(10);

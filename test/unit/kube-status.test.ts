@@ -12,13 +12,14 @@ import type { Plan } from '../../controller/plan/operations.js';
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-01T00:05:00.000Z';
 
-const account = (status?: Record<string, unknown>, generation = 3): AnyResource => ({
-  apiVersion: 'orgplane.io/v1alpha1',
-  kind: 'Account',
-  metadata: { name: 'dev', namespace: 'org', uid: 'u-1', generation },
-  spec: { email: 'dev@example.com', parent: 'workloads' },
-  status: status as AnyResource['status'],
-} as AnyResource);
+const account = (status?: Record<string, unknown>, generation = 3): AnyResource =>
+  ({
+    apiVersion: 'orgplane.io/v1alpha1',
+    kind: 'Account',
+    metadata: { name: 'dev', namespace: 'org', uid: 'u-1', generation },
+    spec: { email: 'dev@example.com', parent: 'workloads' },
+    status: status as AnyResource['status'],
+  }) as AnyResource;
 
 describe('mergeConditions', () => {
   const prev: Condition[] = [
@@ -27,10 +28,15 @@ describe('mergeConditions', () => {
   ];
 
   it('keeps lastTransitionTime when the status does not flip, and moves it when it does', () => {
-    const out = mergeConditions(prev, [
-      { type: 'Ready', status: 'True', reason: 'Available', message: 'ok' },
-      { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'again' },
-    ], 3, T1);
+    const out = mergeConditions(
+      prev,
+      [
+        { type: 'Ready', status: 'True', reason: 'Available', message: 'ok' },
+        { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'again' },
+      ],
+      3,
+      T1,
+    );
     expect(out).toEqual([
       { type: 'Ready', status: 'True', reason: 'Available', message: 'ok', lastTransitionTime: T1, observedGeneration: 3 },
       { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: 'again', lastTransitionTime: T0, observedGeneration: 3 },
@@ -90,7 +96,11 @@ describe('buildStatusPatch', () => {
   });
 
   it('leaves status.workflow to the workflow store and drops fields the CRD schema lacks', () => {
-    const patch = buildStatusPatch(account({ workflow: { kind: 'create', phase: 'Creating' } }), { workflow: { kind: 'x', phase: 'y' }, bogus: 1, state: 'ACTIVE' }, T0);
+    const patch = buildStatusPatch(
+      account({ workflow: { kind: 'create', phase: 'Creating' } }),
+      { workflow: { kind: 'x', phase: 'y' }, bogus: 1, state: 'ACTIVE' },
+      T0,
+    );
     expect(patch).toEqual({ state: 'ACTIVE', observedGeneration: 3, lastSyncTime: T0 });
   });
 });
@@ -98,7 +108,9 @@ describe('buildStatusPatch', () => {
 describe('observeOnlyStatus', () => {
   it('says ObserveOnly with the pending operation count', () => {
     const s = observeOnlyStatus({ conditions: [{ type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: '' }] }, 3);
-    expect(s.conditions).toEqual([{ type: 'Synced', status: 'False', reason: 'ObserveOnly', message: 'observe-only mode: 3 pending operation(s) not applied' }]);
+    expect(s.conditions).toEqual([
+      { type: 'Synced', status: 'False', reason: 'ObserveOnly', message: 'observe-only mode: 3 pending operation(s) not applied' },
+    ]);
     const clean = observeOnlyStatus({}, 0);
     expect(clean.conditions).toEqual([{ type: 'Synced', status: 'True', reason: 'ObserveOnly', message: 'observe-only mode: AWS matches the spec' }]);
   });
@@ -109,7 +121,10 @@ describe('observeOnlyStatus', () => {
     expect(observeOnlyStatus(invalid, 0)).toBe(invalid);
   });
   it('withCondition replaces one condition type only', () => {
-    const s = withCondition({ conditions: [{ type: 'Ready', status: 'True', reason: 'A', message: '' }] }, { type: 'Synced', status: 'False', reason: 'B', message: 'm' });
+    const s = withCondition(
+      { conditions: [{ type: 'Ready', status: 'True', reason: 'A', message: '' }] },
+      { type: 'Synced', status: 'False', reason: 'B', message: 'm' },
+    );
     expect(s.conditions?.map((c) => c.type)).toEqual(['Ready', 'Synced']);
   });
 });
@@ -120,30 +135,62 @@ describe('deletionOutcome', () => {
     ...empty,
     ops: [{ id: 'op-1', deps: [], resource: 'Account/dev', summary: 'close dev', op: 'CloseAccount', accountId: '111111111111', name: 'dev' }],
   };
-  const ran = (status: OpResult['status'], error?: string): OpResult =>
-    ({ opId: 'op-1', op: closing.ops[0], resource: 'Account/dev', status, ...(error === undefined ? {} : { error }) });
+  const ran = (status: OpResult['status'], error?: string): OpResult => ({
+    opId: 'op-1',
+    op: closing.ops[0],
+    resource: 'Account/dev',
+    status,
+    ...(error === undefined ? {} : { error }),
+  });
 
   it('is done when nothing is pending, nothing failed and no workflow is open', () => {
-    expect(deletionOutcome('Account/dev', 'Close', empty, [ran('succeeded')], false, false))
-      .toEqual({ done: true, reason: 'Deleted', message: 'deletion (Close) done in AWS', warning: false });
+    expect(deletionOutcome('Account/dev', 'Close', empty, [ran('succeeded')], false, false)).toEqual({
+      done: true,
+      reason: 'Deleted',
+      message: 'deletion (Close) done in AWS',
+      warning: false,
+    });
   });
   it('waits while ops remain or the workflow is open', () => {
-    expect(deletionOutcome('Account/dev', 'Close', closing, [], false, false))
-      .toEqual({ done: false, reason: 'Deleting', message: 'deletion (Close): 1 operation(s) still to run in AWS', warning: false });
-    expect(deletionOutcome('Account/dev', 'Close', empty, [], true, false))
-      .toEqual({ done: false, reason: 'Deleting', message: 'deletion (Close): workflow still running in AWS', warning: false });
+    expect(deletionOutcome('Account/dev', 'Close', closing, [], false, false)).toEqual({
+      done: false,
+      reason: 'Deleting',
+      message: 'deletion (Close): 1 operation(s) still to run in AWS',
+      warning: false,
+    });
+    expect(deletionOutcome('Account/dev', 'Close', empty, [], true, false)).toEqual({
+      done: false,
+      reason: 'Deleting',
+      message: 'deletion (Close): workflow still running in AWS',
+      warning: false,
+    });
   });
   it('reports a failed op as a warning', () => {
-    expect(deletionOutcome('Account/dev', 'Close', closing, [ran('failed', 'ConstraintViolationException: quota')], false, false))
-      .toEqual({ done: false, reason: 'DeleteFailed', message: 'deletion (Close) failed: ConstraintViolationException: quota; will retry', warning: true });
+    expect(deletionOutcome('Account/dev', 'Close', closing, [ran('failed', 'ConstraintViolationException: quota')], false, false)).toEqual({
+      done: false,
+      reason: 'DeleteFailed',
+      message: 'deletion (Close) failed: ConstraintViolationException: quota; will retry',
+      warning: true,
+    });
   });
   it('never lets go in observe-only mode while AWS still has work', () => {
-    expect(deletionOutcome('Account/dev', 'Close', closing, [], false, true))
-      .toEqual({ done: false, reason: 'ObserveOnly', message: 'deletion (Close) needs 1 operation(s) in AWS; not applied in observe-only mode', warning: false });
+    expect(deletionOutcome('Account/dev', 'Close', closing, [], false, true)).toEqual({
+      done: false,
+      reason: 'ObserveOnly',
+      message: 'deletion (Close) needs 1 operation(s) in AWS; not applied in observe-only mode',
+      warning: false,
+    });
   });
   it('reports the circuit breaker', () => {
-    const blocked: Plan = { ...empty, blocked: [{ resource: 'OrganizationalUnit/a', reason: 'DeletionCircuitBreaker', message: 'would delete 5 of 6 managed objects' }] };
-    expect(deletionOutcome('OrganizationalUnit/a', 'Delete', blocked, [], false, false))
-      .toEqual({ done: false, reason: 'DeletionCircuitBreaker', message: 'deletion (Delete) blocked: would delete 5 of 6 managed objects', warning: true });
+    const blocked: Plan = {
+      ...empty,
+      blocked: [{ resource: 'OrganizationalUnit/a', reason: 'DeletionCircuitBreaker', message: 'would delete 5 of 6 managed objects' }],
+    };
+    expect(deletionOutcome('OrganizationalUnit/a', 'Delete', blocked, [], false, false)).toEqual({
+      done: false,
+      reason: 'DeletionCircuitBreaker',
+      message: 'deletion (Delete) blocked: would delete 5 of 6 managed objects',
+      warning: true,
+    });
   });
 });

@@ -5,11 +5,31 @@ import { admissionResponse, type AdmissionRequest } from '../../controller/kube/
 import type { ValidationError } from '../../controller/model/desired.js';
 
 const NS = 'orgplane-org';
-const ou = (name: string, parent: string): AnyResource => ({ apiVersion: 'orgplane.io/v1alpha1', kind: 'OrganizationalUnit', metadata: { name, namespace: NS }, spec: { parent } });
-const account = (name: string, email: string, parent = 'root'): AnyResource => ({ apiVersion: 'orgplane.io/v1alpha1', kind: 'Account', metadata: { name, namespace: NS }, spec: { email, parent } });
-const req = (operation: AdmissionRequest['operation'], obj: AnyResource | undefined, old?: AnyResource, name = (obj ?? old)!.metadata.name): AdmissionRequest => ({
-  uid: 'u1', kind: { group: 'orgplane.io', version: 'v1alpha1', kind: (obj ?? old)!.kind }, namespace: NS, name, operation,
-  object: obj, oldObject: old,
+const ou = (name: string, parent: string): AnyResource => ({
+  apiVersion: 'orgplane.io/v1alpha1',
+  kind: 'OrganizationalUnit',
+  metadata: { name, namespace: NS },
+  spec: { parent },
+});
+const account = (name: string, email: string, parent = 'root'): AnyResource => ({
+  apiVersion: 'orgplane.io/v1alpha1',
+  kind: 'Account',
+  metadata: { name, namespace: NS },
+  spec: { email, parent },
+});
+const req = (
+  operation: AdmissionRequest['operation'],
+  obj: AnyResource | undefined,
+  old?: AnyResource,
+  name = (obj ?? old)!.metadata.name,
+): AdmissionRequest => ({
+  uid: 'u1',
+  kind: { group: 'orgplane.io', version: 'v1alpha1', kind: (obj ?? old)!.kind },
+  namespace: NS,
+  name,
+  operation,
+  object: obj,
+  oldObject: old,
 });
 const chain = (n: number): AnyResource[] => Array.from({ length: n }, (_, i) => ou(`l${i + 1}`, i === 0 ? 'root' : `l${i}`));
 
@@ -17,7 +37,9 @@ describe('admission: graph validation of the namespace after the request', () =>
   it('refuses a sixth OU level with the orgplane validate message', () => {
     const d = admit(chain(5), req('CREATE', ou('l6', 'l5')), NS);
     expect(d.allowed).toBe(false);
-    expect(d.message).toBe('1 validation error:\n  OrganizationalUnit/l6: spec.parent: OU would be 6 levels below the root; AWS allows at most 5: root/l1/l2/l3/l4/l5/l6 [ou-depth]');
+    expect(d.message).toBe(
+      '1 validation error:\n  OrganizationalUnit/l6: spec.parent: OU would be 6 levels below the root; AWS allows at most 5: root/l1/l2/l3/l4/l5/l6 [ou-depth]',
+    );
   });
 
   it('refuses the OU that closes a cycle, naming every member', () => {
@@ -31,7 +53,9 @@ describe('admission: graph validation of the namespace after the request', () =>
     const a = account('a', 'x@example.com');
     expect(admit([a], req('CREATE', account('b', 'X@example.com')), NS).allowed).toBe(false);
     const b = account('b', 'y@example.com');
-    expect(admit([a, b], req('UPDATE', account('b', 'x@example.com'), b), NS).message).toMatch(/Account\/b: spec.email: email "x@example.com" is also used by Account\/a/);
+    expect(admit([a, b], req('UPDATE', account('b', 'x@example.com'), b), NS).message).toMatch(
+      /Account\/b: spec.email: email "x@example.com" is also used by Account\/a/,
+    );
     // Already broken: a and b share an email. Adding c (fine) is allowed, and so is fixing b.
     const broken = [a, account('b', 'x@example.com')];
     expect(admit(broken, req('CREATE', account('c', 'c@example.com')), NS)).toEqual({ allowed: true });
@@ -79,7 +103,15 @@ describe('admission: graph validation of the namespace after the request', () =>
     let reads = 0;
     const stale = [ou('x', 'root')];
     const fresh = [ou('x', 'root'), ...chain(5)];
-    const h = orgAdmissionHandler({ namespace: NS, cached: () => stale, synced: () => true, fresh: async () => { reads++; return fresh; } });
+    const h = orgAdmissionHandler({
+      namespace: NS,
+      cached: () => stale,
+      synced: () => true,
+      fresh: async () => {
+        reads++;
+        return fresh;
+      },
+    });
     // The cache lacks l1..l5 (a watch event behind): the fresh read sees the sixth level.
     expect((await h(req('CREATE', ou('l6', 'l5')))).allowed).toBe(false);
     expect(reads).toBe(1);
@@ -87,16 +119,22 @@ describe('admission: graph validation of the namespace after the request', () =>
     const a = account('a', 'a@example.com');
     expect(await h(req('UPDATE', { ...a, metadata: { ...a.metadata, annotations: { x: 'y' } } }, a))).toEqual({ allowed: true });
     expect(reads).toBe(1);
-    const failing = async (): Promise<AnyResource[]> => { throw new Error('connection reset'); };
+    const failing = async (): Promise<AnyResource[]> => {
+      throw new Error('connection reset');
+    };
     const fromCache = orgAdmissionHandler({ namespace: NS, cached: () => chain(5), synced: () => true, fresh: failing });
     expect((await fromCache(req('CREATE', ou('l6', 'l5')))).allowed).toBe(false);
     const unsynced = orgAdmissionHandler({ namespace: NS, cached: () => [], synced: () => false, fresh: failing });
-    expect(await unsynced(req('CREATE', ou('l6', 'l5')))).toEqual({ allowed: true, warnings: ['orgplane: not validated (the namespace could not be read: connection reset)'] });
+    expect(await unsynced(req('CREATE', ou('l6', 'l5')))).toEqual({
+      allowed: true,
+      warnings: ['orgplane: not validated (the namespace could not be read: connection reset)'],
+    });
   });
 
   it('answers with an AdmissionReview that kubectl shows', () => {
     expect(admissionResponse('u1', { allowed: false, message: 'no', warnings: ['w'] })).toEqual({
-      apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
       response: { uid: 'u1', allowed: false, status: { code: 403, reason: 'Forbidden', message: 'no' }, warnings: ['w'] },
     });
   });

@@ -58,27 +58,61 @@ spec:
     expect(desired.namespace).toBe('platform');
     expect(desired.quotas).toEqual({ ...DEFAULT_QUOTAS, maxPolicySize: 5120, pruneUnmanaged: true });
     expect(desired.organization).toEqual({ key: 'Organization/org', featureSet: 'ALL' });
-    expect(desired.ous.workloads).toEqual({ key: 'OrganizationalUnit/workloads', ref: 'workloads', paused: true, name: 'workloads', parent: 'root', tags: { team: 'a' }, deletionPolicy: 'Retain' });
-    expect(desired.accounts.app).toEqual({ key: 'Account/app', ref: 'app', paused: false, name: 'app', email: 'app@example.com', parent: 'workloads', accessRoleName: 'OrganizationAccountAccessRole', tags: {}, deletionPolicy: 'Retain' });
+    expect(desired.ous.workloads).toEqual({
+      key: 'OrganizationalUnit/workloads',
+      ref: 'workloads',
+      paused: true,
+      name: 'workloads',
+      parent: 'root',
+      tags: { team: 'a' },
+      deletionPolicy: 'Retain',
+    });
+    expect(desired.accounts.app).toEqual({
+      key: 'Account/app',
+      ref: 'app',
+      paused: false,
+      name: 'app',
+      email: 'app@example.com',
+      parent: 'workloads',
+      accessRoleName: 'OrganizationAccountAccessRole',
+      tags: {},
+      deletionPolicy: 'Retain',
+    });
     expect(desired.policies.deny).toMatchObject({
-      name: 'deny', description: '', awsManaged: false, deletionPolicy: 'Retain',
+      name: 'deny',
+      description: '',
+      awsManaged: false,
+      deletionPolicy: 'Retain',
       content: '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}',
       targets: [{ kind: 'root' }, { kind: 'ou', ref: 'workloads' }, { kind: 'account', ref: 'app' }],
     });
     expect(desired.permissionSets.admin).toMatchObject({
-      name: 'admin', sessionDuration: 'PT1H', relayState: '', managedPolicies: [],
+      name: 'admin',
+      sessionDuration: 'PT1H',
+      relayState: '',
+      managedPolicies: [],
       inlinePolicy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}',
       customerManagedPolicies: [{ name: 'boundary', path: '/' }],
       assignments: [{ principal: { type: 'GROUP', name: 'Ops' }, accounts: [], organizationalUnits: ['workloads'], includeDescendants: false }],
     });
     expect(desired.roles.deploy).toMatchObject({
-      roleName: 'deploy', path: '/', description: '', includeDescendants: true, maxSessionDuration: 3600, targetAccounts: ['app'], targetOUs: [],
-      trust: { accounts: [], principalArns: ['111122223333'], requireMfa: false }, managedPolicyArns: [], inlinePolicies: {},
+      roleName: 'deploy',
+      path: '/',
+      description: '',
+      includeDescendants: true,
+      maxSessionDuration: 3600,
+      targetAccounts: ['app'],
+      targetOUs: [],
+      trust: { accounts: [], principalArns: ['111122223333'], requireMfa: false },
+      managedPolicyArns: [],
+      inlinePolicies: {},
     });
   });
 
   it('ctx.namespace wins; default namespace is "default"', () => {
-    expect(build(`${H}\nkind: OrganizationalUnit\nmetadata: {name: a, namespace: x}\nspec: {parent: root}`, { namespace: 'ns1' }).desired.namespace).toBe('ns1');
+    expect(build(`${H}\nkind: OrganizationalUnit\nmetadata: {name: a, namespace: x}\nspec: {parent: root}`, { namespace: 'ns1' }).desired.namespace).toBe(
+      'ns1',
+    );
     expect(build(`${H}\nkind: OrganizationalUnit\nmetadata: {name: a}\nspec: {parent: root}`).desired.namespace).toBe('default');
   });
 
@@ -120,16 +154,23 @@ spec: {email: a2@example.com, parent: good}
   });
 
   it('treats resources named by load errors as present but invalid', () => {
-    const loaded = parseManifests(`${H}\nkind: OrganizationalUnit\nmetadata: {name: a}\nspec: {parent: root}\n---\n${H}\nkind: OrganizationalUnit\nmetadata: {name: a}\nspec: {parent: root}\n---\n${H}\nkind: Account\nmetadata: {name: x}\nspec: {email: x@example.com, parent: a}`, 't.yaml');
+    const loaded = parseManifests(
+      `${H}\nkind: OrganizationalUnit\nmetadata: {name: a}\nspec: {parent: root}\n---\n${H}\nkind: OrganizationalUnit\nmetadata: {name: a}\nspec: {parent: root}\n---\n${H}\nkind: Account\nmetadata: {name: x}\nspec: {email: x@example.com, parent: a}`,
+      't.yaml',
+    );
     const built = buildDesired(loaded.resources, { loadErrors: loaded.errors });
-    expect(built.errors.map(formatValidationError)).toEqual(['Account/x: spec.parent: depends on OrganizationalUnit/a, which is invalid [dependency-invalid] (t.yaml:11)']);
+    expect(built.errors.map(formatValidationError)).toEqual([
+      'Account/x: spec.parent: depends on OrganizationalUnit/a, which is invalid [dependency-invalid] (t.yaml:11)',
+    ]);
     expect([...built.invalid].sort()).toEqual(['Account/x', 'OrganizationalUnit/a']);
     expect(built.desired.ous).toEqual({});
   });
 
   it('quotas fall back to the defaults when the Organization is missing or ambiguous', () => {
     expect(build(`${H}\nkind: OrganizationalUnit\nmetadata: {name: a}\nspec: {parent: root}`).desired.quotas).toEqual(DEFAULT_QUOTAS);
-    const two = build(`${H}\nkind: Organization\nmetadata: {name: a}\nspec: {quotas: {maxPolicySize: 1}}\n---\n${H}\nkind: Organization\nmetadata: {name: b}\nspec: {}`);
+    const two = build(
+      `${H}\nkind: Organization\nmetadata: {name: a}\nspec: {quotas: {maxPolicySize: 1}}\n---\n${H}\nkind: Organization\nmetadata: {name: b}\nspec: {}`,
+    );
     expect(two.desired.quotas).toEqual(DEFAULT_QUOTAS);
     expect(two.desired.organization).toBeUndefined();
   });

@@ -16,14 +16,21 @@ function org() {
   return a;
 }
 
-const fullAccessOf = (rs: ReturnType<typeof importOrganization>) => rs.find((r): r is Resource<'ServiceControlPolicy'> => r.kind === 'ServiceControlPolicy' && r.spec.awsManaged === true);
+const fullAccessOf = (rs: ReturnType<typeof importOrganization>) =>
+  rs.find((r): r is Resource<'ServiceControlPolicy'> => r.kind === 'ServiceControlPolicy' && r.spec.awsManaged === true);
 
 describe('import: FullAWSAccess', () => {
   it('records where it is attached and, with exclusiveTargets, where it is not (an allow-list OU)', () => {
     const full = fullAccessOf(importOrganization(org()));
     expect(full).toMatchObject({
       metadata: { name: 'fullawsaccess' },
-      spec: { name: 'FullAWSAccess', id: FULL, awsManaged: true, exclusiveTargets: true, targets: { root: true, organizationalUnits: ['prod'], accounts: ['shop', 'lab'] } },
+      spec: {
+        name: 'FullAWSAccess',
+        id: FULL,
+        awsManaged: true,
+        exclusiveTargets: true,
+        targets: { root: true, organizationalUnits: ['prod'], accounts: ['shop', 'lab'] },
+      },
     });
     expect(full?.spec.document).toBeUndefined();
   });

@@ -6,7 +6,8 @@ import { formatValidationError } from '../../controller/model/desired.js';
 import { isValidResourceName, loadManifests, parseManifests } from '../../controller/model/load.js';
 import { invalidUtf8Offset } from '../../controller/model/manifest-files.js';
 
-const ou = (name: string, parent = 'root') => `apiVersion: orgplane.io/v1alpha1\nkind: OrganizationalUnit\nmetadata:\n  name: ${name}\nspec:\n  parent: ${parent}\n`;
+const ou = (name: string, parent = 'root') =>
+  `apiVersion: orgplane.io/v1alpha1\nkind: OrganizationalUnit\nmetadata:\n  name: ${name}\nspec:\n  parent: ${parent}\n`;
 
 describe('parseManifests', () => {
   it('reads every document with its file:line source and skips empty ones', () => {
@@ -27,18 +28,21 @@ describe('parseManifests', () => {
   });
 
   it('rejects wrong apiVersion, unknown kinds, bad names, and names what it found', () => {
-    const r = parseManifests([
-      'apiVersion: orgplane.io/v1beta1\nkind: Account\nmetadata: {name: app}\nspec: {}',
-      'apiVersion: orgplane.io/v1alpha1\nkind: OU\nmetadata: {name: app}\nspec: {}',
-      'apiVersion: orgplane.io/v1alpha1\nkind: Account\nmetadata: {name: -app}\nspec: {}',
-      'apiVersion: orgplane.io/v1alpha1\nkind: Account\nmetadata: []\nspec: {}',
-      '42',
-    ].join('\n---\n'), 'm.yaml');
+    const r = parseManifests(
+      [
+        'apiVersion: orgplane.io/v1beta1\nkind: Account\nmetadata: {name: app}\nspec: {}',
+        'apiVersion: orgplane.io/v1alpha1\nkind: OU\nmetadata: {name: app}\nspec: {}',
+        'apiVersion: orgplane.io/v1alpha1\nkind: Account\nmetadata: {name: -app}\nspec: {}',
+        'apiVersion: orgplane.io/v1alpha1\nkind: Account\nmetadata: []\nspec: {}',
+        '42',
+      ].join('\n---\n'),
+      'm.yaml',
+    );
     expect(r.resources).toEqual([]);
     expect(r.errors.map(formatValidationError)).toEqual([
       'Account/app: apiVersion: apiVersion must be orgplane.io/v1alpha1, found "orgplane.io/v1beta1" [api-version] (m.yaml:1)',
       'OU/app: kind: unknown kind "OU"; valid kinds: Organization, OrganizationalUnit, Account, ServiceControlPolicy, ResourceControlPolicy, ManagementPolicy, PermissionSet, CrossAccountRole [unknown-kind] (m.yaml:6)',
-      'Account/-app: metadata.name: metadata.name "-app" is not a valid DNS-1123 subdomain (lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit, at most 253 characters) [metadata-name] (m.yaml:11)',
+      "Account/-app: metadata.name: metadata.name \"-app\" is not a valid DNS-1123 subdomain (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters) [metadata-name] (m.yaml:11)",
       'm.yaml#3: metadata: metadata must be a mapping, found a list [metadata-name] (m.yaml:16)',
       'm.yaml#4: (document): document is a number, not a mapping with apiVersion, kind, metadata and spec [not-a-mapping] (m.yaml:21)',
     ]);

@@ -23,7 +23,9 @@ describe('checkSpec', () => {
   });
 
   it('names the allowed values of an enum and the pattern of a string', () => {
-    expect(check('PermissionSet', { deletionPolicy: 'Keep', managedPolicies: ['AdministratorAccess'], assignments: [{ principal: { type: 'ROLE' }, targets: {} }] })).toEqual([
+    expect(
+      check('PermissionSet', { deletionPolicy: 'Keep', managedPolicies: ['AdministratorAccess'], assignments: [{ principal: { type: 'ROLE' }, targets: {} }] }),
+    ).toEqual([
       'PermissionSet/x: spec.assignments[0].principal.type: must be one of GROUP, USER (got string "ROLE") [schema] (f.yaml:3)',
       'PermissionSet/x: spec.deletionPolicy: must be one of Retain, Delete (got string "Keep") [schema] (f.yaml:3)',
       'PermissionSet/x: spec.managedPolicies[0]: must match pattern ^arn:aws[a-z-]*:iam::aws:policy/.+ (got string "AdministratorAccess") [schema] (f.yaml:3)',
@@ -31,7 +33,9 @@ describe('checkSpec', () => {
   });
 
   it('rejects unknown fields at any depth, but not inside free-form documents', () => {
-    expect(check('CrossAccountRole', { targets: { acounts: ['a'] }, trust: { accounts: ['a'] }, roleNmae: 'r', inlinePolicies: { p: { Whatever: 1 } } })).toEqual([
+    expect(
+      check('CrossAccountRole', { targets: { acounts: ['a'] }, trust: { accounts: ['a'] }, roleNmae: 'r', inlinePolicies: { p: { Whatever: 1 } } }),
+    ).toEqual([
       'CrossAccountRole/x: spec.roleNmae: unknown field (allowed: roleName, path, description, targets, trust, managedPolicyArns, inlinePolicies, permissionsBoundary, maxSessionDuration, tags, deletionPolicy) [schema] (f.yaml:3)',
       'CrossAccountRole/x: spec.targets.acounts: unknown field (allowed: accounts, organizationalUnits, includeDescendants) [schema] (f.yaml:3)',
     ]);

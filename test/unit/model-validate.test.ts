@@ -27,9 +27,13 @@ describe('policy documents', () => {
   it('checks the grammar', () => {
     expect(checkPolicyDocument('{"Version":"2012-10-17","Statement":{"Effect":"Deny","NotAction":"s3:*"}}')).toEqual([]);
     expect(checkPolicyDocument('{"Version":"2012-10-17","Statement":[]}')).toEqual([{ rule: 'policy-structure', message: 'Statement must not be empty' }]);
-    expect(checkPolicyDocument('{"Version":"2012-10-17","Statement":"Allow"}')).toEqual([{ rule: 'policy-structure', message: 'Statement must be an object or a list of objects' }]);
+    expect(checkPolicyDocument('{"Version":"2012-10-17","Statement":"Allow"}')).toEqual([
+      { rule: 'policy-structure', message: 'Statement must be an object or a list of objects' },
+    ]);
     expect(checkPolicyDocument('{"Version":"2012-10-17","Statement":[1]}')).toEqual([{ rule: 'policy-structure', message: 'Statement[0] must be an object' }]);
-    expect(checkPolicyDocument('{"Version":"2012-10-17","Statement":{"Action":"*"}}')).toEqual([{ rule: 'policy-structure', message: 'Statement.Effect must be Allow or Deny (got nothing)' }]);
+    expect(checkPolicyDocument('{"Version":"2012-10-17","Statement":{"Action":"*"}}')).toEqual([
+      { rule: 'policy-structure', message: 'Statement.Effect must be Allow or Deny (got nothing)' },
+    ]);
     expect(checkPolicyDocument('[')[0].rule).toBe('policy-json');
   });
 });
@@ -82,8 +86,12 @@ describe('graph rules', () => {
   });
 
   it('OU names may repeat under different parents', () => {
-    const ous = [['a', 'root', 'Prod'], ['b', 'root', 'Dev'], ['c', 'a', 'Prod'], ['d', 'b', 'Prod']]
-      .map(([n, p, name]) => `${H}\nkind: OrganizationalUnit\nmetadata: {name: ${n}}\nspec: {parent: ${p}, name: ${name}}`);
+    const ous = [
+      ['a', 'root', 'Prod'],
+      ['b', 'root', 'Dev'],
+      ['c', 'a', 'Prod'],
+      ['d', 'b', 'Prod'],
+    ].map(([n, p, name]) => `${H}\nkind: OrganizationalUnit\nmetadata: {name: ${n}}\nspec: {parent: ${p}, name: ${name}}`);
     expect(errorsOf(ous.join('\n---\n'))).toEqual([]);
   });
 });

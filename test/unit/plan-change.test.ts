@@ -15,8 +15,28 @@ describe('Op.change: before/after documents of updates', () => {
   });
 
   it('a role update carries trustPolicy and each changed inline policy', () => {
-    const body: RoleBody = { roleName: 'R', path: '/', description: '', trustPolicy: '{"Statement":[{"Effect":"Allow"}]}', managedPolicyArns: [], inlinePolicies: { s3: '{"a":2}' }, maxSessionDuration: 3600, tags: {} };
-    const have: ActualRole = { accountId: '222222222222', roleName: 'R', path: '/', arn: '', description: '', trustPolicy: '{"Statement":[]}', managedPolicyArns: [], inlinePolicies: { s3: '{"a":1}', old: '{"b":1}' }, maxSessionDuration: 3600, tags: {} };
+    const body: RoleBody = {
+      roleName: 'R',
+      path: '/',
+      description: '',
+      trustPolicy: '{"Statement":[{"Effect":"Allow"}]}',
+      managedPolicyArns: [],
+      inlinePolicies: { s3: '{"a":2}' },
+      maxSessionDuration: 3600,
+      tags: {},
+    };
+    const have: ActualRole = {
+      accountId: '222222222222',
+      roleName: 'R',
+      path: '/',
+      arn: '',
+      description: '',
+      trustPolicy: '{"Statement":[]}',
+      managedPolicyArns: [],
+      inlinePolicies: { s3: '{"a":1}', old: '{"b":1}' },
+      maxSessionDuration: 3600,
+      tags: {},
+    };
     expect(roleDocChanges(body, have, ['trustPolicy', 'inlinePolicies.old', 'inlinePolicies.s3'])).toEqual({
       trustPolicy: { before: { Statement: [] }, after: { Statement: [{ Effect: 'Allow' }] } },
       'inlinePolicies.old': { before: { b: 1 }, after: null },

@@ -2,8 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { planOrg } from '../../controller/plan/diff.js';
 import { TAG_DELETION_POLICY, TAG_MANAGED_BY, TAG_OWNER } from '../../controller/model/ownership.js';
 import {
-  ALLOW_ALL, DENY_ROOT, FULL, MGMT_ID, NS, ROOT_ID, addAccount, addOU, addPolicy, applyPlan, baseActual, dAccount, dOU, dPolicy,
-  desiredOrg, opsOf, orderingViolations, own, pos, toAccount, toOU,
+  ALLOW_ALL,
+  DENY_ROOT,
+  FULL,
+  MGMT_ID,
+  NS,
+  ROOT_ID,
+  addAccount,
+  addOU,
+  addPolicy,
+  applyPlan,
+  baseActual,
+  dAccount,
+  dOU,
+  dPolicy,
+  desiredOrg,
+  opsOf,
+  orderingViolations,
+  own,
+  pos,
+  toAccount,
+  toOU,
 } from './plan-fixtures.js';
 
 const EC2_ONLY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}';
@@ -11,16 +30,34 @@ const plan = (d: ReturnType<typeof desiredOrg>, a: ReturnType<typeof baseActual>
 
 describe('planOrg: building and converging', () => {
   const desired = desiredOrg({
-    ous: [dOU('security', 'root', { name: 'Security' }), dOU('workloads', 'root', { name: 'Workloads', tags: { team: 'platform' } }), dOU('prod', 'workloads', { name: 'Prod' })],
-    accounts: [dAccount('audit', 'audit@example.com', 'security', { name: 'Audit', iamUserAccessToBilling: 'DENY' }), dAccount('shop', 'shop@example.com', 'prod', { name: 'Shop' })],
+    ous: [
+      dOU('security', 'root', { name: 'Security' }),
+      dOU('workloads', 'root', { name: 'Workloads', tags: { team: 'platform' } }),
+      dOU('prod', 'workloads', { name: 'Prod' }),
+    ],
+    accounts: [
+      dAccount('audit', 'audit@example.com', 'security', { name: 'Audit', iamUserAccessToBilling: 'DENY' }),
+      dAccount('shop', 'shop@example.com', 'prod', { name: 'Shop' }),
+    ],
     policies: [dPolicy('deny-root', DENY_ROOT, [toOU('workloads'), toAccount('audit')], { description: 'no root user' })],
   });
 
   it('builds an organization from an empty one, parents first, with ownership tags', () => {
     const p = plan(desired, baseActual());
     expect(orderingViolations(p)).toEqual([]);
-    expect(p.ops.map((o) => o.op).sort()).toEqual(['AttachPolicy', 'AttachPolicy', 'CreateAccount', 'CreateAccount', 'CreateOU', 'CreateOU', 'CreateOU', 'CreatePolicy']);
-    const [security, workloads, prod] = ['security', 'workloads', 'prod'].map((r) => opsOf(p, 'CreateOU').find((o) => o.resource === `OrganizationalUnit/${r}`)!);
+    expect(p.ops.map((o) => o.op).sort()).toEqual([
+      'AttachPolicy',
+      'AttachPolicy',
+      'CreateAccount',
+      'CreateAccount',
+      'CreateOU',
+      'CreateOU',
+      'CreateOU',
+      'CreatePolicy',
+    ]);
+    const [security, workloads, prod] = ['security', 'workloads', 'prod'].map(
+      (r) => opsOf(p, 'CreateOU').find((o) => o.resource === `OrganizationalUnit/${r}`)!,
+    );
     expect(security.parent).toEqual({ id: ROOT_ID });
     expect(prod.parent).toEqual({ ref: 'OrganizationalUnit/workloads' });
     expect(prod.deps).toContain(workloads.id);
@@ -29,7 +66,11 @@ describe('planOrg: building and converging', () => {
     expect(shop.parent).toEqual({ ref: 'OrganizationalUnit/prod' });
     expect(shop.deps).toContain(prod.id);
     expect(shop.tags[TAG_OWNER]).toBe(`${NS}/Account/shop`);
-    expect(opsOf(p, 'CreateAccount').find((o) => o.name === 'Audit')).toMatchObject({ iamUserAccessToBilling: 'DENY', roleName: 'OrganizationAccountAccessRole', email: 'audit@example.com' });
+    expect(opsOf(p, 'CreateAccount').find((o) => o.name === 'Audit')).toMatchObject({
+      iamUserAccessToBilling: 'DENY',
+      roleName: 'OrganizationAccountAccessRole',
+      email: 'audit@example.com',
+    });
     const create = opsOf(p, 'CreatePolicy')[0];
     expect(create).toMatchObject({ name: 'deny-root', description: 'no root user', content: DENY_ROOT });
     for (const at of opsOf(p, 'AttachPolicy')) {
@@ -68,7 +109,9 @@ describe('planOrg: adoption', () => {
       ['Account/audit', 'DependencyInvalid'],
       ['ServiceControlPolicy/deny-root', 'AdoptionNeedsOptIn'],
     ]);
-    expect(p.blocked[0].message).toBe('adopt (needs opt-in): OU Security (ou-ab12-security) exists in AWS without orgplane\'s ownership tags; orgplane neither changes nor deletes it until the manifest opts in with spec.id: "ou-ab12-security" or the annotation orgplane.io/adopt: "true"');
+    expect(p.blocked[0].message).toBe(
+      'adopt (needs opt-in): OU Security (ou-ab12-security) exists in AWS without orgplane\'s ownership tags; orgplane neither changes nor deletes it until the manifest opts in with spec.id: "ou-ab12-security" or the annotation orgplane.io/adopt: "true"',
+    );
   });
 
   it('adopts by natural key with orgplane.io/adopt: an AdoptResource op first, then the changes', () => {
@@ -76,7 +119,14 @@ describe('planOrg: adoption', () => {
     addOU(a, 'ou-ab12-security', 'Security', ROOT_ID, { team: 'sec' });
     addAccount(a, '222222222222', 'Audit', 'Audit@Example.com', 'ou-ab12-security'); // tags not read
     // Same policy, different whitespace and key order: no update.
-    addPolicy(a, 'p-denyroot1', 'deny-root', JSON.stringify(JSON.parse(DENY_ROOT), null, 2).replace('"Version": "2012-10-17",', '').replace('{', '{"Version":"2012-10-17",'), ['ou-ab12-security'], {});
+    addPolicy(
+      a,
+      'p-denyroot1',
+      'deny-root',
+      JSON.stringify(JSON.parse(DENY_ROOT), null, 2).replace('"Version": "2012-10-17",', '').replace('{', '{"Version":"2012-10-17",'),
+      ['ou-ab12-security'],
+      {},
+    );
     const d = desiredOrg({
       ous: [dOU('security', 'root', { name: 'Security', tags: { team: 'sec' }, adopt: true })],
       accounts: [dAccount('audit', 'audit@example.com', 'security', { name: 'Audit', tags: { costcenter: '42' }, adopt: true })],
@@ -86,11 +136,12 @@ describe('planOrg: adoption', () => {
     // Account tags were not read: nothing is known about them, so nothing is planned for them
     // (the engine reads them where the answer matters).
     expect(p.ops.map((o) => [o.op, o.resource])).toEqual([
-      ['AdoptResource', 'OrganizationalUnit/security'], ['AdoptResource', 'ServiceControlPolicy/deny-root'],
+      ['AdoptResource', 'OrganizationalUnit/security'],
+      ['AdoptResource', 'ServiceControlPolicy/deny-root'],
     ]);
     const [ouAdopt] = opsOf(p, 'AdoptResource');
     expect(ouAdopt.tags).toEqual(own('OrganizationalUnit/security'));
-    expect(ouAdopt.summary).toBe('adopt OU Security (ou-ab12-security): write orgplane\'s ownership tags');
+    expect(ouAdopt.summary).toBe("adopt OU Security (ou-ab12-security): write orgplane's ownership tags");
     expect(opsOf(p, 'UpdatePolicy')).toEqual([]);
   });
 
@@ -99,7 +150,13 @@ describe('planOrg: adoption', () => {
     addOU(a, 'ou-ab12-aaaaaaaa', 'Old Name', ROOT_ID, own('OrganizationalUnit/sec'));
     const p = plan(desiredOrg({ ous: [dOU('sec', 'root', { name: 'Security', id: 'ou-ab12-aaaaaaaa' })] }), a);
     expect(p.ops).toHaveLength(1);
-    expect(p.ops[0]).toMatchObject({ op: 'RenameOU', ouId: 'ou-ab12-aaaaaaaa', from: 'Old Name', to: 'Security', summary: 'rename OU Old Name (ou-ab12-aaaaaaaa) to Security' });
+    expect(p.ops[0]).toMatchObject({
+      op: 'RenameOU',
+      ouId: 'ou-ab12-aaaaaaaa',
+      from: 'Old Name',
+      to: 'Security',
+      summary: 'rename OU Old Name (ou-ab12-aaaaaaaa) to Security',
+    });
     expect(p.drift['OrganizationalUnit/sec']).toEqual(['name is "Old Name", manifest says "Security"']);
   });
 
@@ -109,7 +166,12 @@ describe('planOrg: adoption', () => {
     const p = plan(desiredOrg({ ous: [dOU('security', 'root', { name: 'Security' })], accounts: [dAccount('x', 'x@example.com', 'security')] }), a);
     expect(p.ops).toEqual([]);
     expect(p.blocked).toEqual([
-      { resource: 'OrganizationalUnit/security', reason: 'InvalidSpec', message: 'OU Security (ou-ab12-security) is owned by team-a/OrganizationalUnit/security (another namespace); refusing to adopt it or create a second OU with that name' },
+      {
+        resource: 'OrganizationalUnit/security',
+        reason: 'InvalidSpec',
+        message:
+          'OU Security (ou-ab12-security) is owned by team-a/OrganizationalUnit/security (another namespace); refusing to adopt it or create a second OU with that name',
+      },
       { resource: 'Account/x', reason: 'DependencyInvalid', message: 'parent OrganizationalUnit/security is blocked, so this account is not planned' },
     ]);
   });
@@ -150,8 +212,16 @@ describe('planOrg: account moves with preflight', () => {
     const p = plan(d, a);
     expect(orderingViolations(p)).toEqual([]);
     const [mv] = opsOf(p, 'MoveAccount');
-    expect(mv).toMatchObject({ accountId: '333333333333', fromId: 'ou-ab12-sandbox0', to: { id: 'ou-ab12-prod0000' }, gained: ['FullAWSAccess', 'deny-root', 'prod-guard', 'regions'], lost: ['sandbox-limits'] });
-    expect(mv.summary).toBe('move account Shop (333333333333) from Sandbox (ou-ab12-sandbox0) to Prod (ou-ab12-prod0000) (gains FullAWSAccess, deny-root, prod-guard, regions; loses sandbox-limits)');
+    expect(mv).toMatchObject({
+      accountId: '333333333333',
+      fromId: 'ou-ab12-sandbox0',
+      to: { id: 'ou-ab12-prod0000' },
+      gained: ['FullAWSAccess', 'deny-root', 'prod-guard', 'regions'],
+      lost: ['sandbox-limits'],
+    });
+    expect(mv.summary).toBe(
+      'move account Shop (333333333333) from Sandbox (ou-ab12-sandbox0) to Prod (ou-ab12-prod0000) (gains FullAWSAccess, deny-root, prod-guard, regions; loses sandbox-limits)',
+    );
     const attach = opsOf(p, 'AttachPolicy').find((o) => o.policyName === 'prod-guard')!;
     expect(mv.deps).toContain(attach.id);
     expect(p.drift['Account/shop']).toEqual(['in Sandbox (ou-ab12-sandbox0), manifest says Prod (ou-ab12-prod0000)']);
@@ -202,7 +272,11 @@ describe('planOrg: OU parent change', () => {
     return a;
   }
   const desired = desiredOrg({
-    ous: [dOU('infra', 'root', { name: 'Infrastructure' }), dOU('workloads', 'infra', { name: 'Workloads', tags: { team: 'apps' } }), dOU('prod', 'workloads', { name: 'Prod' })],
+    ous: [
+      dOU('infra', 'root', { name: 'Infrastructure' }),
+      dOU('workloads', 'infra', { name: 'Workloads', tags: { team: 'apps' } }),
+      dOU('prod', 'workloads', { name: 'Prod' }),
+    ],
     accounts: [dAccount('shop', 'shop@example.com', 'workloads', { name: 'Shop' }), dAccount('api', 'api@example.com', 'prod', { name: 'Api' })],
     policies: [dPolicy('deny-root', DENY_ROOT, [toOU('workloads')])],
   });
@@ -211,7 +285,8 @@ describe('planOrg: OU parent change', () => {
     const p = plan(desired, org());
     expect(orderingViolations(p)).toEqual([]);
     const group = 'recreate:OrganizationalUnit/workloads';
-    const headline = 'recreate OU Workloads under Infrastructure (AWS cannot move OUs): create 3 OUs, move 4 accounts, delete old ou-ab12-legacy00, ou-ab12-prod0000, ou-ab12-work0000';
+    const headline =
+      'recreate OU Workloads under Infrastructure (AWS cannot move OUs): create 3 OUs, move 4 accounts, delete old ou-ab12-legacy00, ou-ab12-prod0000, ou-ab12-work0000';
     expect(p.groups).toEqual({ [group]: headline });
     expect(p.ops.every((o) => o.group === group)).toBe(true);
 
@@ -222,8 +297,14 @@ describe('planOrg: OU parent change', () => {
     const prod = creates.find((o) => o.resource === 'OrganizationalUnit/prod')!;
     expect(prod.parent).toEqual({ ref: 'OrganizationalUnit/workloads' });
     const legacy = creates.find((o) => o.name === 'Legacy')!;
-    expect(legacy).toMatchObject({ resource: 'OrganizationalUnit/~ou-ab12-legacy00', parent: { ref: 'OrganizationalUnit/workloads' }, tags: { note: 'hand-made' } });
-    expect(legacy.summary).toBe('recreate OU Workloads under Infrastructure (AWS cannot move OUs): create OU Legacy under Workloads (new) (copy of unmanaged ou-ab12-legacy00)');
+    expect(legacy).toMatchObject({
+      resource: 'OrganizationalUnit/~ou-ab12-legacy00',
+      parent: { ref: 'OrganizationalUnit/workloads' },
+      tags: { note: 'hand-made' },
+    });
+    expect(legacy.summary).toBe(
+      'recreate OU Workloads under Infrastructure (AWS cannot move OUs): create OU Legacy under Workloads (new) (copy of unmanaged ou-ab12-legacy00)',
+    );
 
     const moves = new Map(opsOf(p, 'MoveAccount').map((o) => [o.accountId, o]));
     expect([...moves.keys()].sort()).toEqual(['333333333333', '444444444444', '555555555555', '666666666666']);
@@ -235,18 +316,30 @@ describe('planOrg: OU parent change', () => {
     expect(moves.get('333333333333')).toMatchObject({ gained: [], lost: [] });
 
     const attaches = opsOf(p, 'AttachPolicy');
-    expect(attaches.map((o) => [o.policyName, o.target])).toEqual(expect.arrayContaining([
-      ['deny-root', { ref: 'OrganizationalUnit/workloads' }], ['legacy-scp', { ref: 'OrganizationalUnit/workloads' }],
-    ]));
+    expect(attaches.map((o) => [o.policyName, o.target])).toEqual(
+      expect.arrayContaining([
+        ['deny-root', { ref: 'OrganizationalUnit/workloads' }],
+        ['legacy-scp', { ref: 'OrganizationalUnit/workloads' }],
+      ]),
+    );
     expect(opsOf(p, 'DetachPolicy')).toEqual([]);
 
     const deletes = new Map(opsOf(p, 'DeleteOU').map((o) => [o.ouId, o]));
     const delWork = deletes.get('ou-ab12-work0000')!;
-    expect(delWork.deps).toEqual(expect.arrayContaining([deletes.get('ou-ab12-prod0000')!.id, deletes.get('ou-ab12-legacy00')!.id, moves.get('333333333333')!.id, moves.get('444444444444')!.id]));
+    expect(delWork.deps).toEqual(
+      expect.arrayContaining([
+        deletes.get('ou-ab12-prod0000')!.id,
+        deletes.get('ou-ab12-legacy00')!.id,
+        moves.get('333333333333')!.id,
+        moves.get('444444444444')!.id,
+      ]),
+    );
     expect(deletes.get('ou-ab12-prod0000')!.deps).toContain(moves.get('555555555555')!.id);
     for (const m of moves.values()) for (const at of attaches.filter((x) => JSON.stringify(x.target) === JSON.stringify(m.to))) expect(m.deps).toContain(at.id);
     expect(pos(p, delWork.id)).toBe(p.ops.length - 1);
-    expect(p.drift['OrganizationalUnit/workloads']).toEqual(['OU Workloads (ou-ab12-work0000) is under Root, manifest says Infrastructure (ou-ab12-infra000): AWS cannot move OUs, so it is recreated']);
+    expect(p.drift['OrganizationalUnit/workloads']).toEqual([
+      'OU Workloads (ou-ab12-work0000) is under Root, manifest says Infrastructure (ou-ab12-infra000): AWS cannot move OUs, so it is recreated',
+    ]);
   });
 
   it('converges: after applying, the next plan is empty', () => {
@@ -255,8 +348,10 @@ describe('planOrg: OU parent change', () => {
     const p2 = plan(desired, after);
     expect(p2.ops).toEqual([]);
     expect(p2.unmanaged).toEqual([
-      'Account Old (666666666666)', 'Account Stray (444444444444)',
-      expect.stringMatching(/^OrganizationalUnit Legacy \(ou-new0-\d{8}\)$/), 'ServiceControlPolicy legacy-scp (p-legacy001)',
+      'Account Old (666666666666)',
+      'Account Stray (444444444444)',
+      expect.stringMatching(/^OrganizationalUnit Legacy \(ou-new0-\d{8}\)$/),
+      'ServiceControlPolicy legacy-scp (p-legacy001)',
     ]);
     // The hand-made OU kept its tags, its account and its policy.
     const legacy = Object.values(after.ous).find((o) => o.name === 'Legacy')!;
@@ -274,27 +369,46 @@ describe('planOrg: policies', () => {
     addPolicy(a, 'p-denyroot1', 'deny-root', content, targets, own('ServiceControlPolicy/deny-root'), description);
     return a;
   }
-  const desired = (content = DENY_ROOT, description = '') => desiredOrg({
-    ous: [dOU('workloads', 'root', { name: 'Workloads' }), dOU('sandbox', 'root', { name: 'Sandbox' })],
-    policies: [dPolicy('deny-root', content, [toOU('workloads')], { description })],
-  });
+  const desired = (content = DENY_ROOT, description = '') =>
+    desiredOrg({
+      ous: [dOU('workloads', 'root', { name: 'Workloads' }), dOU('sandbox', 'root', { name: 'Sandbox' })],
+      policies: [dPolicy('deny-root', content, [toOU('workloads')], { description })],
+    });
 
   it('ignores whitespace and key order in policy content', () => {
-    const reordered = JSON.stringify({ Statement: [{ Resource: '*', Action: '*', Effect: 'Deny', Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } } }], Version: '2012-10-17' }, null, 4);
+    const reordered = JSON.stringify(
+      {
+        Statement: [{ Resource: '*', Action: '*', Effect: 'Deny', Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } } }],
+        Version: '2012-10-17',
+      },
+      null,
+      4,
+    );
     expect(plan(desired(), withPolicy(reordered)).ops).toEqual([]);
   });
 
   it('updates only what changed', () => {
     const p = plan(desired(DENY_ROOT, 'new text'), withPolicy(ALLOW_ALL, 'old text'));
     expect(p.ops).toHaveLength(1);
-    expect(p.ops[0]).toMatchObject({ op: 'UpdatePolicy', policyId: 'p-denyroot1', content: DENY_ROOT, description: 'new text', summary: 'update SCP deny-root (p-denyroot1): description, content' });
+    expect(p.ops[0]).toMatchObject({
+      op: 'UpdatePolicy',
+      policyId: 'p-denyroot1',
+      content: DENY_ROOT,
+      description: 'new text',
+      summary: 'update SCP deny-root (p-denyroot1): description, content',
+    });
     expect(p.ops[0]).not.toHaveProperty('name');
   });
 
   it('detaches attachments the spec does not list (drift), never from the management account', () => {
     const p = plan(desired(), withPolicy(DENY_ROOT, '', ['ou-ab12-work0000', 'ou-ab12-sbx00000', MGMT_ID]));
     expect(p.ops).toHaveLength(1);
-    expect(p.ops[0]).toMatchObject({ op: 'DetachPolicy', policyId: 'p-denyroot1', targetId: 'ou-ab12-sbx00000', summary: 'detach SCP deny-root from Sandbox (ou-ab12-sbx00000) (not in spec.targets)' });
+    expect(p.ops[0]).toMatchObject({
+      op: 'DetachPolicy',
+      policyId: 'p-denyroot1',
+      targetId: 'ou-ab12-sbx00000',
+      summary: 'detach SCP deny-root from Sandbox (ou-ab12-sbx00000) (not in spec.targets)',
+    });
     expect(p.drift['ServiceControlPolicy/deny-root']).toEqual(['attached to Sandbox (ou-ab12-sbx00000), which is not in spec.targets']);
   });
 
@@ -329,10 +443,19 @@ describe('planOrg: policies', () => {
   });
 
   it('never attaches SCPs to the management account', () => {
-    const d = desiredOrg({ accounts: [dAccount('mgmt', 'mgmt@example.com', 'root', { id: MGMT_ID, name: 'Management' })], policies: [dPolicy('deny-root', DENY_ROOT, [toAccount('mgmt')])] });
+    const d = desiredOrg({
+      accounts: [dAccount('mgmt', 'mgmt@example.com', 'root', { id: MGMT_ID, name: 'Management' })],
+      policies: [dPolicy('deny-root', DENY_ROOT, [toAccount('mgmt')])],
+    });
     const p = plan(d, baseActual());
     expect(opsOf(p, 'AttachPolicy')).toEqual([]);
-    expect(p.blocked).toEqual([{ resource: 'ServiceControlPolicy/deny-root', reason: 'ManagementAccount', message: 'Account/mgmt is the management account; SCPs do not apply to it and orgplane never attaches them to it' }]);
+    expect(p.blocked).toEqual([
+      {
+        resource: 'ServiceControlPolicy/deny-root',
+        reason: 'ManagementAccount',
+        message: 'Account/mgmt is the management account; SCPs do not apply to it and orgplane never attaches them to it',
+      },
+    ]);
   });
 });
 
@@ -342,9 +465,16 @@ describe('planOrg: tags', () => {
     addOU(a, 'ou-ab12-work0000', 'Workloads', ROOT_ID, { ...own('OrganizationalUnit/workloads'), team: 'old', extra: 'x', 'orgplane.io/stale': '1' });
     const p = plan(desiredOrg({ ous: [dOU('workloads', 'root', { name: 'Workloads', tags: { team: 'apps', env: 'prod' } })] }), a);
     expect(p.ops.map((o) => o.op)).toEqual(['TagResource', 'UntagResource']);
-    expect(opsOf(p, 'TagResource')[0]).toMatchObject({ tags: { env: 'prod', team: 'apps' }, summary: 'tag OU Workloads (ou-ab12-work0000): env=prod, team=apps' });
+    expect(opsOf(p, 'TagResource')[0]).toMatchObject({
+      tags: { env: 'prod', team: 'apps' },
+      summary: 'tag OU Workloads (ou-ab12-work0000): env=prod, team=apps',
+    });
     expect(opsOf(p, 'UntagResource')[0].tagKeys).toEqual(['orgplane.io/stale']);
-    expect(p.drift['OrganizationalUnit/workloads']).toEqual(['tag env is missing', 'tag team is "old", manifest says "apps"', 'tag extra=x is not in the manifest (left as is)']);
+    expect(p.drift['OrganizationalUnit/workloads']).toEqual([
+      'tag env is missing',
+      'tag team is "old", manifest says "apps"',
+      'tag extra=x is not in the manifest (left as is)',
+    ]);
   });
 });
 
@@ -356,7 +486,9 @@ describe('planOrg: organization settings', () => {
     a.delegatedAdmins = [{ accountId: '777777777777', servicePrincipal: 'guardduty.amazonaws.com' }];
     const d = desiredOrg({ accounts: [dAccount('security', 'sec@example.com', 'root', { name: 'Security' })] });
     d.organization = {
-      key: 'Organization/org', featureSet: 'ALL', enabledPolicyTypes: ['SERVICE_CONTROL_POLICY', 'TAG_POLICY'],
+      key: 'Organization/org',
+      featureSet: 'ALL',
+      enabledPolicyTypes: ['SERVICE_CONTROL_POLICY', 'TAG_POLICY'],
       trustedServices: ['guardduty.amazonaws.com', 'sso.amazonaws.com'],
       delegatedAdministrators: [{ account: 'security', servicePrincipal: 'guardduty.amazonaws.com' }],
     };
@@ -378,7 +510,11 @@ describe('planOrg: organization settings', () => {
     // Unset lists are not managed.
     delete d.organization.trustedServices;
     delete d.organization.delegatedAdministrators;
-    expect(plan(d, a).ops.filter((o) => o.resource === 'Organization/org').map((o) => o.op)).toEqual(['EnablePolicyType']);
+    expect(
+      plan(d, a)
+        .ops.filter((o) => o.resource === 'Organization/org')
+        .map((o) => o.op),
+    ).toEqual(['EnablePolicyType']);
   });
 });
 
@@ -389,7 +525,13 @@ describe('planOrg: management account', () => {
     const d = desiredOrg({ ous: [dOU('core', 'root', { name: 'Core' })], accounts: [dAccount('mgmt', 'mgmt@example.com', 'core', { name: 'Management' })] });
     const p = plan(d, a);
     expect(opsOf(p, 'MoveAccount')).toEqual([]);
-    expect(p.blocked).toEqual([{ resource: 'Account/mgmt', reason: 'ManagementAccount', message: 'account Management (111111111111) is the management account; orgplane never moves it (it stays in Root)' }]);
+    expect(p.blocked).toEqual([
+      {
+        resource: 'Account/mgmt',
+        reason: 'ManagementAccount',
+        message: 'account Management (111111111111) is the management account; orgplane never moves it (it stays in Root)',
+      },
+    ]);
   });
 });
 

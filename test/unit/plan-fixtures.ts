@@ -4,7 +4,14 @@
 // can check that a second plan over the result is empty.
 import type { ActualAccount, ActualOrg, ActualOU, ActualPolicy, Tags } from '../../controller/model/actual.js';
 import {
-  DEFAULT_QUOTAS, ROOT, type DesiredAccount, type DesiredOrg, type DesiredOU, type DesiredPolicy, type Quotas, type TargetRef,
+  DEFAULT_QUOTAS,
+  ROOT,
+  type DesiredAccount,
+  type DesiredOrg,
+  type DesiredOU,
+  type DesiredPolicy,
+  type Quotas,
+  type TargetRef,
 } from '../../controller/model/desired.js';
 import { ownershipTags } from '../../controller/model/ownership.js';
 import type { IdRef, Op, Plan } from '../../controller/plan/operations.js';
@@ -14,22 +21,47 @@ export const ROOT_ID = 'r-ab12';
 export const MGMT_ID = '111111111111';
 export const FULL = 'p-FullAWSAccess';
 export const ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}';
-export const DENY_ROOT = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"}}}]}';
+export const DENY_ROOT =
+  '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"}}}]}';
 
 export const own = (key: string, deletionPolicy = 'Retain'): Tags => ownershipTags(NS, key, deletionPolicy);
 
 /** An organization with only the root, the management account and FullAWSAccess. */
 export function baseActual(): ActualOrg {
   return {
-    id: 'o-test1234', arn: 'arn:aws:organizations::111111111111:organization/o-test1234', featureSet: 'ALL',
-    managementAccountId: MGMT_ID, managementAccountEmail: 'mgmt@example.com',
+    id: 'o-test1234',
+    arn: 'arn:aws:organizations::111111111111:organization/o-test1234',
+    featureSet: 'ALL',
+    managementAccountId: MGMT_ID,
+    managementAccountEmail: 'mgmt@example.com',
     root: { id: ROOT_ID, arn: `arn:aws:organizations::${MGMT_ID}:root/o-test1234/${ROOT_ID}`, name: 'Root', enabledPolicyTypes: ['SERVICE_CONTROL_POLICY'] },
     ous: {},
-    accounts: { [MGMT_ID]: { id: MGMT_ID, arn: `arn:aws:organizations::${MGMT_ID}:account/o-test1234/${MGMT_ID}`, name: 'Management', email: 'mgmt@example.com', state: 'ACTIVE', parentId: ROOT_ID } },
-    policies: {
-      [FULL]: { id: FULL, arn: `arn:aws:organizations::aws:policy/service_control_policy/${FULL}`, name: 'FullAWSAccess', description: 'Allows access to every operation', type: 'SERVICE_CONTROL_POLICY', awsManaged: true, content: ALLOW_ALL, targets: [ROOT_ID, MGMT_ID], tags: {} },
+    accounts: {
+      [MGMT_ID]: {
+        id: MGMT_ID,
+        arn: `arn:aws:organizations::${MGMT_ID}:account/o-test1234/${MGMT_ID}`,
+        name: 'Management',
+        email: 'mgmt@example.com',
+        state: 'ACTIVE',
+        parentId: ROOT_ID,
+      },
     },
-    trustedServices: [], delegatedAdmins: [], readAt: '2026-01-01T00:00:00Z',
+    policies: {
+      [FULL]: {
+        id: FULL,
+        arn: `arn:aws:organizations::aws:policy/service_control_policy/${FULL}`,
+        name: 'FullAWSAccess',
+        description: 'Allows access to every operation',
+        type: 'SERVICE_CONTROL_POLICY',
+        awsManaged: true,
+        content: ALLOW_ALL,
+        targets: [ROOT_ID, MGMT_ID],
+        tags: {},
+      },
+    },
+    trustedServices: [],
+    delegatedAdmins: [],
+    readAt: '2026-01-01T00:00:00Z',
   };
 }
 
@@ -40,13 +72,39 @@ export function addOU(a: ActualOrg, id: string, name: string, parentId: string, 
 }
 
 export function addAccount(a: ActualOrg, id: string, name: string, email: string, parentId: string, opts: { tags?: Tags; state?: string } = {}): ActualAccount {
-  const acc: ActualAccount = { id, arn: `arn:aws:organizations::${MGMT_ID}:account/o-test1234/${id}`, name, email, parentId, state: opts.state ?? 'ACTIVE', tags: opts.tags };
+  const acc: ActualAccount = {
+    id,
+    arn: `arn:aws:organizations::${MGMT_ID}:account/o-test1234/${id}`,
+    name,
+    email,
+    parentId,
+    state: opts.state ?? 'ACTIVE',
+    tags: opts.tags,
+  };
   a.accounts[id] = acc;
   return acc;
 }
 
-export function addPolicy(a: ActualOrg, id: string, name: string, content: string, targets: string[], tags: Tags | undefined = {}, description = ''): ActualPolicy {
-  const p: ActualPolicy = { id, arn: `arn:aws:organizations::${MGMT_ID}:policy/o-test1234/service_control_policy/${id}`, name, description, type: 'SERVICE_CONTROL_POLICY', awsManaged: false, content, targets, tags };
+export function addPolicy(
+  a: ActualOrg,
+  id: string,
+  name: string,
+  content: string,
+  targets: string[],
+  tags: Tags | undefined = {},
+  description = '',
+): ActualPolicy {
+  const p: ActualPolicy = {
+    id,
+    arn: `arn:aws:organizations::${MGMT_ID}:policy/o-test1234/service_control_policy/${id}`,
+    name,
+    description,
+    type: 'SERVICE_CONTROL_POLICY',
+    awsManaged: false,
+    content,
+    targets,
+    tags,
+  };
   a.policies[id] = p;
   return p;
 }
@@ -56,11 +114,35 @@ export function dOU(ref: string, parent: string = ROOT, over: Partial<DesiredOU>
 }
 
 export function dAccount(ref: string, email: string, parent: string = ROOT, over: Partial<DesiredAccount> = {}): DesiredAccount {
-  return { key: `Account/${ref}`, ref, name: ref, email, parent, tags: {}, paused: false, accessRoleName: 'OrganizationAccountAccessRole', deletionPolicy: 'Retain', ...over };
+  return {
+    key: `Account/${ref}`,
+    ref,
+    name: ref,
+    email,
+    parent,
+    tags: {},
+    paused: false,
+    accessRoleName: 'OrganizationAccountAccessRole',
+    deletionPolicy: 'Retain',
+    ...over,
+  };
 }
 
 export function dPolicy(ref: string, content: string, targets: TargetRef[], over: Partial<DesiredPolicy> = {}): DesiredPolicy {
-  return { key: `ServiceControlPolicy/${ref}`, ref, name: ref, description: '', content, awsManaged: false, exclusiveTargets: !over.awsManaged, targets, tags: {}, paused: false, deletionPolicy: 'Retain', ...over };
+  return {
+    key: `ServiceControlPolicy/${ref}`,
+    ref,
+    name: ref,
+    description: '',
+    content,
+    awsManaged: false,
+    exclusiveTargets: !over.awsManaged,
+    targets,
+    tags: {},
+    paused: false,
+    deletionPolicy: 'Retain',
+    ...over,
+  };
 }
 
 export const toOU = (ref: string): TargetRef => ({ kind: 'ou', ref });
@@ -69,8 +151,13 @@ export const toAccount = (ref: string): TargetRef => ({ kind: 'account', ref });
 export function desiredOrg(parts: { ous?: DesiredOU[]; accounts?: DesiredAccount[]; policies?: DesiredPolicy[]; quotas?: Partial<Quotas> } = {}): DesiredOrg {
   const byRef = <T extends { ref: string }>(xs: T[] = []): Record<string, T> => Object.fromEntries(xs.map((x) => [x.ref, x]));
   return {
-    namespace: NS, quotas: { ...DEFAULT_QUOTAS, ...parts.quotas },
-    ous: byRef(parts.ous), accounts: byRef(parts.accounts), policies: byRef(parts.policies), permissionSets: {}, roles: {},
+    namespace: NS,
+    quotas: { ...DEFAULT_QUOTAS, ...parts.quotas },
+    ous: byRef(parts.ous),
+    accounts: byRef(parts.accounts),
+    policies: byRef(parts.policies),
+    permissionSets: {},
+    roles: {},
   };
 }
 
@@ -125,9 +212,17 @@ export function applyPlan(actual: ActualOrg, plan: Plan): ActualOrg {
         created.set(op.resource, id);
         break;
       }
-      case 'RenameOU': a.ous[op.ouId].name = op.to; break;
-      case 'TagResource': Object.assign(tagsOf(resolve(op.target)), op.tags); break;
-      case 'UntagResource': { const t = tagsOf(resolve(op.target)); for (const k of op.tagKeys) delete t[k]; break; }
+      case 'RenameOU':
+        a.ous[op.ouId].name = op.to;
+        break;
+      case 'TagResource':
+        Object.assign(tagsOf(resolve(op.target)), op.tags);
+        break;
+      case 'UntagResource': {
+        const t = tagsOf(resolve(op.target));
+        for (const k of op.tagKeys) delete t[k];
+        break;
+      }
       case 'MoveAccount': {
         const acc = a.accounts[op.accountId];
         if (acc.parentId !== op.fromId) throw new Error(`${op.id}: account ${op.accountId} is not in ${op.fromId}`);
@@ -141,7 +236,9 @@ export function applyPlan(actual: ActualOrg, plan: Plan): ActualOrg {
         if (op.content !== undefined) p.content = op.content;
         break;
       }
-      case 'AttachPolicy': attach(resolve(op.policy), resolve(op.target)); break;
+      case 'AttachPolicy':
+        attach(resolve(op.policy), resolve(op.target));
+        break;
       case 'DetachPolicy': {
         const p = a.policies[op.policyId];
         p.targets = (p.targets ?? []).filter((t) => t !== op.targetId);
@@ -159,17 +256,32 @@ export function applyPlan(actual: ActualOrg, plan: Plan): ActualOrg {
         for (const p of Object.values(a.policies)) p.targets = (p.targets ?? []).filter((t) => t !== op.ouId);
         break;
       }
-      case 'CloseAccount': a.accounts[op.accountId].state = 'SUSPENDED'; break;
-      case 'RemoveAccount': delete a.accounts[op.accountId]; break;
-      case 'EnablePolicyType': a.root.enabledPolicyTypes.push(op.policyType); break;
-      case 'DisablePolicyType': a.root.enabledPolicyTypes = a.root.enabledPolicyTypes.filter((t) => t !== op.policyType); break;
-      case 'EnableServiceAccess': a.trustedServices.push(op.servicePrincipal); break;
-      case 'DisableServiceAccess': a.trustedServices = a.trustedServices.filter((s) => s !== op.servicePrincipal); break;
-      case 'RegisterDelegatedAdmin': a.delegatedAdmins.push({ accountId: resolve(op.account), servicePrincipal: op.servicePrincipal }); break;
+      case 'CloseAccount':
+        a.accounts[op.accountId].state = 'SUSPENDED';
+        break;
+      case 'RemoveAccount':
+        delete a.accounts[op.accountId];
+        break;
+      case 'EnablePolicyType':
+        a.root.enabledPolicyTypes.push(op.policyType);
+        break;
+      case 'DisablePolicyType':
+        a.root.enabledPolicyTypes = a.root.enabledPolicyTypes.filter((t) => t !== op.policyType);
+        break;
+      case 'EnableServiceAccess':
+        a.trustedServices.push(op.servicePrincipal);
+        break;
+      case 'DisableServiceAccess':
+        a.trustedServices = a.trustedServices.filter((s) => s !== op.servicePrincipal);
+        break;
+      case 'RegisterDelegatedAdmin':
+        a.delegatedAdmins.push({ accountId: resolve(op.account), servicePrincipal: op.servicePrincipal });
+        break;
       case 'DeregisterDelegatedAdmin':
         a.delegatedAdmins = a.delegatedAdmins.filter((d) => !(d.accountId === op.accountId && d.servicePrincipal === op.servicePrincipal));
         break;
-      default: throw new Error(`unexpected op ${op.op}`);
+      default:
+        throw new Error(`unexpected op ${op.op}`);
     }
     done.add(op.id);
   }

@@ -6,8 +6,23 @@ import { renderJson } from '../../controller/plan/render.js';
 import type { DesiredOrg } from '../../controller/model/desired.js';
 import type { Op, Plan } from '../../controller/plan/operations.js';
 import {
-  ALLOW_ALL, DENY_ROOT, NS, ROOT_ID, addAccount, addOU, addPolicy, applyPlan, baseActual, dAccount, dOU, dPolicy, desiredOrg,
-  orderingViolations, own, toAccount, toOU,
+  ALLOW_ALL,
+  DENY_ROOT,
+  NS,
+  ROOT_ID,
+  addAccount,
+  addOU,
+  addPolicy,
+  applyPlan,
+  baseActual,
+  dAccount,
+  dOU,
+  dPolicy,
+  desiredOrg,
+  orderingViolations,
+  own,
+  toAccount,
+  toOU,
 } from './plan-fixtures.js';
 
 /** Checks the ordering rules on any plan; returns violations as text. */
@@ -15,21 +30,25 @@ function ruleViolations(plan: Plan): string[] {
   const out: string[] = [];
   const at = new Map(plan.ops.map((o, i) => [o.id, i]));
   const created = new Map<string, number>();
-  plan.ops.forEach((o, i) => { if (o.op.startsWith('Create')) created.set(o.resource, i); });
-  const refIdx = (r: { ref: string } | { id: string }): number => ('ref' in r ? created.get(r.ref) ?? Infinity : -1);
+  plan.ops.forEach((o, i) => {
+    if (o.op.startsWith('Create')) created.set(o.resource, i);
+  });
+  const refIdx = (r: { ref: string } | { id: string }): number => ('ref' in r ? (created.get(r.ref) ?? Infinity) : -1);
   const destructive = new Set(['DeleteOU', 'DeletePolicy', 'CloseAccount', 'RemoveAccount']);
   const firstDestructive = plan.ops.findIndex((o) => destructive.has(o.op));
   plan.ops.forEach((o: Op, i) => {
     if (o.op === 'CreateOU' || o.op === 'CreateAccount') if (refIdx(o.parent) >= i) out.push(`${o.id}: parent not created first`);
     if (o.op === 'AttachPolicy' && (refIdx(o.policy) >= i || refIdx(o.target) >= i)) out.push(`${o.id}: attach before create`);
     if (o.op === 'MoveAccount' && refIdx(o.to) >= i) out.push(`${o.id}: move before destination exists`);
-    if (firstDestructive >= 0 && i > firstDestructive && !destructive.has(o.op) && o.op !== 'DetachPolicy' && o.op !== 'UntagResource') out.push(`${o.id}: ${o.op} after a deletion`);
+    if (firstDestructive >= 0 && i > firstDestructive && !destructive.has(o.op) && o.op !== 'DetachPolicy' && o.op !== 'UntagResource')
+      out.push(`${o.id}: ${o.op} after a deletion`);
   });
   // All attaches to a target precede all detaches from it.
   for (const d of plan.ops) {
     if (d.op !== 'DetachPolicy') continue;
     for (const a of plan.ops) {
-      if (a.op === 'AttachPolicy' && 'id' in a.target && a.target.id === d.targetId && at.get(a.id)! > at.get(d.id)!) out.push(`${d.id}: detach before attach ${a.id}`);
+      if (a.op === 'AttachPolicy' && 'id' in a.target && a.target.id === d.targetId && at.get(a.id)! > at.get(d.id)!)
+        out.push(`${d.id}: detach before attach ${a.id}`);
     }
   }
   return out;
@@ -46,9 +65,18 @@ describe('ordering invariants', () => {
     addPolicy(a, 'p-swapout1', 'swap-out', ALLOW_ALL, ['ou-ab12-dev00000'], own('ServiceControlPolicy/swap-out'));
     for (let i = 0; i < 8; i++) addOU(a, `ou-ab12-k000000${i}`, `K${i}`, ROOT_ID, own(`OrganizationalUnit/k${i}`));
     const d = desiredOrg({
-      ous: [dOU('old', 'root', { name: 'Old' }), dOU('dev', 'root', { name: 'Dev' }), dOU('new', 'old', { name: 'New' }), dOU('leaf', 'new', { name: 'Leaf' }),
-        ...Array.from({ length: 8 }, (_, i) => dOU(`k${i}`, 'root', { name: `K${i}` }))],
-      accounts: [dAccount('a', 'a@example.com', 'leaf', { name: 'A' }), dAccount('b', 'b@example.com', 'new', { name: 'B' }), dAccount('c', 'c@example.com', 'leaf')],
+      ous: [
+        dOU('old', 'root', { name: 'Old' }),
+        dOU('dev', 'root', { name: 'Dev' }),
+        dOU('new', 'old', { name: 'New' }),
+        dOU('leaf', 'new', { name: 'Leaf' }),
+        ...Array.from({ length: 8 }, (_, i) => dOU(`k${i}`, 'root', { name: `K${i}` })),
+      ],
+      accounts: [
+        dAccount('a', 'a@example.com', 'leaf', { name: 'A' }),
+        dAccount('b', 'b@example.com', 'new', { name: 'B' }),
+        dAccount('c', 'c@example.com', 'leaf'),
+      ],
       policies: [dPolicy('swap-out', ALLOW_ALL, []), dPolicy('swap-in', ALLOW_ALL, [toOU('dev'), toOU('leaf'), toAccount('c')])],
     });
     const p = planOrg(d, a, { namespace: NS });
@@ -71,15 +99,23 @@ describe('ordering invariants', () => {
   });
 
   it('orderDrafts drops what depends on a held draft and refuses cycles', () => {
-    const mk = (resource: string, extra: Partial<Draft> = {}): Draft => ({ body: { op: 'CreateOU', resource, name: resource, parent: { id: ROOT_ID }, tags: {}, summary: `create ${resource}` }, ...extra });
+    const mk = (resource: string, extra: Partial<Draft> = {}): Draft => ({
+      body: { op: 'CreateOU', resource, name: resource, parent: { id: ROOT_ID }, tags: {}, summary: `create ${resource}` },
+      ...extra,
+    });
     const a = mk('OrganizationalUnit/a');
     const b = mk('OrganizationalUnit/b', { after: [a] });
     const c = mk('OrganizationalUnit/c');
-    const opts = { maxPoliciesPerTarget: 10, policyCount: () => 0, hold: (d: Draft) => (d === a ? { resource: 'OrganizationalUnit/a', reason: 'Paused' as const, message: '' } : undefined) };
+    const opts = {
+      maxPoliciesPerTarget: 10,
+      policyCount: () => 0,
+      hold: (d: Draft) => (d === a ? { resource: 'OrganizationalUnit/a', reason: 'Paused' as const, message: '' } : undefined),
+    };
     const r = orderDrafts([b, a, c], opts);
     expect(r.ops.map((o) => o.resource)).toEqual(['OrganizationalUnit/c']);
     expect(r.dropped.map((x) => [x.draft.body.resource, x.why, x.cause])).toEqual([
-      ['OrganizationalUnit/b', 'dependency', 'create OrganizationalUnit/a'], ['OrganizationalUnit/a', 'held', undefined],
+      ['OrganizationalUnit/b', 'dependency', 'create OrganizationalUnit/a'],
+      ['OrganizationalUnit/a', 'held', undefined],
     ]);
     a.after = [b];
     expect(() => orderDrafts([a, b], { ...opts, hold: () => undefined })).toThrow('plan ordering: dependency cycle among 2 operations');
@@ -90,7 +126,10 @@ describe('preflight', () => {
   it('unions SCPs along the path and reports the difference', () => {
     const parents: Record<string, string> = { ou1: 'r', ou2: 'ou1', ou3: 'r' };
     const attached: Record<string, string[]> = { r: ['FullAWSAccess'], ou1: ['deny-root'], ou2: ['regions'], ou3: ['sandbox'], acc: ['direct'] };
-    const v = new ScpView((n) => parents[n], (n) => attached[n] ?? []);
+    const v = new ScpView(
+      (n) => parents[n],
+      (n) => attached[n] ?? [],
+    );
     expect([...v.forAccount('acc', 'ou2')].sort()).toEqual(['FullAWSAccess', 'deny-root', 'direct', 'regions']);
     expect(scpDelta(v.forAccount('acc', 'ou3'), v.forAccount('acc', 'ou2'))).toEqual({ gained: ['deny-root', 'regions'], lost: ['sandbox'] });
   });

@@ -3,7 +3,21 @@ import { planOrg } from '../../controller/plan/diff.js';
 import type { Op } from '../../controller/plan/operations.js';
 import { ScpView, movePreflight, pathNotes, policyEffect } from '../../controller/plan/preflight.js';
 import {
-  ALLOW_ALL, DENY_ROOT, FULL, NS, ROOT_ID, addAccount, addOU, addPolicy, baseActual, dAccount, dOU, dPolicy, desiredOrg, own, toOU,
+  ALLOW_ALL,
+  DENY_ROOT,
+  FULL,
+  NS,
+  ROOT_ID,
+  addAccount,
+  addOU,
+  addPolicy,
+  baseActual,
+  dAccount,
+  dOU,
+  dPolicy,
+  desiredOrg,
+  own,
+  toOU,
 } from './plan-fixtures.js';
 
 const S3_ONLY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":"*"}]}';
@@ -21,11 +35,12 @@ function allowListOrg() {
   return a;
 }
 
-const desiredWith = (parent: string, extraOUs: ReturnType<typeof dOU>[] = []) => desiredOrg({
-  ous: [dOU('prod', 'root', { name: 'Prod' }), dOU('sandbox', 'root', { name: 'Sandbox' }), ...extraOUs],
-  accounts: [dAccount('shop', 'shop@example.com', parent, { name: 'Shop' })],
-  policies: [dPolicy('deny-root', DENY_ROOT, [toOU('prod')]), dPolicy('s3-only', S3_ONLY, [toOU('sandbox')])],
-});
+const desiredWith = (parent: string, extraOUs: ReturnType<typeof dOU>[] = []) =>
+  desiredOrg({
+    ous: [dOU('prod', 'root', { name: 'Prod' }), dOU('sandbox', 'root', { name: 'Sandbox' }), ...extraOUs],
+    accounts: [dAccount('shop', 'shop@example.com', parent, { name: 'Shop' })],
+    policies: [dPolicy('deny-root', DENY_ROOT, [toOU('prod')]), dPolicy('s3-only', S3_ONLY, [toOU('sandbox')])],
+  });
 
 const moveOf = (ops: Op[]): Move => {
   const mv = ops.find((o): o is Move => o.op === 'MoveAccount');
@@ -88,9 +103,17 @@ describe('move preflight on the path root -> account', () => {
   it('names the level that loses its only Allow-bearing SCP', () => {
     const docs: Record<string, string> = { FullAWSAccess: ALLOW_ALL, 'deny-root': DENY_ROOT };
     const parents: Record<string, string> = { ou1: 'r', ou2: 'r' };
-    const before = new ScpView((n) => parents[n], (n) => ({ r: ['FullAWSAccess'], ou1: ['FullAWSAccess'], ou2: ['FullAWSAccess'], acc: ['FullAWSAccess'] }[n] ?? []), { docOf: (n) => docs[n] });
+    const before = new ScpView(
+      (n) => parents[n],
+      (n) => ({ r: ['FullAWSAccess'], ou1: ['FullAWSAccess'], ou2: ['FullAWSAccess'], acc: ['FullAWSAccess'] })[n] ?? [],
+      { docOf: (n) => docs[n] },
+    );
     // The same plan also detaches FullAWSAccess from the root, leaving it only a deny.
-    const after = new ScpView((n) => parents[n], (n) => ({ r: ['deny-root'], ou2: ['FullAWSAccess'], acc: ['FullAWSAccess'] }[n] ?? []), { docOf: (n) => docs[n] });
+    const after = new ScpView(
+      (n) => parents[n],
+      (n) => ({ r: ['deny-root'], ou2: ['FullAWSAccess'], acc: ['FullAWSAccess'] })[n] ?? [],
+      { docOf: (n) => docs[n] },
+    );
     const pf = movePreflight(before, after, { accountId: 'acc', fromId: 'ou1', to: { id: 'ou2' } }, (n) => n.toUpperCase());
     expect([pf.gained, pf.lost]).toEqual([['deny-root'], ['FullAWSAccess']]);
     expect(pathNotes(pf.path)).toEqual(['R loses its only Allow-bearing SCP (FullAWSAccess): every action in the account is denied']);

@@ -15,19 +15,74 @@ const ANSI = '\u001b[31mred\u001b[0m\u202eevil';
 const base = { deps: [] as string[] };
 function hostilePlan(): Plan {
   const ops: Op[] = [
-    { ...base, id: 'op-1', resource: 'OrganizationalUnit/evil', op: 'CreateOU', name: IMG, parent: { id: ROOT }, tags: {}, summary: `create OU ${IMG} under Root` },
-    { ...base, id: 'op-2', resource: 'Account/mention', op: 'CreateAccount', name: MENTION, email: 'a@example.com', parent: { id: ROOT }, tags: {}, roleName: 'OrganizationAccountAccessRole', summary: `create account ${MENTION} <a@example.com> in Root` },
-    { ...base, id: 'op-3', resource: 'OrganizationalUnit/old', op: 'DeleteOU', ouId: 'ou-ab12-old00000', name: FENCE_BREAK, summary: `delete OU ${FENCE_BREAK} (ou-ab12-old00000)` },
-    { ...base, id: 'op-4', resource: 'ServiceControlPolicy/full', op: 'DetachPolicy', policyId: 'p-FullAWSAccess', targetId: 'ou-ab12-sandbox0', policyName: 'FullAWSAccess', targetName: '[click](javascript:alert(1))', summary: 'detach SCP FullAWSAccess from [click](javascript:alert(1))' },
-    { ...base, id: 'op-5', resource: 'Organization/org', op: 'DisablePolicyType', rootId: ROOT, policyType: 'SERVICE_CONTROL_POLICY', summary: 'disable policy type SERVICE_CONTROL_POLICY on the root' },
     {
-      ...base, id: 'op-6', resource: 'ServiceControlPolicy/guard', op: 'UpdatePolicy', policyId: 'p-guard0001', content: '{}', summary: `update SCP ${ANSI} (p-guard0001): content`,
+      ...base,
+      id: 'op-1',
+      resource: 'OrganizationalUnit/evil',
+      op: 'CreateOU',
+      name: IMG,
+      parent: { id: ROOT },
+      tags: {},
+      summary: `create OU ${IMG} under Root`,
+    },
+    {
+      ...base,
+      id: 'op-2',
+      resource: 'Account/mention',
+      op: 'CreateAccount',
+      name: MENTION,
+      email: 'a@example.com',
+      parent: { id: ROOT },
+      tags: {},
+      roleName: 'OrganizationAccountAccessRole',
+      summary: `create account ${MENTION} <a@example.com> in Root`,
+    },
+    {
+      ...base,
+      id: 'op-3',
+      resource: 'OrganizationalUnit/old',
+      op: 'DeleteOU',
+      ouId: 'ou-ab12-old00000',
+      name: FENCE_BREAK,
+      summary: `delete OU ${FENCE_BREAK} (ou-ab12-old00000)`,
+    },
+    {
+      ...base,
+      id: 'op-4',
+      resource: 'ServiceControlPolicy/full',
+      op: 'DetachPolicy',
+      policyId: 'p-FullAWSAccess',
+      targetId: 'ou-ab12-sandbox0',
+      policyName: 'FullAWSAccess',
+      targetName: '[click](javascript:alert(1))',
+      summary: 'detach SCP FullAWSAccess from [click](javascript:alert(1))',
+    },
+    {
+      ...base,
+      id: 'op-5',
+      resource: 'Organization/org',
+      op: 'DisablePolicyType',
+      rootId: ROOT,
+      policyType: 'SERVICE_CONTROL_POLICY',
+      summary: 'disable policy type SERVICE_CONTROL_POLICY on the root',
+    },
+    {
+      ...base,
+      id: 'op-6',
+      resource: 'ServiceControlPolicy/guard',
+      op: 'UpdatePolicy',
+      policyId: 'p-guard0001',
+      content: '{}',
+      summary: `update SCP ${ANSI} (p-guard0001): content`,
       // Stamped by the planner: this document now denies everything and is attached to the root.
       risk: 'org-wide',
       change: {
         content: {
           before: { Version: '2012-10-17', Statement: [{ Sid: 'Guard', Effect: 'Deny', Action: ['s3:DeleteBucket'], Resource: '*' }] },
-          after: { Version: '2012-10-17', Statement: [{ Sid: 'Guard', Effect: 'Deny', Action: ['s3:DeleteBucket', '*'], Resource: `arn:aws:s3:::${FENCE_BREAK}` }] },
+          after: {
+            Version: '2012-10-17',
+            Statement: [{ Sid: 'Guard', Effect: 'Deny', Action: ['s3:DeleteBucket', '*'], Resource: `arn:aws:s3:::${FENCE_BREAK}` }],
+          },
         },
       },
     },
@@ -83,7 +138,15 @@ describe('risk classes', () => {
   });
 
   it('names at most 20 ops per alert in Markdown, and all of them in the diff', () => {
-    const deletes: Op[] = Array.from({ length: 25 }, (_, i) => ({ ...base, id: `op-${i + 1}`, resource: `OrganizationalUnit/o${i}`, op: 'DeleteOU', ouId: `ou-ab12-o${i}`, name: `O${i}`, summary: `delete OU O${i}` }));
+    const deletes: Op[] = Array.from({ length: 25 }, (_, i) => ({
+      ...base,
+      id: `op-${i + 1}`,
+      resource: `OrganizationalUnit/o${i}`,
+      op: 'DeleteOU',
+      ouId: `ou-ab12-o${i}`,
+      name: `O${i}`,
+      summary: `delete OU O${i}`,
+    }));
     const md = renderMarkdown({ ops: deletes, blocked: [], unmanaged: [], warnings: [], drift: {} });
     expect(md.split('\n').filter((l) => l.startsWith('> - delete OU'))).toHaveLength(20);
     expect(md).toContain('> - ... and 5 more, marked destructive in the diff below');
@@ -100,13 +163,15 @@ describe('risk classes', () => {
 describe('policy updates show their statement diff', () => {
   it('in text, indented under the op', () => {
     const text = renderText(hostilePlan());
-    expect(text).toContain([
-      '      content:',
-      '        ~ Statement "Guard"',
-      '          + Action: *',
-      '          - Resource: *',
-      '          + Resource: "arn:aws:s3:::```\\n</details><script>alert(1)</script>\\n# Approved"',
-    ].join('\n'));
+    expect(text).toContain(
+      [
+        '      content:',
+        '        ~ Statement "Guard"',
+        '          + Action: *',
+        '          - Resource: *',
+        '          + Resource: "arn:aws:s3:::```\\n</details><script>alert(1)</script>\\n# Approved"',
+      ].join('\n'),
+    );
   });
 
   it('in Markdown, with the sign in the first column for diff highlighting', () => {
@@ -121,36 +186,56 @@ describe('policy updates show their statement diff', () => {
 });
 
 describe('access policy updates show their statement diff under each document', () => {
-  const trust = (account: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }] });
+  const trust = (account: string) => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' }],
+  });
   const role: Op = {
-    ...base, id: 'op-1', resource: 'CrossAccountRole/deploy', op: 'PutRole', account: { id: '222222222222' }, accountName: 'Shop', accessRoleName: 'OrganizationAccountAccessRole',
-    create: false, changes: ['trustPolicy', 'inlinePolicies.ci'], summary: 'update role deploy in Shop (222222222222): trustPolicy, inlinePolicies.ci',
+    ...base,
+    id: 'op-1',
+    resource: 'CrossAccountRole/deploy',
+    op: 'PutRole',
+    account: { id: '222222222222' },
+    accountName: 'Shop',
+    accessRoleName: 'OrganizationAccountAccessRole',
+    create: false,
+    changes: ['trustPolicy', 'inlinePolicies.ci'],
+    summary: 'update role deploy in Shop (222222222222): trustPolicy, inlinePolicies.ci',
     role: { roleName: 'deploy', path: '/', description: '', trustPolicy: '{}', managedPolicyArns: [], inlinePolicies: {}, maxSessionDuration: 3600, tags: {} },
     change: {
       trustPolicy: { before: trust('111111111111'), after: trust('999999999999') },
       // A new inline policy: nothing before.
-      'inlinePolicies.ci': { before: null, after: { Version: '2012-10-17', Statement: [{ Sid: 'Artifacts', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::ci/*' }] } },
+      'inlinePolicies.ci': {
+        before: null,
+        after: { Version: '2012-10-17', Statement: [{ Sid: 'Artifacts', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::ci/*' }] },
+      },
     },
   };
 
   it('in text', () => {
     const text = renderText({ ops: [role], blocked: [], unmanaged: [], warnings: [], drift: {} });
-    expect(text).toContain([
-      '      inlinePolicies.ci:',
-      '        + Version: 2012-10-17',
-      '        + Statement "Artifacts"',
-      '          + Effect: Allow',
-      '          + Action: s3:GetObject',
-      '          + Resource: arn:aws:s3:::ci/*',
-      '      trustPolicy:',
-      '        ~ Statement #1',
-      '          - Principal: AWS = arn:aws:iam::111111111111:root',
-      '          + Principal: AWS = arn:aws:iam::999999999999:root',
-    ].join('\n'));
+    expect(text).toContain(
+      [
+        '      inlinePolicies.ci:',
+        '        + Version: 2012-10-17',
+        '        + Statement "Artifacts"',
+        '          + Effect: Allow',
+        '          + Action: s3:GetObject',
+        '          + Resource: arn:aws:s3:::ci/*',
+        '      trustPolicy:',
+        '        ~ Statement #1',
+        '          - Principal: AWS = arn:aws:iam::111111111111:root',
+        '          + Principal: AWS = arn:aws:iam::999999999999:root',
+      ].join('\n'),
+    );
   });
 
   it('in JSON, as before / after per document', () => {
-    const [rc] = (JSON.parse(renderJson({ ops: [role], blocked: [], unmanaged: [], warnings: [], drift: {} })) as { resourceChanges: { before: Record<string, unknown>; after: Record<string, unknown> }[] }).resourceChanges;
+    const [rc] = (
+      JSON.parse(renderJson({ ops: [role], blocked: [], unmanaged: [], warnings: [], drift: {} })) as {
+        resourceChanges: { before: Record<string, unknown>; after: Record<string, unknown> }[];
+      }
+    ).resourceChanges;
     expect(rc.before).toEqual({ 'inlinePolicies.ci': null, trustPolicy: trust('111111111111') });
     expect(Object.keys(rc.after)).toEqual(['inlinePolicies.ci', 'trustPolicy']);
   });

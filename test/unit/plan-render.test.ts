@@ -4,9 +4,7 @@ import { NO_CHANGES, renderJson, renderMarkdown, renderText, summaryLine } from 
 import type { Op, Plan } from '../../controller/plan/operations.js';
 import { riskOf } from '../../controller/plan/op-table.js';
 import { resourceChanges, type PlanDocument } from '../../controller/plan/render-json.js';
-import {
-  ALLOW_ALL, DENY_ROOT, NS, ROOT_ID, addAccount, addOU, addPolicy, baseActual, dAccount, dOU, dPolicy, desiredOrg, own, toOU,
-} from './plan-fixtures.js';
+import { ALLOW_ALL, DENY_ROOT, NS, ROOT_ID, addAccount, addOU, addPolicy, baseActual, dAccount, dOU, dPolicy, desiredOrg, own, toOU } from './plan-fixtures.js';
 
 const planOf = (ops: Op[]): Plan => ({ ops, blocked: [], unmanaged: [], warnings: [], drift: {} });
 
@@ -21,8 +19,12 @@ function samplePlan(): Plan {
   addAccount(a, '333333333333', 'Api', 'api@example.com', 'ou-ab12-k0000000', { tags: own('Account/api') });
   addPolicy(a, 'p-guard0001', 'guard', ALLOW_ALL, [], own('ServiceControlPolicy/guard'));
   const d = desiredOrg({
-    ous: [dOU('infra', 'root', { name: 'Infrastructure' }), dOU('workloads', 'infra', { name: 'Workloads' }), dOU('new', 'root', { name: 'New' }),
-      ...Array.from({ length: 6 }, (_, i) => dOU(`k${i}`, 'root', { name: `K${i}` }))],
+    ous: [
+      dOU('infra', 'root', { name: 'Infrastructure' }),
+      dOU('workloads', 'infra', { name: 'Workloads' }),
+      dOU('new', 'root', { name: 'New' }),
+      ...Array.from({ length: 6 }, (_, i) => dOU(`k${i}`, 'root', { name: `K${i}` })),
+    ],
     accounts: [dAccount('shop', 'shop@example.com', 'workloads', { name: 'Shop' }), dAccount('api', 'api@example.com', 'k1', { name: 'Api', paused: true })],
     policies: [dPolicy('guard', DENY_ROOT, [])],
   });
@@ -39,7 +41,9 @@ describe('renderText', () => {
     expect(lines.some((l) => /^ {2}\+ create OU New under Root {2}\[op-\d+\]$/.test(l))).toBe(true);
     expect(lines.some((l) => /^ {2}~ update SCP guard \(p-guard0001\): content {2}\[op-\d+\]$/.test(l))).toBe(true);
     // Deletions are marked with their risk class.
-    expect(lines.some((l) => /^ {2}- delete OU Gone \(ou-ab12-gone0000\) \(deletionPolicy Delete, manifest removed\) \[destructive\] {2}\[op-\d+\]$/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /^ {2}- delete OU Gone \(ou-ab12-gone0000\) \(deletionPolicy Delete, manifest removed\) \[destructive\] {2}\[op-\d+\]$/.test(l)),
+    ).toBe(true);
   });
 
   it('shows an OU recreation as one grouped change', () => {
@@ -52,7 +56,9 @@ describe('renderText', () => {
   });
 
   it('lists blocked resources and ends with the summary line', () => {
-    expect(text).toContain('Blocked:\n  ! Account/api: Paused: reconciliation is paused (orgplane.io/paused): 1 planned change(s) not applied: move account Api (333333333333) from K0 (ou-ab12-k0000000) to K1 (ou-ab12-k0000001)\n');
+    expect(text).toContain(
+      'Blocked:\n  ! Account/api: Paused: reconciliation is paused (orgplane.io/paused): 1 planned change(s) not applied: move account Api (333333333333) from K0 (ou-ab12-k0000000) to K1 (ou-ab12-k0000001)\n',
+    );
     expect(text.trimEnd().split('\n').pop()).toBe('Plan: 2 to create, 1 to update, 1 to move, 2 to delete; 2 destructive, 0 org-wide.');
   });
 
@@ -103,7 +109,8 @@ describe('renderJson', () => {
     expect(doc.ops).toEqual(JSON.parse(JSON.stringify(p.ops.map((op) => ({ ...op, risk: op.risk ?? riskOf(op) })))));
     for (const k of ['blocked', 'drift', 'unmanaged', 'warnings', 'groups'] as const) expect(doc[k]).toEqual(JSON.parse(JSON.stringify(p[k])));
     expect(doc.totals).toEqual({
-      ops: 6, resources: 5,
+      ops: 6,
+      resources: 5,
       actions: { create: 2, update: 1, move: 1, adopt: 0, resume: 0, delete: 2 },
       risks: { routine: 4, destructive: 2, 'org-wide': 0 },
     });
@@ -115,7 +122,13 @@ describe('renderJson', () => {
   it('has one resource change per resource with its ordered actions, highest risk and documents before/after', () => {
     const doc = JSON.parse(renderJson(samplePlan())) as PlanDocument;
     const byAddress = Object.fromEntries(doc.resourceChanges.map((r) => [r.address, r]));
-    expect(Object.keys(byAddress)).toEqual(['ServiceControlPolicy/guard', 'OrganizationalUnit/new', 'OrganizationalUnit/workloads', 'Account/shop', 'OrganizationalUnit/gone']);
+    expect(Object.keys(byAddress)).toEqual([
+      'ServiceControlPolicy/guard',
+      'OrganizationalUnit/new',
+      'OrganizationalUnit/workloads',
+      'Account/shop',
+      'OrganizationalUnit/gone',
+    ]);
     expect(byAddress['OrganizationalUnit/new']).toEqual({ address: 'OrganizationalUnit/new', actions: ['create'], risk: 'routine', ops: ['op-2'] });
     // An OU recreation: create the new OU and (after the account moved) delete the old one, in that order.
     expect(byAddress['OrganizationalUnit/workloads']).toMatchObject({ actions: ['create', 'delete'], risk: 'destructive' });
@@ -128,9 +141,26 @@ describe('renderJson', () => {
 
   it('keys documents by op when two ops of one resource change a document of the same name', () => {
     const put = (id: string, account: string, trust: string): Op => ({
-      id, deps: [], resource: 'CrossAccountRole/deploy', summary: `update role deploy in ${account}`, op: 'PutRole', account: { id: account }, accountName: account,
-      accessRoleName: 'OrganizationAccountAccessRole', create: false, changes: ['trustPolicy'],
-      role: { roleName: 'deploy', path: '/', description: '', trustPolicy: trust, managedPolicyArns: [], inlinePolicies: {}, maxSessionDuration: 3600, tags: {} },
+      id,
+      deps: [],
+      resource: 'CrossAccountRole/deploy',
+      summary: `update role deploy in ${account}`,
+      op: 'PutRole',
+      account: { id: account },
+      accountName: account,
+      accessRoleName: 'OrganizationAccountAccessRole',
+      create: false,
+      changes: ['trustPolicy'],
+      role: {
+        roleName: 'deploy',
+        path: '/',
+        description: '',
+        trustPolicy: trust,
+        managedPolicyArns: [],
+        inlinePolicies: {},
+        maxSessionDuration: 3600,
+        tags: {},
+      },
       change: { trustPolicy: { before: JSON.parse(ALLOW_ALL), after: JSON.parse(trust) } },
     });
     const [rc] = resourceChanges(planOf([put('op-1', '222222222222', DENY_ROOT), put('op-2', '333333333333', DENY_ROOT)]));

@@ -10,29 +10,70 @@ import { cancelWorkflows } from '../../controller/apply/executor.js';
 import { MemoryWorkflowStore, type WorkflowStore } from '../../controller/workflows/store.js';
 
 const stored = (kind: string, machine: string, value: string, context: Record<string, unknown>, phase = 'Running', status = 'active'): WorkflowStatus => ({
-  kind, phase, snapshot: JSON.stringify({ machine, version: 1, value, context, status }),
+  kind,
+  phase,
+  snapshot: JSON.stringify({ machine, version: 1, value, context, status }),
 });
 const migrate = (ctx: Record<string, unknown>, value = 'awaitingApproval') =>
-  stored('migrate', 'account-migrate', value, { resource: 'Account/dev', accountId: '111111111111', fromId: 'ou-a', toId: 'ou-b', requireApproval: true, approved: false, ...ctx }, 'AwaitingApproval');
+  stored(
+    'migrate',
+    'account-migrate',
+    value,
+    { resource: 'Account/dev', accountId: '111111111111', fromId: 'ou-a', toId: 'ou-b', requireApproval: true, approved: false, ...ctx },
+    'AwaitingApproval',
+  );
 const move: WorkflowOp = {
-  id: 'op-3', deps: ['op-1'], op: 'MoveAccount', resource: 'Account/dev', summary: 'move account dev from A to B',
-  accountId: '111111111111', fromId: 'ou-a', to: { id: 'ou-b' }, gained: ['DenyB'], lost: [],
+  id: 'op-3',
+  deps: ['op-1'],
+  op: 'MoveAccount',
+  resource: 'Account/dev',
+  summary: 'move account dev from A to B',
+  accountId: '111111111111',
+  fromId: 'ou-a',
+  to: { id: 'ou-b' },
+  gained: ['DenyB'],
+  lost: [],
 };
 const create: WorkflowOp = {
-  id: 'op-1', deps: [], op: 'CreateAccount', resource: 'Account/new', summary: 'create account new', name: 'new',
-  email: 'New@example.com', parent: { id: 'ou-a' }, tags: {}, roleName: 'OrganizationAccountAccessRole',
+  id: 'op-1',
+  deps: [],
+  op: 'CreateAccount',
+  resource: 'Account/new',
+  summary: 'create account new',
+  name: 'new',
+  email: 'New@example.com',
+  parent: { id: 'ou-a' },
+  tags: {},
+  roleName: 'OrganizationAccountAccessRole',
 };
-const close: WorkflowOp = { id: 'op-9', deps: [], op: 'CloseAccount', resource: 'Account/old', summary: 'close account old', accountId: '222222222222', name: 'old' };
+const close: WorkflowOp = {
+  id: 'op-9',
+  deps: [],
+  op: 'CloseAccount',
+  resource: 'Account/old',
+  summary: 'close account old',
+  accountId: '222222222222',
+  name: 'old',
+};
 
 describe('withStoredWorkflows', () => {
   it('replaces the fresh op by a resume op when the plan asks for the same outcome (same id, deps, risk)', () => {
     const wf = migrate({});
     const r = withStoredWorkflows(planOf([move]), { 'Account/dev': wf });
     expect(r.cancelled).toEqual([]);
-    expect(r.plan.ops).toEqual([{
-      id: 'op-3', deps: ['op-1'], resource: 'Account/dev', op: 'ResumeWorkflow', workflow: 'migrate', phase: 'AwaitingApproval',
-      snapshotHash: snapshotHash(wf), resumes: move, summary: 'resume migrate workflow (AwaitingApproval): move account dev from A to B',
-    }]);
+    expect(r.plan.ops).toEqual([
+      {
+        id: 'op-3',
+        deps: ['op-1'],
+        resource: 'Account/dev',
+        op: 'ResumeWorkflow',
+        workflow: 'migrate',
+        phase: 'AwaitingApproval',
+        snapshotHash: snapshotHash(wf),
+        resumes: move,
+        summary: 'resume migrate workflow (AwaitingApproval): move account dev from A to B',
+      },
+    ]);
     expect(actionOf(r.plan.ops[0])).toBe('resume');
     expect(riskOf(r.plan.ops[0])).toBe('routine');
   });
@@ -50,8 +91,18 @@ describe('withStoredWorkflows', () => {
 
   it.each([
     ['no op for it', [] as Op[], migrate({}), 'the plan has no MoveAccount for Account/dev'],
-    ['another destination', [move], migrate({ toId: 'ou-c' }), 'the plan moves account 111111111111 from ou-a to ou-b, the stored workflow was moving it from ou-a to ou-c'],
-    ['another source (moved out of band)', [move], migrate({ fromId: 'ou-x' }), 'the plan moves account 111111111111 from ou-a to ou-b, the stored workflow was moving it from ou-x to ou-b'],
+    [
+      'another destination',
+      [move],
+      migrate({ toId: 'ou-c' }),
+      'the plan moves account 111111111111 from ou-a to ou-b, the stored workflow was moving it from ou-a to ou-c',
+    ],
+    [
+      'another source (moved out of band)',
+      [move],
+      migrate({ fromId: 'ou-x' }),
+      'the plan moves account 111111111111 from ou-a to ou-b, the stored workflow was moving it from ou-x to ou-b',
+    ],
     ['another account', [move], migrate({ accountId: '999999999999' }), 'the plan moves account 111111111111, the stored workflow was moving 999999999999'],
     ['another op kind', [{ ...close, resource: 'Account/dev' }], migrate({}), 'the plan asks for CloseAccount of Account/dev, not a migrate workflow'],
     ['a snapshot about another resource', [move], migrate({ resource: 'Account/other' }), 'its snapshot is about Account/other, not Account/dev'],
@@ -103,13 +154,22 @@ describe('cancelWorkflows', () => {
     const events: string[] = [];
     await cancelWorkflows(cancelled, store, { write: true, onEvent: (e) => events.push(`${e.resource} ${e.type} ${e.reason}: ${e.message}`) });
     expect(await store.load()).toEqual({});
-    expect(events).toEqual(['Account/ghost Warning WorkflowCancelled: stored close workflow (phase Closing) cancelled, not run: the plan has no CloseAccount for Account/ghost']);
+    expect(events).toEqual([
+      'Account/ghost Warning WorkflowCancelled: stored close workflow (phase Closing) cancelled, not run: the plan has no CloseAccount for Account/ghost',
+    ]);
   });
 
   it('a store that cannot forget it does not stop the reconcile, and says so', async () => {
-    const store: WorkflowStore = { load: async () => ({}), save: async () => { throw new Error('accounts.orgplane.io "ghost" not found'); } };
+    const store: WorkflowStore = {
+      load: async () => ({}),
+      save: async () => {
+        throw new Error('accounts.orgplane.io "ghost" not found');
+      },
+    };
     const events: string[] = [];
     await cancelWorkflows(cancelled, store, { write: true, onEvent: (e) => events.push(e.message) });
-    expect(events).toEqual(['stored close workflow (phase Closing) not run (forgetting it failed: accounts.orgplane.io "ghost" not found): the plan has no CloseAccount for Account/ghost']);
+    expect(events).toEqual([
+      'stored close workflow (phase Closing) not run (forgetting it failed: accounts.orgplane.io "ghost" not found): the plan has no CloseAccount for Account/ghost',
+    ]);
   });
 });

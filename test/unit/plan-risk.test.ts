@@ -26,10 +26,13 @@ describe('stampRisk: every op carries its risk class', () => {
   };
 
   it('attaching a new deny-everything SCP to the root is org-wide; to an OU it is routine', () => {
-    const p = plan(desiredOrg({
-      ous: [dOU('w', 'root', { name: 'W' })],
-      policies: [dPolicy('stop', DENY_ALL, [{ kind: 'root' }]), dPolicy('stop-w', DENY_ALL, [{ kind: 'ou', ref: 'w' }])],
-    }), baseActual());
+    const p = plan(
+      desiredOrg({
+        ous: [dOU('w', 'root', { name: 'W' })],
+        policies: [dPolicy('stop', DENY_ALL, [{ kind: 'root' }]), dPolicy('stop-w', DENY_ALL, [{ kind: 'ou', ref: 'w' }])],
+      }),
+      baseActual(),
+    );
     const risks = Object.fromEntries(p.ops.map((o) => [`${o.op} ${o.resource}`, o.risk]));
     expect(risks).toEqual({
       'CreateOU OrganizationalUnit/w': 'routine',
@@ -55,10 +58,13 @@ describe('stampRisk: every op carries its risk class', () => {
     const a = baseActual();
     addOU(a, 'ou-ab12-aaaaaaaa', 'A', ROOT_ID, own('OrganizationalUnit/a'));
     a.policies[FULL].targets = [ROOT_ID, 'ou-ab12-aaaaaaaa'];
-    const p = plan(desiredOrg({
-      ous: [dOU('a', 'root', { name: 'A' })],
-      policies: [dPolicy('full', ALLOW_ALL, [], { name: 'FullAWSAccess', awsManaged: true, exclusiveTargets: true })],
-    }), a);
+    const p = plan(
+      desiredOrg({
+        ous: [dOU('a', 'root', { name: 'A' })],
+        policies: [dPolicy('full', ALLOW_ALL, [], { name: 'FullAWSAccess', awsManaged: true, exclusiveTargets: true })],
+      }),
+      a,
+    );
     const risks = p.ops.map((o) => `${o.op} ${o.risk}`).sort();
     expect(risks).toEqual(['DetachPolicy org-wide', 'DetachPolicy org-wide']);
   });

@@ -1,8 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { planOrg } from '../../controller/plan/diff.js';
 import {
-  ALLOW_ALL, DENY_ROOT, MGMT_ID, NS, ROOT_ID, addAccount, addOU, addPolicy, applyPlan, baseActual, dAccount, dOU, dPolicy,
-  desiredOrg, opsOf, orderingViolations, own, pos, toOU,
+  ALLOW_ALL,
+  DENY_ROOT,
+  MGMT_ID,
+  NS,
+  ROOT_ID,
+  addAccount,
+  addOU,
+  addPolicy,
+  applyPlan,
+  baseActual,
+  dAccount,
+  dOU,
+  dPolicy,
+  desiredOrg,
+  opsOf,
+  orderingViolations,
+  own,
+  pos,
+  toOU,
 } from './plan-fixtures.js';
 
 type Desired = ReturnType<typeof desiredOrg>;
@@ -27,9 +44,12 @@ describe('deletions follow the deletion-policy tag', () => {
     const p = plan(d, a);
     expect(p.ops).toHaveLength(1);
     expect(p.ops[0]).toMatchObject({
-      op: 'UntagResource', resource: 'OrganizationalUnit/gone', target: { id: 'ou-ab12-gone0000' },
+      op: 'UntagResource',
+      resource: 'OrganizationalUnit/gone',
+      target: { id: 'ou-ab12-gone0000' },
       tagKeys: ['orgplane.io/deletion-policy', 'orgplane.io/managed-by', 'orgplane.io/owner'],
-      summary: 'release OrganizationalUnit Gone (ou-ab12-gone0000) (deletionPolicy Retain, manifest removed): remove its orgplane.io/ tags and stop managing it',
+      summary:
+        'release OrganizationalUnit Gone (ou-ab12-gone0000) (deletionPolicy Retain, manifest removed): remove its orgplane.io/ tags and stop managing it',
     });
     const after = applyPlan(a, p);
     expect(after.ous['ou-ab12-gone0000'].tags).toEqual({ team: 'x' });
@@ -47,7 +67,13 @@ describe('deletions follow the deletion-policy tag', () => {
     const p = plan(d, a);
     expect(p.ops.map((o) => [o.op, o.resource])).toEqual([['DeleteOU', 'OrganizationalUnit/empty']]);
     expect(p.ops[0].summary).toBe('delete OU Empty (ou-ab12-empty000) (deletionPolicy Delete, manifest removed)');
-    expect(p.blocked).toEqual([{ resource: 'OrganizationalUnit/full', reason: 'NotEmpty', message: 'OU Full (ou-ab12-full0000) is not deleted: it would still hold 1 account(s) (Stays) that no manifest moves out' }]);
+    expect(p.blocked).toEqual([
+      {
+        resource: 'OrganizationalUnit/full',
+        reason: 'NotEmpty',
+        message: 'OU Full (ou-ab12-full0000) is not deleted: it would still hold 1 account(s) (Stays) that no manifest moves out',
+      },
+    ]);
   });
 
   it('Delete: deletes nested OUs bottom-up and after the accounts are moved out', () => {
@@ -86,7 +112,10 @@ describe('deletions follow the deletion-policy tag', () => {
     addAccount(a, '333333333333', 'Leaving', 'l@example.com', ROOT_ID, { tags: own('Account/leaving', 'Remove') });
     addAccount(a, '444444444444', 'Closed', 'x@example.com', ROOT_ID, { tags: own('Account/closed', 'Close'), state: 'SUSPENDED' });
     const p = plan(d, a);
-    expect(p.ops.map((o) => [o.op, o.resource])).toEqual([['CloseAccount', 'Account/closing'], ['RemoveAccount', 'Account/leaving']]);
+    expect(p.ops.map((o) => [o.op, o.resource])).toEqual([
+      ['CloseAccount', 'Account/closing'],
+      ['RemoveAccount', 'Account/leaving'],
+    ]);
     expect(p.ops[0].summary).toBe('close account Closing (222222222222) (deletionPolicy Close, manifest removed)');
     expect(p.blocked).toEqual([]);
   });
@@ -97,7 +126,13 @@ describe('deletions follow the deletion-policy tag', () => {
     a.accounts[MGMT_ID].tags = own('Account/mgmt', 'Close');
     const p = plan(d, a);
     expect(p.ops).toEqual([]);
-    expect(p.blocked).toEqual([{ resource: 'Account/mgmt', reason: 'ManagementAccount', message: 'Account Management (111111111111) is the management account; orgplane never closes or removes it (deletionPolicy Close ignored)' }]);
+    expect(p.blocked).toEqual([
+      {
+        resource: 'Account/mgmt',
+        reason: 'ManagementAccount',
+        message: 'Account Management (111111111111) is the management account; orgplane never closes or removes it (deletionPolicy Close ignored)',
+      },
+    ]);
   });
 
   it('limits account closures per run (QuotaGuard)', () => {
@@ -108,7 +143,13 @@ describe('deletions follow the deletion-policy tag', () => {
     addAccount(a, '333333333333', 'B', 'b@example.com', ROOT_ID, { tags: own('Account/b', 'Close') });
     const p = plan(d, a);
     expect(p.ops.map((o) => [o.op, o.resource])).toEqual([['CloseAccount', 'Account/a']]);
-    expect(p.blocked).toEqual([{ resource: 'Account/b', reason: 'QuotaGuard', message: 'Account B (333333333333): account closure limit reached (1 per run, quotas.maxAccountClosuresPerRun); it is closed in a later run' }]);
+    expect(p.blocked).toEqual([
+      {
+        resource: 'Account/b',
+        reason: 'QuotaGuard',
+        message: 'Account B (333333333333): account closure limit reached (1 per run, quotas.maxAccountClosuresPerRun); it is closed in a later run',
+      },
+    ]);
   });
 
   it('never deletes what a resource left out by validation describes', () => {
@@ -154,21 +195,35 @@ describe('deletion circuit breaker', () => {
     expect(p.ops).toEqual([]);
     // The OU is not even a candidate: a closed account still sits in it.
     expect(p.blocked.map((b) => [b.resource, b.reason])).toEqual([
-      ['OrganizationalUnit/a', 'NotEmpty'], ['Account/app', 'DeletionCircuitBreaker'], ['ServiceControlPolicy/guard', 'DeletionCircuitBreaker'],
+      ['OrganizationalUnit/a', 'NotEmpty'],
+      ['Account/app', 'DeletionCircuitBreaker'],
+      ['ServiceControlPolicy/guard', 'DeletionCircuitBreaker'],
     ]);
-    expect(p.warnings).toEqual(['deletion circuit breaker: the manifest set is empty: would delete 2 of 3 managed objects (67% <= 100% limit): an empty or truncated manifest set? nothing was deleted']);
+    expect(p.warnings).toEqual([
+      'deletion circuit breaker: the manifest set is empty: would delete 2 of 3 managed objects (67% <= 100% limit): an empty or truncated manifest set? nothing was deleted',
+    ]);
   });
 });
 
 describe('paused resources', () => {
-  it('drops a paused resource\'s ops and reports them', () => {
+  it("drops a paused resource's ops and reports them", () => {
     const a = baseActual();
     addOU(a, 'ou-ab12-apps0000', 'Apps', ROOT_ID, own('OrganizationalUnit/apps'));
     addAccount(a, '222222222222', 'Shop', 'shop@example.com', ROOT_ID, { tags: own('Account/shop') });
-    const d = desiredOrg({ ous: [dOU('apps', 'root', { name: 'Apps' })], accounts: [dAccount('shop', 'shop@example.com', 'apps', { name: 'Shop', paused: true })] });
+    const d = desiredOrg({
+      ous: [dOU('apps', 'root', { name: 'Apps' })],
+      accounts: [dAccount('shop', 'shop@example.com', 'apps', { name: 'Shop', paused: true })],
+    });
     const p = plan(d, a);
     expect(p.ops).toEqual([]);
-    expect(p.blocked).toEqual([{ resource: 'Account/shop', reason: 'Paused', message: 'reconciliation is paused (orgplane.io/paused): 1 planned change(s) not applied: move account Shop (222222222222) from Root to Apps (ou-ab12-apps0000)' }]);
+    expect(p.blocked).toEqual([
+      {
+        resource: 'Account/shop',
+        reason: 'Paused',
+        message:
+          'reconciliation is paused (orgplane.io/paused): 1 planned change(s) not applied: move account Shop (222222222222) from Root to Apps (ou-ab12-apps0000)',
+      },
+    ]);
     expect(p.drift['Account/shop']).toEqual(['in Root, manifest says Apps (ou-ab12-apps0000)']);
   });
 
@@ -180,7 +235,11 @@ describe('paused resources', () => {
     const p = plan(d, baseActual());
     expect(p.ops.map((o) => o.resource)).toEqual(['OrganizationalUnit/other']);
     expect(p.blocked).toEqual([
-      { resource: 'OrganizationalUnit/apps', reason: 'Paused', message: 'reconciliation is paused (orgplane.io/paused): 1 planned change(s) not applied: create OU Apps under Root' },
+      {
+        resource: 'OrganizationalUnit/apps',
+        reason: 'Paused',
+        message: 'reconciliation is paused (orgplane.io/paused): 1 planned change(s) not applied: create OU Apps under Root',
+      },
       { resource: 'Account/shop', reason: 'DependencyInvalid', message: 'waits for "create OU Apps under Root", which is not applied in this run' },
     ]);
   });
@@ -212,9 +271,13 @@ describe('unmanaged objects', () => {
     const p = plan(desired, a);
     expect(orderingViolations(p)).toEqual([]);
     expect(p.ops.map((o) => [o.op, o.resource])).toEqual([
-      ['DetachPolicy', 'ServiceControlPolicy/p-handmade1'], ['DeletePolicy', 'ServiceControlPolicy/p-handmade1'], ['DeleteOU', 'OrganizationalUnit/ou-ab12-sandbox0'],
+      ['DetachPolicy', 'ServiceControlPolicy/p-handmade1'],
+      ['DeletePolicy', 'ServiceControlPolicy/p-handmade1'],
+      ['DeleteOU', 'OrganizationalUnit/ou-ab12-sandbox0'],
     ]);
-    expect(p.warnings).toEqual(['pruneUnmanaged never closes or removes accounts: 1 unmanaged account(s) left as they are (describe them with an Account manifest and a deletionPolicy to remove them)']);
+    expect(p.warnings).toEqual([
+      'pruneUnmanaged never closes or removes accounts: 1 unmanaged account(s) left as they are (describe them with an Account manifest and a deletionPolicy to remove them)',
+    ]);
     // Pruning is still under the breaker: 2 of 3 objects in scope (67% > 25%).
     desired.quotas.maxDeleteFraction = 0.25;
     expect(plan(desired, a).ops).toEqual([]);
@@ -232,7 +295,13 @@ describe('unmanaged objects', () => {
     // Transitively after everything: its deps are the sinks of the rest of the plan.
     const reach = new Set<string>();
     const byId = new Map(p.ops.map((o) => [o.id, o]));
-    const walk = (id: string): void => { for (const x of byId.get(id)!.deps) if (!reach.has(x)) { reach.add(x); walk(x); } };
+    const walk = (id: string): void => {
+      for (const x of byId.get(id)!.deps)
+        if (!reach.has(x)) {
+          reach.add(x);
+          walk(x);
+        }
+    };
     walk(del.id);
     expect(reach.size).toBe(p.ops.length - 1);
   });

@@ -34,7 +34,10 @@ describe('policy-json: one canonical form', () => {
 
 describe('diffPolicies', () => {
   const denyRegions = (regions: string[], notAction = ['iam:*', 'sts:*']) => ({
-    Sid: 'DenyRegions', Effect: 'Deny', NotAction: notAction, Resource: '*',
+    Sid: 'DenyRegions',
+    Effect: 'Deny',
+    NotAction: notAction,
+    Resource: '*',
     Condition: { StringNotEquals: { 'aws:RequestedRegion': regions } },
   });
 
@@ -56,7 +59,10 @@ describe('diffPolicies', () => {
 
   it('matches Sid-less statements by content, then pairs the most alike as an edit', () => {
     const before = doc({ Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' }, { Effect: 'Allow', Action: 'ec2:*', Resource: '*' });
-    const after = doc({ Effect: 'Allow', Action: 'ec2:*', Resource: '*' }, { Effect: 'Deny', Action: ['s3:DeleteBucket', 's3:PutBucketPolicy'], Resource: '*' });
+    const after = doc(
+      { Effect: 'Allow', Action: 'ec2:*', Resource: '*' },
+      { Effect: 'Deny', Action: ['s3:DeleteBucket', 's3:PutBucketPolicy'], Resource: '*' },
+    );
     const d = diffPolicies(before, after);
     expect(d.unchanged).toBe(1);
     expect(d.changed.map((c) => [c.label, c.fields])).toEqual([['#2', [{ field: 'Action', removed: [], added: ['s3:PutBucketPolicy'] }]]]);
@@ -64,7 +70,10 @@ describe('diffPolicies', () => {
 
   it('lists added and removed statements with every field, and an Effect flip as a change', () => {
     const before = doc({ Sid: 'Old', Effect: 'Allow', Action: 'ec2:*', Resource: '*' }, { Sid: 'Flip', Effect: 'Allow', Action: 's3:*', Resource: '*' });
-    const after = doc({ Sid: 'Flip', Effect: 'Deny', Action: 's3:*', Resource: '*' }, { Sid: 'New', Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } } });
+    const after = doc(
+      { Sid: 'Flip', Effect: 'Deny', Action: 's3:*', Resource: '*' },
+      { Sid: 'New', Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:root' } } },
+    );
     expect(lines(before, after)).toEqual([
       '~ Statement "Flip"',
       '  - Effect: Allow',
@@ -82,7 +91,10 @@ describe('diffPolicies', () => {
   });
 
   it('never pairs two statements with different Sids', () => {
-    const d = diffPolicies(doc({ Sid: 'A', Effect: 'Deny', Action: 's3:*', Resource: '*' }), doc({ Sid: 'B', Effect: 'Deny', Action: ['s3:*', 'ec2:*'], Resource: '*' }));
+    const d = diffPolicies(
+      doc({ Sid: 'A', Effect: 'Deny', Action: 's3:*', Resource: '*' }),
+      doc({ Sid: 'B', Effect: 'Deny', Action: ['s3:*', 'ec2:*'], Resource: '*' }),
+    );
     expect(d.changed).toEqual([]);
     expect(d.added.map((e) => e.label)).toEqual(['"B"']);
     expect(d.removed.map((e) => e.label)).toEqual(['"A"']);
@@ -105,7 +117,10 @@ describe('diffPolicies', () => {
   });
 
   it('shows document fields and text that is not JSON as whole values', () => {
-    expect(lines('{"Version":"2008-10-17","Statement":[]}', '{"Version":"2012-10-17","Statement":[]}')).toEqual(['- Version: 2008-10-17', '+ Version: 2012-10-17']);
+    expect(lines('{"Version":"2008-10-17","Statement":[]}', '{"Version":"2012-10-17","Statement":[]}')).toEqual([
+      '- Version: 2008-10-17',
+      '+ Version: 2012-10-17',
+    ]);
     expect(lines('not json', 'still not json')).toEqual(['- (document): "not json"', '+ (document): "still not json"']);
   });
 

@@ -11,7 +11,8 @@ import { applyPlan, baseActual, NS, opsOf, orderingViolations } from './plan-fix
 const H = 'apiVersion: orgplane.io/v1alpha1';
 const ORG = `${H}\nkind: Organization\nmetadata: {name: org}\nspec:\n  enabledPolicyTypes: [SERVICE_CONTROL_POLICY, RESOURCE_CONTROL_POLICY, TAG_POLICY, BACKUP_POLICY, DECLARATIVE_POLICY_EC2]\n`;
 const OU = `${H}\nkind: OrganizationalUnit\nmetadata: {name: prod}\nspec: {name: Prod, parent: root}\n`;
-const DENY = (svc: string) => `{Version: "2012-10-17", Statement: [{Effect: Deny, Principal: "*", Action: "${svc}:*", Resource: "*", Condition: {Bool: {aws:SecureTransport: "false"}}}]}`;
+const DENY = (svc: string) =>
+  `{Version: "2012-10-17", Statement: [{Effect: Deny, Principal: "*", Action: "${svc}:*", Resource: "*", Condition: {Bool: {aws:SecureTransport: "false"}}}]}`;
 const rcp = (name: string, doc: string, targets = '{organizationalUnits: [prod]}') =>
   `${H}\nkind: ResourceControlPolicy\nmetadata: {name: ${name}}\nspec:\n  document: ${doc}\n  targets: ${targets}\n`;
 const mgmt = (name: string, type: string, doc: string) =>
@@ -34,7 +35,8 @@ describe('ResourceControlPolicy validation', () => {
   });
 
   it('rejects Allow statements, a principal other than "*", and services without RCP support', () => {
-    const doc = '{Version: "2012-10-17", Statement: [{Sid: Open, Effect: Allow, Principal: {AWS: "arn:aws:iam::111122223333:root"}, Action: ["s3:GetObject", "ec2:RunInstances"], Resource: "*"}]}';
+    const doc =
+      '{Version: "2012-10-17", Statement: [{Sid: Open, Effect: Allow, Principal: {AWS: "arn:aws:iam::111122223333:root"}, Action: ["s3:GetObject", "ec2:RunInstances"], Resource: "*"}]}';
     expect(build(ORG, OU, rcp('open', doc)).errors).toEqual([
       'ResourceControlPolicy/open: spec.document.Statement[0] (Open).Effect: RCPs support only Deny statements (besides RCPFullAWSAccess) [rcp-syntax]',
       'ResourceControlPolicy/open: spec.document.Statement[0] (Open).Principal: RCP statements must have Principal "*" [rcp-syntax]',
@@ -44,11 +46,15 @@ describe('ResourceControlPolicy validation', () => {
 
   it('enforces the 5,120-character limit, 5 RCPs per target (RCPFullAWSAccess counted) and the enabled type', () => {
     const big = `{Version: "2012-10-17", Statement: [{Sid: ${'x'.repeat(5200)}, Effect: Deny, Principal: "*", Action: "s3:*", Resource: "*"}]}`;
-    expect(build(ORG, OU, rcp('big', big)).errors).toEqual([expect.stringMatching(/^ResourceControlPolicy\/big: spec.document: is 5\d{3} characters when minified; RCPs are limited to 5120 \[policy-size\]/)]);
+    expect(build(ORG, OU, rcp('big', big)).errors).toEqual([
+      expect.stringMatching(/^ResourceControlPolicy\/big: spec.document: is 5\d{3} characters when minified; RCPs are limited to 5120 \[policy-size\]/),
+    ]);
     const five = ['a', 'b', 'c', 'd', 'e'].map((n) => rcp(n, DENY('s3')));
     const errs = build(ORG, OU, ...five).errors;
     expect(errs).toHaveLength(5);
-    expect(errs[0]).toBe('ResourceControlPolicy/a: spec.targets: OrganizationalUnit/prod would have 6 RCPs attached (RCPFullAWSAccess included), more than the limit of 5: ResourceControlPolicy/a, ResourceControlPolicy/b, ResourceControlPolicy/c, ResourceControlPolicy/d, ResourceControlPolicy/e [policy-quota]');
+    expect(errs[0]).toBe(
+      'ResourceControlPolicy/a: spec.targets: OrganizationalUnit/prod would have 6 RCPs attached (RCPFullAWSAccess included), more than the limit of 5: ResourceControlPolicy/a, ResourceControlPolicy/b, ResourceControlPolicy/c, ResourceControlPolicy/d, ResourceControlPolicy/e [policy-quota]',
+    );
     const scpOnly = ORG.replace(', RESOURCE_CONTROL_POLICY', '');
     expect(build(scpOnly, OU, rcp('a', DENY('s3'))).errors).toEqual([
       'ResourceControlPolicy/a: spec.targets: RCPs cannot be attached: Organization/org spec.enabledPolicyTypes does not include RESOURCE_CONTROL_POLICY [policy-type-disabled]',
@@ -73,7 +79,8 @@ describe('ManagementPolicy validation', () => {
 });
 
 describe('planning the types moto does not implement (up to the wire)', () => {
-  const backup = '{plans: {daily: {regions: {"@@assign": [eu-west-1]}, rules: {d: {schedule_expression: {"@@assign": "cron(0 5 ? * * *)"}, target_backup_vault_name: {"@@assign": Default}}}, selections: {tags: {all: {iam_role_arn: {"@@assign": "arn:aws:iam::$account:role/Backup"}, tag_key: {"@@assign": backup}, tag_value: {"@@assign": [daily]}}}}}}}';
+  const backup =
+    '{plans: {daily: {regions: {"@@assign": [eu-west-1]}, rules: {d: {schedule_expression: {"@@assign": "cron(0 5 ? * * *)"}, target_backup_vault_name: {"@@assign": Default}}}, selections: {tags: {all: {iam_role_arn: {"@@assign": "arn:aws:iam::$account:role/Backup"}, tag_key: {"@@assign": backup}, tag_value: {"@@assign": [daily]}}}}}}}';
   const declarative = '{ec2_attributes: {image_block_public_access: {state: {"@@assign": block_new_sharing}}}}';
 
   it('enables BACKUP_POLICY and DECLARATIVE_POLICY_EC2, then creates and attaches each with its Type', () => {
@@ -98,7 +105,11 @@ describe('planning the types moto does not implement (up to the wire)', () => {
       ['ebs', 'DECLARATIVE_POLICY_EC2', { id: 'r-ab12' }],
     ]);
     const after = applyPlan(actual, plan);
-    expect(Object.values(after.policies).filter((p) => !p.awsManaged).map((p) => [p.name, p.type, p.targets])).toEqual([
+    expect(
+      Object.values(after.policies)
+        .filter((p) => !p.awsManaged)
+        .map((p) => [p.name, p.type, p.targets]),
+    ).toEqual([
       ['backup', 'BACKUP_POLICY', ['r-ab12']],
       ['ebs', 'DECLARATIVE_POLICY_EC2', ['r-ab12']],
     ]);
@@ -109,7 +120,17 @@ describe('planning the types moto does not implement (up to the wire)', () => {
     const actual = baseActual();
     actual.root.enabledPolicyTypes.push('TAG_POLICY');
     const { desired } = build(ORG, mgmt('guard', 'TAG_POLICY', '{tags: {}}'));
-    actual.policies['p-scpguard1'] = { id: 'p-scpguard1', arn: '', name: 'guard', description: '', type: 'SERVICE_CONTROL_POLICY', awsManaged: false, content: '{}', targets: [], tags: {} };
+    actual.policies['p-scpguard1'] = {
+      id: 'p-scpguard1',
+      arn: '',
+      name: 'guard',
+      description: '',
+      type: 'SERVICE_CONTROL_POLICY',
+      awsManaged: false,
+      content: '{}',
+      targets: [],
+      tags: {},
+    };
     const plan = planOrg(desired, actual, { namespace: NS });
     expect(opsOf(plan, 'CreatePolicy').map((o) => o.policyType)).toEqual(['TAG_POLICY']);
     expect(plan.blocked).toEqual([]);

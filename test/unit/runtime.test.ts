@@ -27,8 +27,11 @@ describe('runtime', () => {
     const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repo, encoding: 'utf8' });
     const dirs = [...new Set(out.split('\n').filter((d) => d && d !== repo))];
     expect(dirs.length).toBeGreaterThan(50);
-    const native = dirs.filter((d) => existsSync(join(d, 'binding.gyp'))
-      || readdirSync(d, { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('.node') && !f.includes('node_modules')));
+    const native = dirs.filter(
+      (d) =>
+        existsSync(join(d, 'binding.gyp')) ||
+        readdirSync(d, { recursive: true, encoding: 'utf8' }).some((f) => f.endsWith('.node') && !f.includes('node_modules')),
+    );
     expect(native).toEqual([]);
   });
 

@@ -62,9 +62,11 @@ describe('account-create machine', () => {
   });
 
   it('ends failed with AWS reason when the request FAILED', () => {
-    const s = send(start(),
+    const s = send(
+      start(),
       { type: 'REQUESTED', requestId: 'car-3', state: 'IN_PROGRESS', at: 1_000_100 },
-      { type: 'STATUS', requestId: 'car-3', state: 'FAILED', failureReason: 'EMAIL_ALREADY_EXISTS', at: 1_001_100 });
+      { type: 'STATUS', requestId: 'car-3', state: 'FAILED', failureReason: 'EMAIL_ALREADY_EXISTS', at: 1_001_100 },
+    );
     expect(s.value).toBe('failed');
     expect(s.context.error).toEqual({ code: 'EMAIL_ALREADY_EXISTS', message: 'CreateAccount request car-3 failed: EMAIL_ALREADY_EXISTS' });
     expect(accountCreateWorkflow.phase('failed')).toBe('Failed');
@@ -77,9 +79,11 @@ describe('account-create machine', () => {
   });
 
   it('times out when still IN_PROGRESS at the deadline', () => {
-    const s = send(start(),
+    const s = send(
+      start(),
       { type: 'REQUESTED', requestId: 'car-5', state: 'IN_PROGRESS', at: 1_000_100 },
-      { type: 'STATUS', requestId: 'car-5', state: 'IN_PROGRESS', at: 1_060_000 });
+      { type: 'STATUS', requestId: 'car-5', state: 'IN_PROGRESS', at: 1_060_000 },
+    );
     expect(s.value).toBe('failed');
     expect(s.context.error).toEqual({ code: 'CreateAccountTimeout', message: 'CreateAccount request car-5 still IN_PROGRESS after 60s' });
   });
@@ -101,10 +105,12 @@ describe('account-create machine', () => {
   });
 
   it('on resume with no account, follows a create request made after the marker', () => {
-    const s = send(roundTrip(start()),
+    const s = send(
+      roundTrip(start()),
       { type: 'RESUME' },
       { type: 'ACCOUNT_NOT_FOUND' },
-      { type: 'REQUEST_FOUND', requestId: 'car-6', state: 'IN_PROGRESS', at: 1_005_000 });
+      { type: 'REQUEST_FOUND', requestId: 'car-6', state: 'IN_PROGRESS', at: 1_005_000 },
+    );
     expect(s.value).toBe('polling');
     expect(s.context).toMatchObject({ requestId: 'car-6', adopted: true, nextPollAt: 1_006_000 });
   });
@@ -115,9 +121,17 @@ describe('account-create machine', () => {
     // CreateAccount answered with a reset: the outcome is unknown, look again
     s = send(s, { type: 'UNCERTAIN', message: 'socket hang up' });
     expect(s.value).toBe('findingByEmail');
-    s = send(s, { type: 'ACCOUNT_NOT_FOUND' }, { type: 'REQUEST_NOT_FOUND' },
-      { type: 'UNCERTAIN', message: 'socket hang up' }, { type: 'ACCOUNT_NOT_FOUND' }, { type: 'REQUEST_NOT_FOUND' },
-      { type: 'UNCERTAIN', message: 'socket hang up' }, { type: 'ACCOUNT_NOT_FOUND' }, { type: 'REQUEST_NOT_FOUND' });
+    s = send(
+      s,
+      { type: 'ACCOUNT_NOT_FOUND' },
+      { type: 'REQUEST_NOT_FOUND' },
+      { type: 'UNCERTAIN', message: 'socket hang up' },
+      { type: 'ACCOUNT_NOT_FOUND' },
+      { type: 'REQUEST_NOT_FOUND' },
+      { type: 'UNCERTAIN', message: 'socket hang up' },
+      { type: 'ACCOUNT_NOT_FOUND' },
+      { type: 'REQUEST_NOT_FOUND' },
+    );
     expect(s.value).toBe('failed');
     expect(s.context.error).toEqual({
       code: 'CreateAccountUncertain',
@@ -138,8 +152,11 @@ describe('account-create machine', () => {
   });
 
   it('FAIL ends the workflow from any state', () => {
-    const s = send(start(), { type: 'REQUESTED', requestId: 'car-8', state: 'SUCCEEDED', accountId: '777788889999', at: 1 },
-      { type: 'FAIL', code: 'ConstraintViolationException', message: 'ConstraintViolationException: too many accounts' });
+    const s = send(
+      start(),
+      { type: 'REQUESTED', requestId: 'car-8', state: 'SUCCEEDED', accountId: '777788889999', at: 1 },
+      { type: 'FAIL', code: 'ConstraintViolationException', message: 'ConstraintViolationException: too many accounts' },
+    );
     expect(s.value).toBe('failed');
     expect(s.context.error).toEqual({ code: 'ConstraintViolationException', message: 'ConstraintViolationException: too many accounts' });
     const text = serializeSnapshot(accountCreateWorkflow, s);
@@ -147,10 +164,12 @@ describe('account-create machine', () => {
   });
 
   it('refuses a snapshot of another machine or an unknown state', () => {
-    expect(() => restoreSnapshot(accountCreateWorkflow, JSON.stringify({ machine: 'account-close', version: 1, value: 'closing', context: {}, status: 'active' })))
-      .toThrow('stored snapshot is for account-close, not account-create');
-    expect(() => restoreSnapshot(accountCreateWorkflow, JSON.stringify({ machine: 'account-create', version: 1, value: 'flying', context: {}, status: 'active' })))
-      .toThrow('stored snapshot state flying is not a state of account-create');
+    expect(() =>
+      restoreSnapshot(accountCreateWorkflow, JSON.stringify({ machine: 'account-close', version: 1, value: 'closing', context: {}, status: 'active' })),
+    ).toThrow('stored snapshot is for account-close, not account-create');
+    expect(() =>
+      restoreSnapshot(accountCreateWorkflow, JSON.stringify({ machine: 'account-create', version: 1, value: 'flying', context: {}, status: 'active' })),
+    ).toThrow('stored snapshot state flying is not a state of account-create');
     expect(() => restoreSnapshot(accountCreateWorkflow, '{nope')).toThrow(/^stored workflow snapshot is not JSON: /);
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { accountMigrateMachine, accountMigrateWorkflow, describeScpChange, type MigrateEvent, type MigrateInput } from '../../controller/workflows/account-migrate.js';
+import {
+  accountMigrateMachine,
+  accountMigrateWorkflow,
+  describeScpChange,
+  type MigrateEvent,
+  type MigrateInput,
+} from '../../controller/workflows/account-migrate.js';
 import { accountCloseMachine, accountCloseWorkflow, type CloseEvent, type CloseInput } from '../../controller/workflows/account-close.js';
 import { restoreSnapshot, serializeSnapshot } from '../../controller/workflows/runner.js';
 
@@ -8,8 +14,14 @@ type MSnap = SnapshotFrom<typeof accountMigrateMachine>;
 type CSnap = SnapshotFrom<typeof accountCloseMachine>;
 
 const migrateInput: MigrateInput = {
-  resource: 'Account/payments', accountId: '123456789012', fromId: 'ou-aaaa-11111111', toId: 'ou-bbbb-22222222',
-  gained: ['DenyRegions'], lost: ['AllowSandbox', 'DenyNothing'], requireApproval: false, startedAt: 5_000,
+  resource: 'Account/payments',
+  accountId: '123456789012',
+  fromId: 'ou-aaaa-11111111',
+  toId: 'ou-bbbb-22222222',
+  gained: ['DenyRegions'],
+  lost: ['AllowSandbox', 'DenyNothing'],
+  requireApproval: false,
+  startedAt: 5_000,
 };
 const m0 = (i: Partial<MigrateInput> = {}): MSnap => initialTransition(accountMigrateMachine, { ...migrateInput, ...i })[0];
 const msend = (s: MSnap, ...es: MigrateEvent[]): MSnap => es.reduce((a, e) => transition(accountMigrateMachine, a, e)[0], s);
@@ -23,8 +35,9 @@ describe('account-migrate machine', () => {
   it('without approval: preflight -> moving -> verifying -> done', () => {
     let s = m0();
     expect(s.value).toBe('moving');
-    expect(accountMigrateWorkflow.message('moving', s.context))
-      .toBe('moving account 123456789012 from ou-aaaa-11111111 to ou-bbbb-22222222 (gains SCPs [DenyRegions], loses SCPs [AllowSandbox, DenyNothing])');
+    expect(accountMigrateWorkflow.message('moving', s.context)).toBe(
+      'moving account 123456789012 from ou-aaaa-11111111 to ou-bbbb-22222222 (gains SCPs [DenyRegions], loses SCPs [AllowSandbox, DenyNothing])',
+    );
     s = msend(s, { type: 'MOVED', alreadyThere: false });
     expect(s.value).toBe('verifying');
     s = msend(s, { type: 'VERIFIED' });
@@ -60,7 +73,10 @@ describe('account-migrate machine', () => {
     expect(s.value).toBe('verifying');
     s = msend(s, { type: 'PARENT_MISMATCH', parentId: 'ou-aaaa-11111111', at: 12_000 });
     expect(s.value).toBe('failed');
-    expect(s.context.error).toEqual({ code: 'MoveNotVerified', message: 'account 123456789012 is under ou-aaaa-11111111 after the move, expected ou-bbbb-22222222' });
+    expect(s.context.error).toEqual({
+      code: 'MoveNotVerified',
+      message: 'account 123456789012 is under ou-aaaa-11111111 after the move, expected ou-bbbb-22222222',
+    });
   });
 
   it('FAIL (concurrent move) ends it', () => {
@@ -70,7 +86,16 @@ describe('account-migrate machine', () => {
   });
 });
 
-const closeInput: CloseInput = { resource: 'Account/old', accountId: '999988887777', name: 'old', closuresAllowed: 1, startedAt: 10_000, pollBaseMs: 1_000, pollMaxMs: 4_000, timeoutMs: 20_000 };
+const closeInput: CloseInput = {
+  resource: 'Account/old',
+  accountId: '999988887777',
+  name: 'old',
+  closuresAllowed: 1,
+  startedAt: 10_000,
+  pollBaseMs: 1_000,
+  pollMaxMs: 4_000,
+  timeoutMs: 20_000,
+};
 const c0 = (i: Partial<CloseInput> = {}): CSnap => initialTransition(accountCloseMachine, { ...closeInput, ...i })[0];
 const csend = (s: CSnap, ...es: CloseEvent[]): CSnap => es.reduce((a, e) => transition(accountCloseMachine, a, e)[0], s);
 

@@ -5,7 +5,13 @@ import path from 'node:path';
 import { FileWorkflowStore, MemoryWorkflowStore } from '../../controller/workflows/store.js';
 import type { WorkflowStatus } from '../../controller/api/schemas.js';
 
-const wf = (phase: string): WorkflowStatus => ({ kind: 'create', phase, snapshot: '{"machine":"account-create"}', startedAt: '2026-01-01T00:00:00.000Z', message: phase });
+const wf = (phase: string): WorkflowStatus => ({
+  kind: 'create',
+  phase,
+  snapshot: '{"machine":"account-create"}',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  message: phase,
+});
 
 describe('FileWorkflowStore', () => {
   it('is empty when the file does not exist, and round-trips saves through a fresh instance', async () => {
@@ -36,7 +42,9 @@ describe('FileWorkflowStore', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'orgplane-store-'));
     const bad = path.join(dir, 'bad.json');
     await writeFile(bad, '{"hello":1}');
-    await expect(new FileWorkflowStore(bad).load()).rejects.toThrow(`workflow store ${bad} is not an orgplane workflow file (expected {"version":1,"workflows":{...}})`);
+    await expect(new FileWorkflowStore(bad).load()).rejects.toThrow(
+      `workflow store ${bad} is not an orgplane workflow file (expected {"version":1,"workflows":{...}})`,
+    );
     await writeFile(bad, 'nope');
     await expect(new FileWorkflowStore(bad).load()).rejects.toThrow(new RegExp(`^workflow store ${bad} is not valid JSON: `));
   });

@@ -4,8 +4,15 @@
 // marks exactly those Consumed once their op has succeeded.
 import type { AnyResource, ApprovalObject } from '../../api/schemas.js';
 import {
-  approvalFor, describeOperation, migrationOf, ouNameIndex, versionOf,
-  type ChangeRequest, type MoveLike, type RequestedOperation, type ResourceVersion,
+  approvalFor,
+  describeOperation,
+  migrationOf,
+  ouNameIndex,
+  versionOf,
+  type ChangeRequest,
+  type MoveLike,
+  type RequestedOperation,
+  type ResourceVersion,
 } from './match.js';
 
 /** On an Account: approve its pending move. Honoured only with --allow-self-approval, then cleared. */
@@ -57,7 +64,12 @@ export class ApprovalGate {
 
   constructor(private readonly o: GateOptions) {
     this.names = ouNameIndex(o.resources);
-    this.versions = new Map(o.resources.map((r) => { const v = versionOf(r); return [v.key, v]; }));
+    this.versions = new Map(
+      o.resources.map((r) => {
+        const v = versionOf(r);
+        return [v.key, v];
+      }),
+    );
     this.byKey = new Map(o.resources.map((r) => [`${r.kind}/${r.metadata.name}`, r]));
   }
 
@@ -69,8 +81,7 @@ export class ApprovalGate {
   };
 
   /** May this org-wide op go ahead? Signature of the planner's ReconcileOptions.allowOrgWide (plus the fingerprint). */
-  readonly orgWide = (op: GatedOp, fingerprint: string): boolean =>
-    this.grantFromApproval(op, { kind: 'OrgWide', fingerprint });
+  readonly orgWide = (op: GatedOp, fingerprint: string): boolean => this.grantFromApproval(op, { kind: 'OrgWide', fingerprint });
 
   private grantFromApproval(op: GatedOp, operation: RequestedOperation): boolean {
     const resource = this.versions.get(op.resource);
@@ -96,8 +107,11 @@ export class ApprovalGate {
 
   /** What let this applied op through, if anything did. */
   grantFor(op: { id?: string; resource: string; summary: string }): Grant | undefined {
-    return this.grants.get(opKey(op)) ?? this.grants.get(opKey({ resource: op.resource, summary: op.summary }))
-      ?? [...this.grants.values()].find((g) => g.opId === undefined && g.resource === op.resource && g.summary === op.summary);
+    return (
+      this.grants.get(opKey(op)) ??
+      this.grants.get(opKey({ resource: op.resource, summary: op.summary })) ??
+      [...this.grants.values()].find((g) => g.opId === undefined && g.resource === op.resource && g.summary === op.summary)
+    );
   }
 }
 
@@ -107,7 +121,9 @@ export class ApprovalGate {
  * hash and fingerprint. Pass a gate to have its grants consumed by the controller afterwards.
  */
 export function orgWideApprover(
-  resources: readonly AnyResource[], approvals: readonly ApprovalObject[], gate = new ApprovalGate({ resources, approvals, now: new Date() }),
+  resources: readonly AnyResource[],
+  approvals: readonly ApprovalObject[],
+  gate = new ApprovalGate({ resources, approvals, now: new Date() }),
 ): (op: GatedOp, fingerprint: string) => boolean {
   return gate.orgWide;
 }

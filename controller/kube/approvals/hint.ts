@@ -61,6 +61,8 @@ export function awaitingApprovalMessage(o: { summaries: string[]; hint: Migratio
     `${o.summaries.join('; ')}: waiting for an Approval of exactly this move (${what}). An orgplane-approver creates it with:`,
     approvalCommand(o.hint),
     ...o.unusable,
-    ...(o.annotationIgnored ? ['The orgplane.io/approve-migration annotation is ignored: approvals are separate from authoring (the controller runs without --allow-self-approval).'] : []),
+    ...(o.annotationIgnored
+      ? ['The orgplane.io/approve-migration annotation is ignored: approvals are separate from authoring (the controller runs without --allow-self-approval).']
+      : []),
   ].join('\n');
 }

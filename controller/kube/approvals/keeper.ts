@@ -4,10 +4,7 @@
 // longer what was approved), with Events; and the exact Approval to create in the status of a
 // resource whose move waits.
 import type { Logger } from 'pino';
-import {
-  APPROVAL_PLURAL, GROUP, VERSION, refKey,
-  type AnyResource, type ApprovalObject, type ApprovalState, type ApprovalStatus,
-} from '../../api/schemas.js';
+import { APPROVAL_PLURAL, GROUP, VERSION, refKey, type AnyResource, type ApprovalObject, type ApprovalState, type ApprovalStatus } from '../../api/schemas.js';
 import type { Op } from '../../plan/operations.js';
 import type { KubeApis } from '../client.js';
 import { errorMessage, httpStatus, mergePatch } from '../client.js';
@@ -18,8 +15,17 @@ import { NotLeaderError } from '../status-writer.js';
 import { ANNOTATION_APPROVE_MIGRATION, ApprovalGate, type Grant } from './gate.js';
 import { awaitingApprovalMessage, unusable } from './hint.js';
 import {
-  describeOperation, expiryOf, isoSeconds, isTerminal, migrationOf, ouDisplay, sameOperation, standing, versionOf,
-  type MoveLike, type ResourceVersion,
+  describeOperation,
+  expiryOf,
+  isoSeconds,
+  isTerminal,
+  migrationOf,
+  ouDisplay,
+  sameOperation,
+  standing,
+  versionOf,
+  type MoveLike,
+  type ResourceVersion,
 } from './match.js';
 
 export interface KeeperOptions {
@@ -50,7 +56,12 @@ export class ApprovalKeeper {
   /** A fresh LIST: an Approval created a moment ago must count in this run. */
   async list(): Promise<ApprovalObject[]> {
     try {
-      const res = (await this.o.apis.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.o.namespace, plural: APPROVAL_PLURAL })) as { items?: ApprovalObject[] };
+      const res = (await this.o.apis.custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: this.o.namespace,
+        plural: APPROVAL_PLURAL,
+      })) as { items?: ApprovalObject[] };
       return (res.items ?? []).map((a) => ({ ...a, kind: 'Approval' }) as ApprovalObject);
     } catch (err) {
       // No CRD (404) or no RBAC for it (403): nothing is approved, and /readyz says the informer is not synced.
@@ -65,11 +76,20 @@ export class ApprovalKeeper {
   }
 
   /** After the engine ran: hints into the statuses it computed, then the Approvals' own status. */
-  async settle(outcome: ReconcileOutcome, resources: readonly AnyResource[], approvals: readonly ApprovalObject[], gate: ApprovalGate, now = new Date()): Promise<void> {
+  async settle(
+    outcome: ReconcileOutcome,
+    resources: readonly AnyResource[],
+    approvals: readonly ApprovalObject[],
+    gate: ApprovalGate,
+    now = new Date(),
+  ): Promise<void> {
     this.addHints(outcome, resources, approvals, gate, now);
     const consumed = await this.consume(outcome, resources, gate, now);
     const pendingMoves = new Map<string, MoveOp>();
-    for (const op of (outcome.pending ?? outcome.plan).ops) { const m = moveOfOp(op); if (m) pendingMoves.set(m.resource, m); }
+    for (const op of (outcome.pending ?? outcome.plan).ops) {
+      const m = moveOfOp(op);
+      if (m) pendingMoves.set(m.resource, m);
+    }
     const byKey = new Map(resources.map((r) => [keyOf(r), r]));
     for (const a of approvals) {
       if (consumed.has(a.metadata.name)) continue;
@@ -87,19 +107,31 @@ export class ApprovalKeeper {
       const r = byKey.get(key);
       const move = pending.map(moveOfOp).find((m) => m?.resource === key);
       if (synced?.reason !== 'AwaitingApproval' || !r || !move) continue;
-      synced.message = this.hintFor(r, move, pending.filter((o) => o.resource === key).map((o) => o.summary), approvals, gate, now);
+      synced.message = this.hintFor(
+        r,
+        move,
+        pending.filter((o) => o.resource === key).map((o) => o.summary),
+        approvals,
+        gate,
+        now,
+      );
     }
   }
 
   private hintFor(r: AnyResource, move: MoveLike, summaries: string[], approvals: readonly ApprovalObject[], gate: ApprovalGate, now: Date): string {
     const hint = {
-      namespace: this.o.namespace, resource: keyOf(r), generation: r.metadata.generation,
-      from: ouDisplay({ id: move.fromId }, gate.names), to: ouDisplay(move.to, gate.names),
+      namespace: this.o.namespace,
+      resource: keyOf(r),
+      generation: r.metadata.generation,
+      from: ouDisplay({ id: move.fromId }, gate.names),
+      to: ouDisplay(move.to, gate.names),
     };
     const req = { resource: versionOf(r), operation: migrationOf(move, gate.names) };
     const annotation = r.metadata.annotations?.[ANNOTATION_APPROVE_MIGRATION];
     return awaitingApprovalMessage({
-      summaries, hint, unusable: unusable(approvals, req, now),
+      summaries,
+      hint,
+      unusable: unusable(approvals, req, now),
       annotationIgnored: !this.o.allowSelfApproval && annotation !== undefined && annotation !== 'false',
     });
   }
@@ -120,7 +152,9 @@ export class ApprovalKeeper {
       } else {
         await this.clearAnnotation(byKey.get(grant.resource), grant);
       }
-      const by = grant.approval ? `Approval ${grant.approval.metadata.name} granted by ${grant.approval.spec.grantedBy}` : `the ${ANNOTATION_APPROVE_MIGRATION} annotation (--allow-self-approval)`;
+      const by = grant.approval
+        ? `Approval ${grant.approval.metadata.name} granted by ${grant.approval.spec.grantedBy}`
+        : `the ${ANNOTATION_APPROVE_MIGRATION} annotation (--allow-self-approval)`;
       const target = byKey.get(grant.resource);
       if (target) await this.event(target, 'Normal', 'Approved', `${grant.summary}: approved by ${by}`);
     }
@@ -130,7 +164,11 @@ export class ApprovalKeeper {
   private async markConsumed(a: ApprovalObject, g: Grant, now: Date): Promise<void> {
     const at = isoSeconds(now);
     await this.patch(a, {
-      state: 'Consumed', consumedAt: at, lastTransitionTime: at, approves: g.approves, expiresAt: isoSeconds(expiryOf(a)),
+      state: 'Consumed',
+      consumedAt: at,
+      lastTransitionTime: at,
+      approves: g.approves,
+      expiresAt: isoSeconds(expiryOf(a)),
       message: `consumed by ${g.opId ?? 'the plan'}: ${g.summary}`,
       consumedBy: { op: g.opId ?? '', summary: g.summary, event: 'Consumed' },
     });
@@ -141,15 +179,33 @@ export class ApprovalKeeper {
   private async clearAnnotation(r: AnyResource | undefined, g: Grant): Promise<void> {
     if (!r || r.metadata.annotations?.[ANNOTATION_APPROVE_MIGRATION] === undefined) return;
     if (!this.o.mayWrite()) throw new NotLeaderError(`annotations of ${g.resource}`);
-    await this.o.apis.custom.patchNamespacedCustomObject({
-      group: GROUP, version: VERSION, namespace: this.o.namespace, plural: PLURALS[r.kind], name: r.metadata.name,
-      body: { metadata: { annotations: { [ANNOTATION_APPROVE_MIGRATION]: null } } },
-    }, mergePatch()).catch((err: unknown) => { if (httpStatus(err) !== 404) throw err; });
+    await this.o.apis.custom
+      .patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: this.o.namespace,
+          plural: PLURALS[r.kind],
+          name: r.metadata.name,
+          body: { metadata: { annotations: { [ANNOTATION_APPROVE_MIGRATION]: null } } },
+        },
+        mergePatch(),
+      )
+      .catch((err: unknown) => {
+        if (httpStatus(err) !== 404) throw err;
+      });
     await this.event(r, 'Normal', 'ApprovalCleared', `removed ${ANNOTATION_APPROVE_MIGRATION}: it approved ${g.summary}`);
   }
 
   /** The state an unconsumed Approval is in after this run, and why. */
-  private nextState(a: ApprovalObject, r: AnyResource | undefined, pendingMoves: ReadonlyMap<string, MoveOp>, consumed: ReadonlyMap<string, Grant>, gate: ApprovalGate, now: Date): { state: ApprovalState; why?: string } {
+  private nextState(
+    a: ApprovalObject,
+    r: AnyResource | undefined,
+    pendingMoves: ReadonlyMap<string, MoveOp>,
+    consumed: ReadonlyMap<string, Grant>,
+    gate: ApprovalGate,
+    now: Date,
+  ): { state: ApprovalState; why?: string } {
     const version: ResourceVersion | undefined = r ? versionOf(r) : undefined;
     const s = standing(a, version, now);
     if (s.state !== 'Pending' || isTerminal(a)) return s;
@@ -195,7 +251,12 @@ export class ApprovalKeeper {
     }
   }
 
-  private async event(obj: { kind: string; metadata: { name: string; uid?: string; resourceVersion?: string } }, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  private async event(
+    obj: { kind: string; metadata: { name: string; uid?: string; resourceVersion?: string } },
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const { uid, name, resourceVersion } = obj.metadata;
     if (!uid) return;
     await this.o.events.record({ kind: obj.kind, name, namespace: this.o.namespace, uid, resourceVersion }, { type, reason, message });

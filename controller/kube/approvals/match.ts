@@ -4,8 +4,12 @@
 // (a move from -> to, or an org-wide op by fingerprint); it is used at most once and lapses.
 import { createHash } from 'node:crypto';
 import {
-  APPROVAL_DEFAULT_TTL, APPROVAL_MAX_TTL,
-  type AnyResource, type ApprovalObject, type ApprovalOperation, type ApprovalState,
+  APPROVAL_DEFAULT_TTL,
+  APPROVAL_MAX_TTL,
+  type AnyResource,
+  type ApprovalObject,
+  type ApprovalOperation,
+  type ApprovalState,
 } from '../../api/schemas.js';
 import { stableJson } from '../../model/json-data.js';
 import type { IdRef } from '../../plan/operations.js';
@@ -13,8 +17,7 @@ import type { IdRef } from '../../plan/operations.js';
 /** The change a plan op asks for, in the terms an Approval names it. */
 export type RequestedOperation =
   /** Every name each side is known by (AWS id, OrganizationalUnit metadata.name, "root"). */
-  | { kind: 'Migration'; from: readonly string[]; to: readonly string[] }
-  | { kind: 'OrgWide'; fingerprint: string };
+  { kind: 'Migration'; from: readonly string[]; to: readonly string[] } | { kind: 'OrgWide'; fingerprint: string };
 
 /** The resource as it is now: what an Approval's generation / spec hash must still match. */
 export interface ResourceVersion {
@@ -96,7 +99,10 @@ export function standing(a: ApprovalObject, current: ResourceVersion | undefined
     const resourceCreated = Date.parse(current.createdAt ?? '');
     if (created < resourceCreated) return { state: 'Stale', why: `${current.key} was created again after this approval` };
   } else if (a.spec.specHash !== current.specHash) {
-    return { state: 'Stale', why: `the spec of ${current.key} changed (${current.specHash.slice(0, 19)}...); this approval is for ${a.spec.specHash?.slice(0, 19)}...` };
+    return {
+      state: 'Stale',
+      why: `the spec of ${current.key} changed (${current.specHash.slice(0, 19)}...); this approval is for ${a.spec.specHash?.slice(0, 19)}...`,
+    };
   }
   return { state: 'Pending' };
 }
@@ -105,8 +111,7 @@ export function standing(a: ApprovalObject, current: ResourceVersion | undefined
 export function sameOperation(approved: ApprovalOperation, requested: RequestedOperation): boolean {
   if (approved.kind !== requested.kind) return false;
   if (requested.kind === 'OrgWide') return approved.fingerprint === requested.fingerprint;
-  return approved.from !== undefined && approved.to !== undefined
-    && requested.from.includes(approved.from) && requested.to.includes(approved.to);
+  return approved.from !== undefined && approved.to !== undefined && requested.from.includes(approved.from) && requested.to.includes(approved.to);
 }
 
 /** Why this Approval does (not) let this change through. */

@@ -27,7 +27,12 @@ export class ApprovalWatcher {
   async start(): Promise<void> {
     const { apis, namespace } = this.o;
     const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-      const res = (await apis.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: APPROVAL_PLURAL })) as KubernetesListObject<KubernetesObject>;
+      const res = (await apis.custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: APPROVAL_PLURAL,
+      })) as KubernetesListObject<KubernetesObject>;
       this.listed = true;
       return res;
     };
@@ -52,7 +57,10 @@ export class ApprovalWatcher {
     if (this.stopped || this.timer) return;
     const delay = this.backoff.next();
     this.o.log.warn({ kind: 'Approval', status: httpStatus(err), err: errorMessage(err), retryInMs: delay }, 'informer stopped; restarting');
-    this.timer = setTimeout(() => { this.timer = undefined; void this.run(); }, delay);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.run();
+    }, delay);
     this.timer.unref?.();
   }
 

@@ -49,7 +49,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) { reject(new Error('request body too large')); req.destroy(); return; }
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -76,7 +80,9 @@ export class AdmissionServer {
   constructor(private readonly o: AdmissionServerOptions) {}
 
   async start(): Promise<number> {
-    const server = createServer({ cert: this.o.cert, key: this.o.key }, (req, res) => { void this.serve(req, res); });
+    const server = createServer({ cert: this.o.cert, key: this.o.key }, (req, res) => {
+      void this.serve(req, res);
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -86,7 +92,10 @@ export class AdmissionServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') { reply(res, 405, { message: 'POST an AdmissionReview' }); return; }
+    if (req.method !== 'POST') {
+      reply(res, 405, { message: 'POST an AdmissionReview' });
+      return;
+    }
     let review: { request?: AdmissionRequest };
     try {
       review = JSON.parse(await readBody(req)) as { request?: AdmissionRequest };
@@ -95,7 +104,10 @@ export class AdmissionServer {
       return;
     }
     const request = review.request;
-    if (!request || typeof request.uid !== 'string') { reply(res, 400, { message: 'AdmissionReview without request.uid' }); return; }
+    if (!request || typeof request.uid !== 'string') {
+      reply(res, 400, { message: 'AdmissionReview without request.uid' });
+      return;
+    }
     try {
       reply(res, 200, admissionResponse(request.uid, await this.o.handler(request)));
     } catch (err) {

@@ -41,10 +41,7 @@ export class ConfigMapKV {
   }
 
   private async patch(key: string, value: string | undefined): Promise<void> {
-    await this.o.core.patchNamespacedConfigMap(
-      { name: this.o.name, namespace: this.o.namespace, body: { data: { [key]: value ?? null } } },
-      mergePatch(),
-    );
+    await this.o.core.patchNamespacedConfigMap({ name: this.o.name, namespace: this.o.namespace, body: { data: { [key]: value ?? null } } }, mergePatch());
   }
 
   private async create(key: string, value: string): Promise<void> {

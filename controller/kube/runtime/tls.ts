@@ -62,14 +62,19 @@ const OID = {
 
 const name = (cn: string): Buffer => seq(set(seq(oid(OID.commonName), utf8(cn))));
 const extension = (id: string, critical: boolean, value: Buffer): Buffer => seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
-const keyId = (key: KeyObject): Buffer => createHash('sha1').update(key.export({ type: 'spki', format: 'der' })).digest();
+const keyId = (key: KeyObject): Buffer =>
+  createHash('sha1')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest();
 
 function subjectAltNames(hosts: readonly string[]): Buffer {
-  return seq(...hosts.map((h) => {
-    if (isIP(h) === 4) return tlv(0x87, Buffer.from(h.split('.').map(Number)));
-    if (isIP(h) === 6) throw new Error(`IPv6 SANs are not supported: ${h}`);
-    return tlv(0x82, Buffer.from(h, 'ascii'));
-  }));
+  return seq(
+    ...hosts.map((h) => {
+      if (isIP(h) === 4) return tlv(0x87, Buffer.from(h.split('.').map(Number)));
+      if (isIP(h) === 6) throw new Error(`IPv6 SANs are not supported: ${h}`);
+      return tlv(0x82, Buffer.from(h, 'ascii'));
+    }),
+  );
 }
 
 interface CertSpec {
@@ -92,14 +97,20 @@ function certificate(s: CertSpec): string {
     seq(time(new Date(Date.now() - 3600_000)), time(s.notAfter)),
     name(s.subject),
     s.publicKey.export({ type: 'spki', format: 'der' }),
-    explicit(3, seq(
-      extension(OID.subjectKeyIdentifier, false, octets(keyId(s.publicKey))),
-      extension(OID.authorityKeyIdentifier, false, seq(tlv(0x80, keyId(s.issuerKey)))),
-      ...s.extensions,
-    )),
+    explicit(
+      3,
+      seq(
+        extension(OID.subjectKeyIdentifier, false, octets(keyId(s.publicKey))),
+        extension(OID.authorityKeyIdentifier, false, seq(tlv(0x80, keyId(s.issuerKey)))),
+        ...s.extensions,
+      ),
+    ),
   );
   const der = seq(tbs, algorithm, bits(sign('sha256', tbs, s.signingKey)));
-  return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+  return `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 }
 
 export interface ServingCert {
@@ -117,7 +128,11 @@ const pem = (k: KeyObject): string => k.export({ type: 'pkcs8', format: 'pem' })
 export function generateCa(commonName: string, days = 3650): { cert: string; key: string } {
   const { publicKey, privateKey } = newKey();
   const cert = certificate({
-    subject: commonName, issuer: commonName, publicKey, signingKey: privateKey, issuerKey: publicKey,
+    subject: commonName,
+    issuer: commonName,
+    publicKey,
+    signingKey: privateKey,
+    issuerKey: publicKey,
     notAfter: new Date(Date.now() + days * DAY),
     extensions: [
       extension(OID.basicConstraints, true, seq(bool(true))),
@@ -134,7 +149,11 @@ export function issueServingCert(ca: { cert: string; key: string }, hosts: reado
   const issuerCn = /CN=([^\n]+)/.exec(caCert.subject)?.[1] ?? 'orgplane';
   const { publicKey, privateKey } = newKey();
   const cert = certificate({
-    subject: hosts[0], issuer: issuerCn, publicKey, signingKey: createPrivateKey(ca.key), issuerKey: caCert.publicKey,
+    subject: hosts[0],
+    issuer: issuerCn,
+    publicKey,
+    signingKey: createPrivateKey(ca.key),
+    issuerKey: caCert.publicKey,
     notAfter: new Date(Date.now() + days * DAY),
     extensions: [
       extension(OID.basicConstraints, true, seq()),

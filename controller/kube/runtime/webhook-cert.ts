@@ -21,8 +21,12 @@ export function secretToCert(s: V1Secret | undefined): ServingCert | undefined {
   return { caCert: unb64(d['ca.crt']), caKey: unb64(d['ca.key']), cert: unb64(d['tls.crt']), key: unb64(d['tls.key']) };
 }
 
-const certData = (c: ServingCert): Record<string, string> =>
-  ({ 'ca.crt': b64(c.caCert), 'ca.key': b64(c.caKey), 'tls.crt': b64(c.cert), 'tls.key': b64(c.key) });
+const certData = (c: ServingCert): Record<string, string> => ({
+  'ca.crt': b64(c.caCert),
+  'ca.key': b64(c.caKey),
+  'tls.crt': b64(c.cert),
+  'tls.key': b64(c.key),
+});
 
 /** Keeps the CA when it is still good for a year; otherwise starts over. */
 function renew(old: ServingCert | undefined, hosts: readonly string[]): ServingCert {
@@ -49,7 +53,11 @@ export async function ensureServingCert(apis: KubeApis, ref: CertSecretRef, host
     if (current && certFits(current, hosts)) return current;
     const next = renew(current, hosts);
     const body: V1Secret = {
-      metadata: { ...ref, labels: { 'app.kubernetes.io/part-of': 'orgplane' }, ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}) },
+      metadata: {
+        ...ref,
+        labels: { 'app.kubernetes.io/part-of': 'orgplane' },
+        ...(secret?.metadata?.resourceVersion ? { resourceVersion: secret.metadata.resourceVersion } : {}),
+      },
       type: 'Opaque',
       data: certData(next),
     };
@@ -78,7 +86,9 @@ export async function injectCaBundle(apis: KubeApis, configName: string, caCert:
     throw new Error(`reading ValidatingWebhookConfiguration ${configName}: ${errorMessage(err)}`);
   }
   const bundle = b64(caCert);
-  const ops = (vwc.webhooks ?? []).flatMap((w, i) => (w.clientConfig.caBundle === bundle ? [] : [{ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: bundle }]));
+  const ops = (vwc.webhooks ?? []).flatMap((w, i) =>
+    w.clientConfig.caBundle === bundle ? [] : [{ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: bundle }],
+  );
   if (ops.length === 0) return true;
   // The test op makes the patch fail instead of writing into a list that changed meanwhile.
   const body = [{ op: 'test', path: '/metadata/resourceVersion', value: vwc.metadata?.resourceVersion }, ...ops];

@@ -16,7 +16,11 @@ export interface DeletionResult {
 export function planOrgDeletions(ctx: PlanContext): DeletionResult {
   const { actual, m, desired } = ctx;
   const del = planDeletions({
-    actual, ownedBy: m.ownedBy, protectedKeys: ctx.protectedKeys, pruneUnmanaged: desired.quotas.pruneUnmanaged, ouDepth: ctx.ouDepth,
+    actual,
+    ownedBy: m.ownedBy,
+    protectedKeys: ctx.protectedKeys,
+    pruneUnmanaged: desired.quotas.pruneUnmanaged,
+    ouDepth: ctx.ouDepth,
     isAccountedFor: (id) => m.claimed.has(id) || ctx.evacuated.has(id),
   });
   ctx.blocked.push(...del.blocked);
@@ -47,11 +51,18 @@ export function guardDeletions(ctx: PlanContext, groups: DeletionGroup[]): Draft
   for (const om of m.ous.values()) if (om.current) managedIds.add(om.current.id);
   for (const id of ctx.matchedAccountIds) managedIds.add(id);
   for (const id of ctx.managedPolicyIds) if (!ctx.actual.policies[id]?.awsManaged) managedIds.add(id);
-  const desiredEmpty = Object.keys(desired.ous).length + Object.keys(desired.accounts).length + Object.keys(desired.policies).length
-    + Object.keys(desired.permissionSets).length + Object.keys(desired.roles).length === 0;
+  const desiredEmpty =
+    Object.keys(desired.ous).length +
+      Object.keys(desired.accounts).length +
+      Object.keys(desired.policies).length +
+      Object.keys(desired.permissionSets).length +
+      Object.keys(desired.roles).length ===
+    0;
   const access = ctx.opts.accessDeletions;
   const breaker = circuitBreaker(groups, {
-    managed: managedIds.size + (access?.managed ?? 0), desiredEmpty, maxDeleteFraction: desired.quotas.maxDeleteFraction,
+    managed: managedIds.size + (access?.managed ?? 0),
+    desiredEmpty,
+    maxDeleteFraction: desired.quotas.maxDeleteFraction,
     extra: access?.units,
   });
   ctx.blocked.push(...breaker.blocked);

@@ -12,10 +12,18 @@ export function preflightMoves(ctx: PlanContext): void {
   // The SCP view of a move: only SCPs decide what an account may do after it.
   for (const p of Object.values(actual.policies)) if (isScp(p)) for (const t of p.targets ?? []) push(beforeAttached, t, p.name);
   const views = preflightViews(actual, ctx.desired);
-  const before = new ScpView((n) => actual.ous[n]?.parentId, (n) => beforeAttached.get(n) ?? [], views.before);
+  const before = new ScpView(
+    (n) => actual.ous[n]?.parentId,
+    (n) => beforeAttached.get(n) ?? [],
+    views.before,
+  );
   const afterParent = new Map<NodeKey, NodeKey>(ctx.shadowParent);
   for (const om of m.ous.values()) afterParent.set(om.node, om.parentNode);
-  const after = new ScpView((n) => afterParent.get(n) ?? actual.ous[n]?.parentId, (n) => ctx.afterAttached.get(n) ?? [], views.after);
+  const after = new ScpView(
+    (n) => afterParent.get(n) ?? actual.ous[n]?.parentId,
+    (n) => ctx.afterAttached.get(n) ?? [],
+    views.after,
+  );
   const approval = ctx.desired.quotas.migrationApproval;
   for (const mv of ctx.movers) {
     if (mv.body.op !== 'MoveAccount') continue;

@@ -23,7 +23,8 @@ export function planPolicyTypes(ctx: PlanContext, org: DesiredOrganization): voi
   const have = new Set(actual.root.enabledPolicyTypes);
   const want = new Set(org.enabledPolicyTypes);
   for (const t of [...want].sort()) {
-    if (!have.has(t)) drafts.push({ body: { op: 'EnablePolicyType', resource: res, rootId: actual.root.id, policyType: t, summary: `enable policy type ${t} on the root` } });
+    if (!have.has(t))
+      drafts.push({ body: { op: 'EnablePolicyType', resource: res, rootId: actual.root.id, policyType: t, summary: `enable policy type ${t} on the root` } });
   }
   for (const t of [...have].sort()) {
     if (want.has(t)) continue;
@@ -62,17 +63,37 @@ export function planDelegatedAdmins(ctx: PlanContext, org: DesiredOrganization):
       continue;
     }
     if (am.node === ctx.mgmt) {
-      ctx.blocked.push({ resource: res, reason: 'ManagementAccount', message: `Account/${da.account} is the management account, which cannot be a delegated administrator (${da.servicePrincipal})` });
+      ctx.blocked.push({
+        resource: res,
+        reason: 'ManagementAccount',
+        message: `Account/${da.account} is the management account, which cannot be a delegated administrator (${da.servicePrincipal})`,
+      });
       continue;
     }
     want.add(`${am.node}|${da.servicePrincipal}`);
     if (!have.has(`${am.node}|${da.servicePrincipal}`)) {
-      ctx.drafts.push({ body: { op: 'RegisterDelegatedAdmin', resource: res, account: nodeRef(am.node), servicePrincipal: da.servicePrincipal, summary: `register ${ctx.nodeName(am.node)} as delegated administrator for ${da.servicePrincipal}` } });
+      ctx.drafts.push({
+        body: {
+          op: 'RegisterDelegatedAdmin',
+          resource: res,
+          account: nodeRef(am.node),
+          servicePrincipal: da.servicePrincipal,
+          summary: `register ${ctx.nodeName(am.node)} as delegated administrator for ${da.servicePrincipal}`,
+        },
+      });
     }
   }
   for (const d of actual.delegatedAdmins) {
     if (want.has(`${d.accountId}|${d.servicePrincipal}`)) continue;
     ctx.noteDrift(res, `${targetName(actual, d.accountId)} is delegated administrator for ${d.servicePrincipal}, not in spec.delegatedAdministrators`);
-    ctx.drafts.push({ body: { op: 'DeregisterDelegatedAdmin', resource: res, accountId: d.accountId, servicePrincipal: d.servicePrincipal, summary: `deregister ${targetName(actual, d.accountId)} as delegated administrator for ${d.servicePrincipal}` } });
+    ctx.drafts.push({
+      body: {
+        op: 'DeregisterDelegatedAdmin',
+        resource: res,
+        accountId: d.accountId,
+        servicePrincipal: d.servicePrincipal,
+        summary: `deregister ${targetName(actual, d.accountId)} as delegated administrator for ${d.servicePrincipal}`,
+      },
+    });
   }
 }

@@ -16,22 +16,42 @@ export function planOUs(ctx: PlanContext): void {
     if (!om.current) {
       ctx.drafts.push({
         depth: om.depth,
-        body: { op: 'CreateOU', resource: d.key, name: d.name, parent: nodeRef(om.parentNode), tags: { ...d.tags, ...own }, summary: `create OU ${d.name} under ${ctx.nodeName(om.parentNode)}` },
+        body: {
+          op: 'CreateOU',
+          resource: d.key,
+          name: d.name,
+          parent: nodeRef(om.parentNode),
+          tags: { ...d.tags, ...own },
+          summary: `create OU ${d.name} under ${ctx.nodeName(om.parentNode)}`,
+        },
       });
     } else {
       const cur = om.current;
       if (cur.name !== d.name) {
         ctx.noteDrift(d.key, `name is "${cur.name}", manifest says "${d.name}"`);
-        ctx.drafts.push({ body: { op: 'RenameOU', resource: d.key, ouId: cur.id, from: cur.name, to: d.name, summary: `rename OU ${cur.name} (${cur.id}) to ${d.name}` } });
+        ctx.drafts.push({
+          body: { op: 'RenameOU', resource: d.key, ouId: cur.id, from: cur.name, to: d.name, summary: `rename OU ${cur.name} (${cur.id}) to ${d.name}` },
+        });
       }
-      planTags(ctx, { key: d.key, target: cur.id, label: `OU ${d.name} (${cur.id})`, spec: d.tags, ownWanted: own, have: cur.tags, adoptedById: om.how === 'id' });
+      planTags(ctx, {
+        key: d.key,
+        target: cur.id,
+        label: `OU ${d.name} (${cur.id})`,
+        spec: d.tags,
+        ownWanted: own,
+        have: cur.tags,
+        adoptedById: om.how === 'id',
+      });
     }
     if (om.olds.length === 0) continue;
     const parentGroup = d.parent === 'root' ? undefined : ctx.groupOfNode.get(m.ous.get(d.parent)?.node ?? '');
     const group = parentGroup ?? `recreate:${d.key}`;
     if (!parentGroup) ctx.groupHead.set(group, om);
     for (const old of om.olds) {
-      ctx.noteDrift(d.key, `OU ${old.name} (${old.id}) is under ${ctx.nodeName(old.parentId)}, manifest says ${ctx.nodeName(om.parentNode)}: AWS cannot move OUs, so it is recreated`);
+      ctx.noteDrift(
+        d.key,
+        `OU ${old.name} (${old.id}) is under ${ctx.nodeName(old.parentId)}, manifest says ${ctx.nodeName(om.parentNode)}: AWS cannot move OUs, so it is recreated`,
+      );
       evacuate(ctx, old, om.node, om.depth, d.key, group);
     }
   }
@@ -42,7 +62,13 @@ export function planMove(ctx: PlanContext, accId: string, to: NodeKey, resource:
   const acc = ctx.actual.accounts[accId];
   const d: Draft = {
     body: {
-      op: 'MoveAccount', resource, accountId: accId, fromId: acc.parentId, to: nodeRef(to), gained: [], lost: [],
+      op: 'MoveAccount',
+      resource,
+      accountId: accId,
+      fromId: acc.parentId,
+      to: nodeRef(to),
+      gained: [],
+      lost: [],
       summary: `move account ${acc.name} (${accId}) from ${ctx.nodeName(acc.parentId)} to ${ctx.nodeName(to)}`,
     },
   };
@@ -65,7 +91,14 @@ export function evacuate(ctx: PlanContext, old: ActualOU, into: NodeKey, intoDep
     ctx.evacuated.add(child.id);
     ctx.drafts.push({
       depth: intoDepth + 1,
-      body: { op: 'CreateOU', resource: shadowKey, name: child.name, parent: nodeRef(into), tags: child.tags ?? {}, summary: `create OU ${child.name} under ${ctx.nodeName(into)} (copy of unmanaged ${child.id})` },
+      body: {
+        op: 'CreateOU',
+        resource: shadowKey,
+        name: child.name,
+        parent: nodeRef(into),
+        tags: child.tags ?? {},
+        summary: `create OU ${child.name} under ${ctx.nodeName(into)} (copy of unmanaged ${child.id})`,
+      },
     });
     evacuate(ctx, child, shadow, intoDepth + 1, shadowKey, group);
   }
@@ -82,14 +115,21 @@ export function evacuate(ctx: PlanContext, old: ActualOU, into: NodeKey, intoDep
     if (isScp(p)) names.push(p.name);
     ctx.drafts.push({
       body: {
-        op: 'AttachPolicy', resource, policy: { id: pid }, target: nodeRef(into), policyName: p.name, targetName: ctx.nodeName(into),
+        op: 'AttachPolicy',
+        resource,
+        policy: { id: pid },
+        target: nodeRef(into),
+        policyName: p.name,
+        targetName: ctx.nodeName(into),
         summary: `re-attach ${policyLabel(p.type)} ${p.name} to ${ctx.nodeName(into)} (was on ${old.id})`,
       },
     });
   }
   for (const n of names) push(ctx.reattached, into, n);
   ctx.drafts.push({
-    deletion: true, parentNode: old.parentId, depth: ctx.ouDepth(old.id),
+    deletion: true,
+    parentNode: old.parentId,
+    depth: ctx.ouDepth(old.id),
     body: { op: 'DeleteOU', resource, ouId: old.id, name: old.name, summary: `delete old OU ${old.name} (${old.id})` },
   });
 }

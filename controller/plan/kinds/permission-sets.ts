@@ -16,7 +16,13 @@ export function planPermissionSets(ctx: AccessContext): void {
   const list = Object.values(ctx.desired.permissionSets).sort((a, b) => a.ref.localeCompare(b.ref));
   if (list.length && !access?.instanceArn) {
     for (const p of list) {
-      ctx.plan.blocked.push({ resource: p.key, reason: 'DependencyInvalid', message: access ? 'no IAM Identity Center instance found (ListInstances returned none); enable Identity Center in the management account' : 'Identity Center state was not read' });
+      ctx.plan.blocked.push({
+        resource: p.key,
+        reason: 'DependencyInvalid',
+        message: access
+          ? 'no IAM Identity Center instance found (ListInstances returned none); enable Identity Center in the management account'
+          : 'Identity Center state was not read',
+      });
     }
     return;
   }
@@ -28,13 +34,20 @@ export function planPermissionSets(ctx: AccessContext): void {
 export function planPermissionSet(ctx: AccessContext, p: DesiredPermissionSet): void {
   const access = ctx.access;
   if (!access?.instanceArn) return;
-  if (p.paused) { ctx.plan.blocked.push({ resource: p.key, reason: 'Paused', message: 'orgplane.io/paused is set: changes are planned but not applied' }); return; }
+  if (p.paused) {
+    ctx.plan.blocked.push({ resource: p.key, reason: 'Paused', message: 'orgplane.io/paused is set: changes are planned but not applied' });
+    return;
+  }
   const a = access.permissionSets[p.name];
   // Explicit adoption: a permission set that exists without orgplane's ownership tags is left
   // alone unless the manifest opts in. An endpoint that cannot report permission set tags
   // (moto) gives no answer, and then the name is all there is to go by.
   if (a && a.tags !== undefined && a.tags[TAG_OWNER] === undefined && !p.adopt) {
-    ctx.plan.blocked.push({ resource: p.key, reason: 'AdoptionNeedsOptIn', message: `adopt (needs opt-in): permission set ${p.name} (${a.arn}) exists without orgplane's ownership tags; orgplane neither changes nor deletes it until the manifest has the annotation orgplane.io/adopt: "true"` });
+    ctx.plan.blocked.push({
+      resource: p.key,
+      reason: 'AdoptionNeedsOptIn',
+      message: `adopt (needs opt-in): permission set ${p.name} (${a.arn}) exists without orgplane's ownership tags; orgplane neither changes nor deletes it until the manifest has the annotation orgplane.io/adopt: "true"`,
+    });
     return;
   }
   const wants = wantedAssignments(ctx, p);
@@ -46,8 +59,14 @@ export function planPermissionSet(ctx: AccessContext, p: DesiredPermissionSet): 
 function createPermissionSet(ctx: AccessContext, p: DesiredPermissionSet): { psRef: IdRef; psDeps: string[] } {
   const instanceArn = ctx.access?.instanceArn ?? '';
   const create = ctx.add<Add<'CreatePermissionSet'>>({
-    op: 'CreatePermissionSet', deps: [], resource: p.key, instanceArn, name: p.name, spec: permissionSetBody(p),
-    tags: { ...p.tags, ...ownershipTags(ctx.ns, p.key, p.deletionPolicy) }, summary: `create permission set ${p.name}`,
+    op: 'CreatePermissionSet',
+    deps: [],
+    resource: p.key,
+    instanceArn,
+    name: p.name,
+    spec: permissionSetBody(p),
+    tags: { ...p.tags, ...ownershipTags(ctx.ns, p.key, p.deletionPolicy) },
+    summary: `create permission set ${p.name}`,
   });
   return { psRef: { ref: p.key }, psDeps: [create.id] };
 }
@@ -62,7 +81,13 @@ function updatePermissionSet(ctx: AccessContext, p: DesiredPermissionSet, a: Act
   if (changes.length || tagChange) {
     const all = tagChange ? [...changes, 'tags'] : changes;
     const upd = ctx.add<Add<'UpdatePermissionSet'>>({
-      op: 'UpdatePermissionSet', deps: [], resource: p.key, instanceArn, permissionSetArn: a.arn, spec: body, changes: all,
+      op: 'UpdatePermissionSet',
+      deps: [],
+      resource: p.key,
+      instanceArn,
+      permissionSetArn: a.arn,
+      spec: body,
+      changes: all,
       tags: tagChange ? tags : undefined,
       ...(changes.includes('inlinePolicy') ? { change: { inlinePolicy: { before: parsedDoc(a.inlinePolicy), after: parsedDoc(body.inlinePolicy) } } } : {}),
       summary: `update permission set ${p.name} (${all.join(', ')})`,
@@ -73,7 +98,14 @@ function updatePermissionSet(ctx: AccessContext, p: DesiredPermissionSet, a: Act
     const provisioned = new Set([...a.provisionedAccounts, ...Object.keys(a.assignments).filter((id) => a.assignments[id].length)]);
     if (changes.length && provisioned.size) {
       ctx.add<Add<'ProvisionPermissionSet'>>({
-        op: 'ProvisionPermissionSet', deps: [upd.id], resource: p.key, instanceArn, permissionSet: psRef, accounts: [], allProvisioned: true, name: p.name,
+        op: 'ProvisionPermissionSet',
+        deps: [upd.id],
+        resource: p.key,
+        instanceArn,
+        permissionSet: psRef,
+        accounts: [],
+        allProvisioned: true,
+        name: p.name,
         summary: `re-provision permission set ${p.name} to all ${provisioned.size} provisioned account(s)`,
       });
     }
@@ -82,8 +114,13 @@ function updatePermissionSet(ctx: AccessContext, p: DesiredPermissionSet, a: Act
   if (a.outdatedAccounts.length) {
     ctx.note(p.key, `provisioned copy out of date in ${a.outdatedAccounts.join(', ')}`);
     ctx.add<Add<'ProvisionPermissionSet'>>({
-      op: 'ProvisionPermissionSet', deps: [], resource: p.key, instanceArn, permissionSet: psRef,
-      accounts: a.outdatedAccounts.map((id) => ({ id })), name: p.name,
+      op: 'ProvisionPermissionSet',
+      deps: [],
+      resource: p.key,
+      instanceArn,
+      permissionSet: psRef,
+      accounts: a.outdatedAccounts.map((id) => ({ id })),
+      name: p.name,
       summary: `provision permission set ${p.name} to ${a.outdatedAccounts.length} outdated account(s)`,
     });
   }
@@ -113,15 +150,30 @@ export function planRemovedPermissionSets(ctx: AccessContext, desiredAwsNames: R
       for (const k of keys) {
         const [type, principalId] = k.split(':') as ['GROUP' | 'USER', string];
         const accountName = ctx.actual.accounts[accountId]?.name ?? accountId;
-        deps.push(ctx.add<Add<'DeleteAccountAssignment'>>({
-          op: 'DeleteAccountAssignment', deps: [], resource: key, instanceArn, permissionSetArn: a.arn, accountId,
-          principalType: type, principalId, accountName, principalName: principalId,
-          summary: `remove ${awsName} from ${type.toLowerCase()} ${principalId} in ${accountName} (${accountId}) before deleting it`,
-        }).id);
+        deps.push(
+          ctx.add<Add<'DeleteAccountAssignment'>>({
+            op: 'DeleteAccountAssignment',
+            deps: [],
+            resource: key,
+            instanceArn,
+            permissionSetArn: a.arn,
+            accountId,
+            principalType: type,
+            principalId,
+            accountName,
+            principalName: principalId,
+            summary: `remove ${awsName} from ${type.toLowerCase()} ${principalId} in ${accountName} (${accountId}) before deleting it`,
+          }).id,
+        );
       }
     }
     ctx.add<Add<'DeletePermissionSet'>>({
-      op: 'DeletePermissionSet', deps, resource: key, instanceArn, permissionSetArn: a.arn, name: awsName,
+      op: 'DeletePermissionSet',
+      deps,
+      resource: key,
+      instanceArn,
+      permissionSetArn: a.arn,
+      name: awsName,
       summary: `delete permission set ${awsName} (deletionPolicy: Delete)`,
     });
   }

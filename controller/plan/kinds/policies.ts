@@ -30,19 +30,41 @@ export function planPolicyDocument(ctx: PlanContext, pm: PolicyMatch): void {
   const what = policyLabel(d.policyType);
   if (!p) {
     const type = d.policyType !== undefined ? { policyType: d.policyType } : {};
-    ctx.drafts.push({ body: { op: 'CreatePolicy', resource: d.key, name: d.name, description: d.description, content: d.content, tags: { ...d.tags, ...own }, ...type, summary: `create ${what} ${d.name}` } });
+    ctx.drafts.push({
+      body: {
+        op: 'CreatePolicy',
+        resource: d.key,
+        name: d.name,
+        description: d.description,
+        content: d.content,
+        tags: { ...d.tags, ...own },
+        ...type,
+        summary: `create ${what} ${d.name}`,
+      },
+    });
     return;
   }
   if (d.awsManaged) return;
   const changes: string[] = [];
   const upd: { name?: string; description?: string; content?: string } = {};
-  if (p.name !== d.name) { upd.name = d.name; changes.push(`name ${p.name} -> ${d.name}`); }
-  if (p.description !== d.description) { upd.description = d.description; changes.push('description'); }
-  if (!sameJson(p.content, d.content)) { upd.content = d.content; changes.push('content'); }
+  if (p.name !== d.name) {
+    upd.name = d.name;
+    changes.push(`name ${p.name} -> ${d.name}`);
+  }
+  if (p.description !== d.description) {
+    upd.description = d.description;
+    changes.push('description');
+  }
+  if (!sameJson(p.content, d.content)) {
+    upd.content = d.content;
+    changes.push('content');
+  }
   if (changes.length > 0) {
     ctx.noteDrift(d.key, `${changes.join(', ')} differ from the manifest`);
     const change = upd.content !== undefined ? { change: { content: { before: parsedDoc(p.content), after: parsedDoc(d.content) } } } : {};
-    ctx.drafts.push({ body: { op: 'UpdatePolicy', resource: d.key, policyId: p.id, ...upd, ...change, summary: `update ${what} ${p.name} (${p.id}): ${changes.join(', ')}` } });
+    ctx.drafts.push({
+      body: { op: 'UpdatePolicy', resource: d.key, policyId: p.id, ...upd, ...change, summary: `update ${what} ${p.name} (${p.id}): ${changes.join(', ')}` },
+    });
   }
   planTags(ctx, { key: d.key, target: p.id, label: `${what} ${d.name} (${p.id})`, spec: d.tags, ownWanted: own, have: p.tags, adoptedById: pm.how === 'id' });
 }
@@ -62,9 +84,16 @@ function wantedTargets(ctx: PlanContext, d: PolicyMatch['desired']): { want: Map
   let unresolved = false;
   for (const t of d.targets) {
     const r = resolveTarget(ctx, t);
-    if (r.node === undefined) { unresolved = true; continue; }
+    if (r.node === undefined) {
+      unresolved = true;
+      continue;
+    }
     if (r.node === ctx.mgmt && guardrail) {
-      ctx.blocked.push({ resource: d.key, reason: 'ManagementAccount', message: `${r.label} is the management account; ${what} do not apply to it and orgplane never attaches them to it` });
+      ctx.blocked.push({
+        resource: d.key,
+        reason: 'ManagementAccount',
+        message: `${r.label} is the management account; ${what} do not apply to it and orgplane never attaches them to it`,
+      });
       continue;
     }
     want.set(r.node, r.label);
@@ -88,7 +117,12 @@ export function planAttachments(ctx: PlanContext, pm: PolicyMatch): void {
     if (p && !isNewNode(node)) ctx.noteDrift(d.key, `not attached to ${ctx.nodeName(node)}`);
     ctx.drafts.push({
       body: {
-        op: 'AttachPolicy', resource: d.key, policy: nodeRef(pm.node), target: nodeRef(node), policyName: d.name, targetName: ctx.nodeName(node),
+        op: 'AttachPolicy',
+        resource: d.key,
+        policy: nodeRef(pm.node),
+        target: nodeRef(node),
+        policyName: d.name,
+        targetName: ctx.nodeName(node),
         ...(d.policyType !== undefined ? { policyType: d.policyType } : {}),
         summary: `attach ${what} ${d.name} to ${ctx.nodeName(node)}`,
       },
@@ -115,7 +149,12 @@ export function planAttachments(ctx: PlanContext, pm: PolicyMatch): void {
     ctx.noteDrift(d.key, `attached to ${ctx.nodeName(t)}, which is not in spec.targets`);
     ctx.drafts.push({
       body: {
-        op: 'DetachPolicy', resource: d.key, policyId: p.id, targetId: t, policyName: d.name, targetName: ctx.nodeName(t),
+        op: 'DetachPolicy',
+        resource: d.key,
+        policyId: p.id,
+        targetId: t,
+        policyName: d.name,
+        targetName: ctx.nodeName(t),
         summary: `detach ${what} ${d.name} from ${ctx.nodeName(t)} (not in spec.targets)`,
       },
     });

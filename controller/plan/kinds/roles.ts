@@ -24,16 +24,30 @@ export function planRoles(ctx: AccessContext): void {
 /** Puts one role into its target accounts; false when the role is not planned at all this run. */
 export function planRole(ctx: AccessContext, role: DesiredRole, covered: Set<string>): boolean {
   const { plan } = ctx;
-  if (role.paused) { plan.blocked.push({ resource: role.key, reason: 'Paused', message: 'orgplane.io/paused is set: changes are planned but not applied' }); return true; }
-  if (!ctx.access) { plan.blocked.push({ resource: role.key, reason: 'DependencyInvalid', message: 'IAM role state was not read' }); return false; }
+  if (role.paused) {
+    plan.blocked.push({ resource: role.key, reason: 'Paused', message: 'orgplane.io/paused is set: changes are planned but not applied' });
+    return true;
+  }
+  if (!ctx.access) {
+    plan.blocked.push({ resource: role.key, reason: 'DependencyInvalid', message: 'IAM role state was not read' });
+    return false;
+  }
   const trust = trustPolicy(role, ctx.desired, ctx.actual);
   if (trust.unknown.length) {
-    plan.blocked.push({ resource: role.key, reason: 'InvalidSpec', message: `trust.accounts: unknown Account ${trust.unknown.map((u) => `"${u}"`).join(', ')}` });
+    plan.blocked.push({
+      resource: role.key,
+      reason: 'InvalidSpec',
+      message: `trust.accounts: unknown Account ${trust.unknown.map((u) => `"${u}"`).join(', ')}`,
+    });
     return false;
   }
   const trustDeps = trust.pendingAccounts.map((ref) => createAccountOp(ctx.orgOps, ref)?.id).filter((x): x is string => !!x);
   if (trustDeps.length < trust.pendingAccounts.length) {
-    plan.blocked.push({ resource: role.key, reason: 'DependencyInvalid', message: `trusted account(s) ${trust.pendingAccounts.join(', ')} do not exist and are not being created in this plan` });
+    plan.blocked.push({
+      resource: role.key,
+      reason: 'DependencyInvalid',
+      message: `trusted account(s) ${trust.pendingAccounts.join(', ')} do not exist and are not being created in this plan`,
+    });
     return false;
   }
   const body = roleBody(role, trust.doc, ctx.ns);
@@ -48,10 +62,21 @@ export function planRole(ctx: AccessContext, role: DesiredRole, covered: Set<str
 function planRoleCopy(ctx: AccessContext, role: DesiredRole, body: RoleBody, t: AccountTarget, trustDeps: string[]): void {
   const r = ctx.accountRef(t);
   if (!r) {
-    ctx.plan.blocked.push({ resource: role.key, reason: 'DependencyInvalid', message: `account ${t.ref ?? t.name} does not exist and is not being created in this plan` });
+    ctx.plan.blocked.push({
+      resource: role.key,
+      reason: 'DependencyInvalid',
+      message: `account ${t.ref ?? t.name} does not exist and is not being created in this plan`,
+    });
     return;
   }
-  const base = { deps: [...new Set([...r.deps, ...trustDeps])], resource: role.key, account: r.account, accountName: t.name, accessRoleName: t.accessRoleName, role: body };
+  const base = {
+    deps: [...new Set([...r.deps, ...trustDeps])],
+    resource: role.key,
+    account: r.account,
+    accountName: t.name,
+    accessRoleName: t.accessRoleName,
+    role: body,
+  };
   const where = `${t.name}${t.accountId ? ` (${t.accountId})` : ''}`;
   if (!t.accountId) {
     ctx.add<PutRole>({ op: 'PutRole', ...base, create: true, changes: [], summary: `create role ${role.roleName} in ${where}` });
@@ -59,7 +84,13 @@ function planRoleCopy(ctx: AccessContext, role: DesiredRole, body: RoleBody, t: 
   }
   const readError = ctx.access?.roleReadErrors[t.accountId];
   if (readError) {
-    ctx.add<PutRole>({ op: 'PutRole', ...base, create: false, changes: [`unknown (read failed: ${readError})`], summary: `ensure role ${role.roleName} in ${where} (its current state could not be read)` });
+    ctx.add<PutRole>({
+      op: 'PutRole',
+      ...base,
+      create: false,
+      changes: [`unknown (read failed: ${readError})`],
+      summary: `ensure role ${role.roleName} in ${where} (its current state could not be read)`,
+    });
     return;
   }
   const have = ctx.access?.roles[`${t.accountId}/${role.roleName}`];
@@ -69,14 +100,22 @@ function planRoleCopy(ctx: AccessContext, role: DesiredRole, body: RoleBody, t: 
   }
   const ours = have.tags[TAG_OWNER] !== undefined;
   if (!ours && !role.adopt) {
-    ctx.plan.blocked.push({ resource: role.key, reason: 'AdoptionNeedsOptIn', message: `adopt (needs opt-in): role ${role.roleName} in ${where} exists without orgplane's ownership tags; orgplane neither changes nor deletes it until the manifest has the annotation orgplane.io/adopt: "true"` });
+    ctx.plan.blocked.push({
+      resource: role.key,
+      reason: 'AdoptionNeedsOptIn',
+      message: `adopt (needs opt-in): role ${role.roleName} in ${where} exists without orgplane's ownership tags; orgplane neither changes nor deletes it until the manifest has the annotation orgplane.io/adopt: "true"`,
+    });
     return;
   }
   const changes = roleChanges(body, have);
   if (!changes.length) return;
   for (const c of changes) ctx.note(role.key, `${where}: ${c} differs from the manifest`);
   ctx.add<PutRole>({
-    op: 'PutRole', ...base, create: false, changes, change: roleDocChanges(body, have, changes),
+    op: 'PutRole',
+    ...base,
+    create: false,
+    changes,
+    change: roleDocChanges(body, have, changes),
     summary: ours
       ? `update role ${role.roleName} in ${where} (${changes.join(', ')})`
       : `adopt role ${role.roleName} in ${where} (orgplane.io/adopt): write ownership tags and ${changes.join(', ')}`,
@@ -109,9 +148,14 @@ export function planRemovedRoles(ctx: AccessContext, covered: Map<string, Set<st
     }
     const acct = Object.values(desired.accounts).find((x) => matchAccount(x, actual, ns)?.id === have.accountId);
     ctx.add<Extract<AccessOp, { op: 'DeleteRole' }>>({
-      op: 'DeleteRole', deps: [], resource: key, accountId: have.accountId, accountName,
-      accessRoleName: acct ? accountTarget(acct.ref, desired, actual)?.accessRoleName ?? acct.accessRoleName : 'OrganizationAccountAccessRole',
-      roleName: have.roleName, summary: `delete role ${have.roleName} in ${accountName} (${have.accountId})`,
+      op: 'DeleteRole',
+      deps: [],
+      resource: key,
+      accountId: have.accountId,
+      accountName,
+      accessRoleName: acct ? (accountTarget(acct.ref, desired, actual)?.accessRoleName ?? acct.accessRoleName) : 'OrganizationAccountAccessRole',
+      roleName: have.roleName,
+      summary: `delete role ${have.roleName} in ${accountName} (${have.accountId})`,
     });
   }
 }

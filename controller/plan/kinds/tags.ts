@@ -27,19 +27,29 @@ export function planTags(ctx: PlanContext, t: TagInput): void {
   for (const k of Object.keys(want).sort()) {
     if (have[k] === want[k]) continue;
     set[k] = want[k];
-    if (!k.startsWith(RESERVED_TAG_PREFIX)) ctx.noteDrift(t.key, have[k] === undefined ? `tag ${k} is missing` : `tag ${k} is "${have[k]}", manifest says "${want[k]}"`);
+    if (!k.startsWith(RESERVED_TAG_PREFIX))
+      ctx.noteDrift(t.key, have[k] === undefined ? `tag ${k} is missing` : `tag ${k} is "${have[k]}", manifest says "${want[k]}"`);
   }
-  const remove = Object.keys(have).filter((k) => k.startsWith(RESERVED_TAG_PREFIX) && !(k in want)).sort();
+  const remove = Object.keys(have)
+    .filter((k) => k.startsWith(RESERVED_TAG_PREFIX) && !(k in want))
+    .sort();
   for (const k of Object.keys(have).sort()) {
     if (!k.startsWith(RESERVED_TAG_PREFIX) && !(k in want)) ctx.noteDrift(t.key, `tag ${k}=${have[k]} is not in the manifest (left as is)`);
   }
-  const extra = Object.keys(set).filter((k) => !k.startsWith(RESERVED_TAG_PREFIX)).map((k) => `${k}=${set[k]}`);
+  const extra = Object.keys(set)
+    .filter((k) => !k.startsWith(RESERVED_TAG_PREFIX))
+    .map((k) => `${k}=${set[k]}`);
   if (Object.keys(set).length > 0 && have[TAG_OWNER] === undefined && own[TAG_OWNER] !== undefined) {
     // Taking over an object orgplane did not create (the manifest opted in: match.ts refuses
     // otherwise) is an op of its own, so the plan says "adopt", not "tag".
     ctx.drafts.push({
       body: {
-        op: 'AdoptResource', resource: t.key, target: { id: t.target }, objectKind: objectKindOf(t.key), name: t.label, tags: set,
+        op: 'AdoptResource',
+        resource: t.key,
+        target: { id: t.target },
+        objectKind: objectKindOf(t.key),
+        name: t.label,
+        tags: set,
         summary: `adopt ${t.label}: write orgplane's ownership tags${extra.length ? ` and ${extra.join(', ')}` : ''}`,
       },
     });
@@ -47,10 +57,15 @@ export function planTags(ctx: PlanContext, t: TagInput): void {
     const adopting = have[TAG_OWNER] !== own[TAG_OWNER];
     const summary = adopting
       ? `adopt ${t.label}: add ownership tags${extra.length ? ` and ${extra.join(', ')}` : ''}`
-      : `tag ${t.label}: ${Object.keys(set).map((k) => `${k}=${set[k]}`).join(', ')}`;
+      : `tag ${t.label}: ${Object.keys(set)
+          .map((k) => `${k}=${set[k]}`)
+          .join(', ')}`;
     ctx.drafts.push({ body: { op: 'TagResource', resource: t.key, target: { id: t.target }, tags: set, summary } });
   }
-  if (remove.length > 0) ctx.drafts.push({ body: { op: 'UntagResource', resource: t.key, target: { id: t.target }, tagKeys: remove, summary: `untag ${t.label}: ${remove.join(', ')}` } });
+  if (remove.length > 0)
+    ctx.drafts.push({
+      body: { op: 'UntagResource', resource: t.key, target: { id: t.target }, tagKeys: remove, summary: `untag ${t.label}: ${remove.join(', ')}` },
+    });
 }
 
 function objectKindOf(key: string): 'OrganizationalUnit' | 'Account' | PolicyKindName {

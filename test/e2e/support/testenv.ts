@@ -44,7 +44,9 @@ export async function startTestenv(): Promise<Testenv | { skip: string }> {
   return {
     kubeconfig: path.join(dir, 'kubeconfig'),
     dir,
-    stop: async () => { await run('bash', [script, 'stop'], { env }).catch(() => undefined); },
+    stop: async () => {
+      await run('bash', [script, 'stop'], { env }).catch(() => undefined);
+    },
   };
 }
 
@@ -90,29 +92,68 @@ export interface ControllerProcess {
 
 /** Starts `orgplane controller` (controller/kube/main.ts under tsx) as a child process. */
 export async function startController(o: {
-  name: string; kubeconfig: string; namespace: string; endpoint: string; dir: string; extra?: string[];
+  name: string;
+  kubeconfig: string;
+  namespace: string;
+  endpoint: string;
+  dir: string;
+  extra?: string[];
 }): Promise<ControllerProcess> {
   const port = await freePort();
   const identity = `e2e-${o.name}`;
   mkdirSync(o.dir, { recursive: true });
   const logFile = path.join(o.dir, `controller-${o.name}.log`);
   const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [
-    '--import', 'tsx', path.join(REPO, 'controller/kube/main.ts'),
-    '--kubeconfig', o.kubeconfig, '--namespace', o.namespace, '--endpoint', o.endpoint, '--region', 'us-east-1',
-    '--identity', identity, '--port', String(port), '--lease-name', 'orgplane-e2e',
-    '--lease-duration', '4s', '--renew-interval', '1s', '--debounce', '300ms', '--requeue', '1s', '--aws-tps', '50',
-    '--log-level', 'debug', ...(o.extra ?? []),
-  ], {
-    cwd: REPO,
-    env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: undefined },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(REPO, 'controller/kube/main.ts'),
+      '--kubeconfig',
+      o.kubeconfig,
+      '--namespace',
+      o.namespace,
+      '--endpoint',
+      o.endpoint,
+      '--region',
+      'us-east-1',
+      '--identity',
+      identity,
+      '--port',
+      String(port),
+      '--lease-name',
+      'orgplane-e2e',
+      '--lease-duration',
+      '4s',
+      '--renew-interval',
+      '1s',
+      '--debounce',
+      '300ms',
+      '--requeue',
+      '1s',
+      '--aws-tps',
+      '50',
+      '--log-level',
+      'debug',
+      ...(o.extra ?? []),
+    ],
+    {
+      cwd: REPO,
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: undefined },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const proc: ControllerProcess = {
-    name: o.name, identity, port, logFile, child, exited,
+    name: o.name,
+    identity,
+    port,
+    logFile,
+    child,
+    exited,
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -124,9 +165,14 @@ export async function startController(o: {
       return { status: r.status, body: await r.text() };
     },
   };
-  await waitFor(`controller ${o.name} health endpoint`, async () => {
-    if (child.exitCode !== null) throw new Error(`controller ${o.name} exited: ${proc.log().slice(-2000)}`);
-    return (await proc.get('/healthz')).status === 200;
-  }, 60_000, 250);
+  await waitFor(
+    `controller ${o.name} health endpoint`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`controller ${o.name} exited: ${proc.log().slice(-2000)}`);
+      return (await proc.get('/healthz')).status === 200;
+    },
+    60_000,
+    250,
+  );
   return proc;
 }
