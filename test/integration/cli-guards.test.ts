@@ -1,46 +1,13 @@
 // The operator's switches of issue 11 as a user runs them: `orgplane apply` refuses org-wide
 // changes without --allow-org-wide, and --max-delete-fraction (not the manifest) sets the breaker.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListPoliciesForTargetCommand, ListRootsCommand } from '@aws-sdk/client-organizations';
 import { useMoto } from '../support/moto.js';
 import { clientsFor, orgClient, shape } from '../support/engine.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function orgplane(args: string[], endpoint: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_REGION: 'us-east-1',
-        NO_COLOR: '1',
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
-}
+import { orgplane } from '../support/cli.js';
 
 async function dirWith(yaml: string): Promise<{ dir: string; state: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'op-guards-'));

@@ -4,7 +4,6 @@
 //   confirmation (issue 11, findings 1 and 2; a tampered .orgplane/workflows.json writes nothing);
 // - saved plans: plan --out, apply --plan applies exactly that plan, or refuses naming what changed.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,39 +23,7 @@ import {
 import { useMoto } from '../support/moto.js';
 import { orgClient } from '../support/engine.js';
 import { forgedClose } from '../support/workflows.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function orgplane(args: string[], endpoint: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_REGION: 'us-east-1',
-        NO_COLOR: '1',
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
-}
+import { type CliRun, orgplane } from '../support/cli.js';
 
 const DENY_B = { Version: '2012-10-17', Statement: [{ Sid: 'DenyB', Effect: 'Deny', Action: 's3:DeleteBucket', Resource: '*' }] };
 
@@ -96,8 +63,8 @@ async function ids(org: OrganizationsClient): Promise<Ids> {
 const parentOf = async (org: OrganizationsClient, id: string) => (await org.send(new ListParentsCommand({ ChildId: id }))).Parents![0].Id!;
 const policyContent = async (org: OrganizationsClient, id: string) => (await org.send(new DescribePolicyCommand({ PolicyId: id }))).Policy!.Content!;
 /** The CLI's own count (-v) of AWS writes it made. */
-const writesOf = (r: Run): number => Number(/aws: \d+ calls \((\d+) writes\)/.exec(r.stderr)?.[1] ?? NaN);
-const callsOf = (r: Run): Record<string, number> => JSON.parse(/aws: .* ms: (\{.*\})/.exec(r.stderr)?.[1] ?? '{}') as Record<string, number>;
+const writesOf = (r: CliRun): number => Number(/aws: \d+ calls \((\d+) writes\)/.exec(r.stderr)?.[1] ?? NaN);
+const callsOf = (r: CliRun): Record<string, number> => JSON.parse(/aws: .* ms: (\{.*\})/.exec(r.stderr)?.[1] ?? '{}') as Record<string, number>;
 
 describe('stored workflows through the CLI', () => {
   const moto = useMoto();
