@@ -11,7 +11,17 @@ import { parseAllDocuments } from 'yaml';
 import { ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { createOrganization, freePort, startMoto, TEST_CREDENTIALS, TEST_REGION, type MotoServer } from '../support/moto.js';
 import { startFaultProxy, type FaultProxy, type ForwardedRequest } from '../support/fault-proxy.js';
-import { KUBECTL, REPO, kubectlFor, startController, startTestenv, waitFor, type ControllerProcess, type Testenv } from './support/testenv.js';
+import {
+  KUBECTL,
+  REPO,
+  kubectlFor,
+  shippedControllerFlags,
+  startController,
+  startTestenv,
+  waitFor,
+  type ControllerProcess,
+  type Testenv,
+} from './support/testenv.js';
 
 const ORG_NS = 'orgplane-org';
 const SYS_NS = 'orgplane-system';
@@ -101,25 +111,7 @@ describe.skipIf(skip !== undefined)(`Approvals${skip ? ` (skipped: ${skip})` : '
       namespace: ORG_NS,
       endpoint: proxy.endpoint,
       dir: LOGS,
-      extra: [
-        '--controller-namespace',
-        SYS_NS,
-        '--lease-name',
-        'orgplane-controller',
-        '--workflow-configmap',
-        'orgplane-workflows',
-        '--webhook-port',
-        String(webhookPort),
-        '--webhook-hosts',
-        '127.0.0.1',
-        '--webhook-config',
-        'orgplane-validation',
-        '--webhook-secret',
-        'orgplane-webhook-tls',
-        '--resync',
-        '3s',
-        ...extra,
-      ],
+      extra: [...shippedControllerFlags(SYS_NS, webhookPort, '3s'), ...extra],
     });
     await waitFor(
       'the caBundle on both webhooks',

@@ -12,7 +12,17 @@ import { parseAllDocuments } from 'yaml';
 import { OrganizationsClient, CreateAccountCommand, DescribeAccountCommand, ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { startMoto, createOrganization, freePort, TEST_CREDENTIALS, TEST_REGION, type MotoServer } from '../support/moto.js';
 import { startFaultProxy, type FaultProxy, type ForwardedRequest } from '../support/fault-proxy.js';
-import { KUBECTL, REPO, kubectlFor, startController, startTestenv, waitFor, type ControllerProcess, type Testenv } from './support/testenv.js';
+import {
+  KUBECTL,
+  REPO,
+  kubectlFor,
+  shippedControllerFlags,
+  startController,
+  startTestenv,
+  waitFor,
+  type ControllerProcess,
+  type Testenv,
+} from './support/testenv.js';
 
 const ORG_NS = 'orgplane-org';
 const SYS_NS = 'orgplane-system';
@@ -99,24 +109,7 @@ describe.skipIf(skip !== undefined)(
         namespace: ORG_NS,
         endpoint: proxy.endpoint,
         dir: LOGS,
-        extra: [
-          '--controller-namespace',
-          SYS_NS,
-          '--lease-name',
-          'orgplane-controller',
-          '--workflow-configmap',
-          'orgplane-workflows',
-          '--webhook-port',
-          String(webhookPort),
-          '--webhook-hosts',
-          '127.0.0.1',
-          '--webhook-config',
-          'orgplane-validation',
-          '--webhook-secret',
-          'orgplane-webhook-tls',
-          '--resync',
-          '2s',
-        ],
+        extra: [...shippedControllerFlags(SYS_NS, webhookPort, '2s')],
       });
       // The controller writes the caBundle when it starts; the API server then trusts its certificate.
       await waitFor(

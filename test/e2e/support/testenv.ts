@@ -176,3 +176,25 @@ export async function startController(o: {
   );
   return proc;
 }
+
+/** The flags of the controller as manifests/install runs it (orgplane-system, its Lease, ConfigMap and webhook), for a process on loopback. */
+export function shippedControllerFlags(controllerNamespace: string, webhookPort: number, resync: string): string[] {
+  return [
+    '--controller-namespace',
+    controllerNamespace,
+    '--lease-name',
+    'orgplane-controller',
+    '--workflow-configmap',
+    'orgplane-workflows',
+    '--webhook-port',
+    String(webhookPort),
+    '--webhook-hosts',
+    '127.0.0.1',
+    '--webhook-config',
+    'orgplane-validation',
+    '--webhook-secret',
+    'orgplane-webhook-tls',
+    '--resync',
+    resync,
+  ];
+}
