@@ -2,47 +2,13 @@
 // fault proxy, SIGINT sent while a CreateOrganizationalUnit is on the wire. The write finishes,
 // nothing starts after it, the command exits 130 saying so, and the next apply finishes the job.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListOrganizationalUnitsForParentCommand, ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { startFaultProxy, type FaultProxy, type ForwardedRequest } from '../support/fault-proxy.js';
 import { TEST_CREDENTIALS, TEST_REGION, useMoto } from '../support/moto.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  exitedAt: number;
-}
-
-function orgplane(args: string[], endpoint: string, onStart?: (kill: (s: NodeJS.Signals) => void) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_REGION: 'us-east-1',
-        NO_COLOR: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, exitedAt: Date.now() }));
-    onStart?.((s) => child.kill(s));
-  });
-}
+import { orgplane } from '../support/cli.js';
 
 const CHAIN = ['StopA', 'StopB', 'StopC']
   .map(
@@ -76,7 +42,7 @@ describe('orgplane apply, interrupted', () => {
       await new Promise((res) => setTimeout(res, 800));
     };
     proxy = await startFaultProxy({ target: moto.endpoint, onForwarded: hold });
-    const run = await orgplane(['apply', '--auto-approve', '-f', dir, '--state', state], proxy.endpoint, (k) => {
+    const run = await orgplane(['apply', '--auto-approve', '-f', dir, '--state', state], proxy.endpoint, undefined, (k) => {
       kill = k;
     });
     expect(signalledAt).toBeGreaterThan(0);

@@ -2,43 +2,14 @@
 // reference organization (seed 001) answers the DONE-WHEN questions of issue 9 offline from the
 // manifests and --live from a real moto server the same manifests were applied to.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { useMoto } from '../support/moto.js';
+import { type CliRun, orgplane as cli } from '../support/cli.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function orgplane(args: string[], endpoint = 'http://127.0.0.1:9'): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        AWS_REGION: 'us-east-1',
-        NO_COLOR: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Offline commands get an endpoint nothing listens on: a call to AWS would fail loudly. */
+const orgplane = (args: string[], endpoint = 'http://127.0.0.1:9') => cli(args, endpoint);
 
 const REF = 'manifests/examples/reference';
 const explain = (...args: string[]) => orgplane(['explain', '-f', REF, ...args]);
@@ -48,7 +19,7 @@ interface Out {
   levels: { kind: string; target: { type: string; name: string }; decision: string; statement: { policy: string; sid?: string } | null }[];
   scp: { exemption: string | null };
 }
-const json = (r: Run) => JSON.parse(r.stdout) as Out;
+const json = (r: CliRun) => JSON.parse(r.stdout) as Out;
 
 describe('orgplane explain (manifests)', () => {
   it('EC2 outside the allowed regions is denied in a Runtime account, by RestrictRegions at the root', async () => {

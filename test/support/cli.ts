@@ -5,9 +5,12 @@ export interface CliRun {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** When the process exited (Date.now()). */
+  exitedAt: number;
 }
 
-export function orgplane(args: string[], endpoint: string, input?: string): Promise<CliRun> {
+/** Runs `orgplane ARGS`; `onStart` gets a way to signal the process (Ctrl-C tests). */
+export function orgplane(args: string[], endpoint: string, input?: string, onStart?: (kill: (s: NodeJS.Signals) => void) => void): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'controller/cli/main.ts', ...args], {
       env: {
@@ -29,7 +32,8 @@ export function orgplane(args: string[], endpoint: string, input?: string): Prom
       stderr += d.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr, exitedAt: Date.now() }));
     child.stdin.end(input ?? '');
+    onStart?.((s) => child.kill(s));
   });
 }
