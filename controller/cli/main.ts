@@ -7,8 +7,8 @@ import { EXIT } from './exit.js';
 import { fraction, nonNegativeInt, positiveInt } from './options.js';
 import { registerExplain } from './explain.js';
 
-// orgplane supports Node 20 on purpose (see package.json engines); the SDK's notice that its
-// future releases will need Node 22 is noise in every command's output.
+// The SDK's notices about the Node.js versions its future releases need are noise in every
+// command's output; orgplane states its own requirement (package.json engines: Node 24).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const STATE_FILE = '.orgplane/workflows.json';

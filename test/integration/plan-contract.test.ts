@@ -451,7 +451,7 @@ spec: { name: Workloads, parent: root }
     expect(failures(moved)).toEqual([]);
     expect((await shape(clients)).accounts).toContain('Root/Legacy Prod <legacy-prod@example.com> ACTIVE');
     // With the opt-in it is moved. (No AdoptResource: an opted-in account without spec tags or a
-    // Delete policy has its tags left unread, as before this change; see docs/notes/bench.md.)
+    // Delete policy has its tags left unread, as before this change; see README, Reliability and performance.)
     const adopted = await apply([...manifests(ouManifest), ...rs('workloads', `, annotations: { orgplane.io/adopt: "true" }`)], clients);
     expect(failures(adopted)).toEqual([]);
     expect(adopted.plan.ops.map((o) => o.op)).toEqual(['MoveAccount']);
