@@ -21,6 +21,15 @@ const synced = (priority?: number) => ({
 });
 const age = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
+/** SCPs and RCPs show the same columns: id, how many targets, document size. */
+const guardrailColumns = [
+  { name: 'ID', type: 'string', jsonPath: '.status.id' },
+  { name: 'Attached', type: 'integer', jsonPath: '.status.attachedTo', description: 'Roots, OUs and accounts it is attached to' },
+  { name: 'Size', type: 'integer', jsonPath: '.status.size', description: 'Characters in the minified document' },
+  ready,
+  synced(1),
+  age,
+];
 export const KIND_INFO: Record<Kind, KindInfo> = {
   Organization: {
     plural: 'organizations',
@@ -61,26 +70,12 @@ export const KIND_INFO: Record<Kind, KindInfo> = {
   ServiceControlPolicy: {
     plural: 'servicecontrolpolicies',
     shortNames: ['scp', 'scps'],
-    columns: [
-      { name: 'ID', type: 'string', jsonPath: '.status.id' },
-      { name: 'Attached', type: 'integer', jsonPath: '.status.attachedTo', description: 'Roots, OUs and accounts it is attached to' },
-      { name: 'Size', type: 'integer', jsonPath: '.status.size', description: 'Characters in the minified document' },
-      ready,
-      synced(1),
-      age,
-    ],
+    columns: guardrailColumns,
   },
   ResourceControlPolicy: {
     plural: 'resourcecontrolpolicies',
     shortNames: ['rcp', 'rcps'],
-    columns: [
-      { name: 'ID', type: 'string', jsonPath: '.status.id' },
-      { name: 'Attached', type: 'integer', jsonPath: '.status.attachedTo', description: 'Roots, OUs and accounts it is attached to' },
-      { name: 'Size', type: 'integer', jsonPath: '.status.size', description: 'Characters in the minified document' },
-      ready,
-      synced(1),
-      age,
-    ],
+    columns: guardrailColumns,
   },
   ManagementPolicy: {
     plural: 'managementpolicies',
