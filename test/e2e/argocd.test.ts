@@ -417,6 +417,14 @@ spec:
       );
       const added = await commit('add a sandbox OU (deletionPolicy Delete) and a temp account (Retain, the default)');
       await waitApps('the additions to be Synced and Healthy', ['orgplane', 'orgplane-securecart'], added);
+      // The Application can report the new revision Healthy a refresh before its resource list
+      // holds the new objects; wait until Argo CD's own health of each of them is Healthy.
+      for (const [kind, name] of [
+        ['OrganizationalUnit', 'sandbox'],
+        ['Account', 'temp'],
+      ]) {
+        await waitFor(`Argo CD's health of ${kind}/${name} to be Healthy`, async () => (await argoHealth(kind, name))?.status === 'Healthy', 180_000, 1000);
+      }
       expect(await rootOUs()).toContain('SandboxOU');
       const temp = await awsAccount('aws-temp@securecart.example.com');
       expect(temp?.Status).toBe('ACTIVE');
