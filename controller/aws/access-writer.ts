@@ -54,7 +54,8 @@ import type { AwsClients } from './clients.js';
 import { isAmbiguousFailure } from './errors.js';
 import type { AccessOp, IdRef, OpOutcome, PermissionSetBody, RoleBody } from '../plan/operations.js';
 import { readRole, isNotFound, optionalCall, errorText } from './read-access.js';
-import { samePolicy, normalizeDuration } from '../plan/access.js';
+import { normalizeDuration } from '../plan/access.js';
+import { samePolicy } from '../model/policy-json.js';
 
 export interface AccessWriterOptions {
   /** Attempts for AssumeRole into a just-created account (IAM eventual consistency). */

@@ -16,6 +16,9 @@ export function parsePolicy(doc: unknown): unknown {
   }
 }
 
+/** A document as data for Op.change (renderers diff it statement by statement): text that is not JSON stays text, '' is null. */
+export const parsedDoc = (doc: string): unknown => parsePolicy(doc) ?? null;
+
 /**
  * The canonical value of a parsed document: keys sorted, string lists sorted with duplicates
  * dropped, one-element lists collapsed to the element, and lists of objects (statements) sorted

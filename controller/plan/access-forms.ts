@@ -5,8 +5,7 @@ import type { DesiredOrg, DesiredPermissionSet, DesiredRole } from '../model/des
 import { matchAccount } from '../model/expand.js';
 import { ownershipTags } from '../model/ownership.js';
 import type { Op, PermissionSetBody, RoleBody } from './operations.js';
-import { parsedDoc } from './documents.js';
-import { canonicalPolicy, samePolicy } from '../model/policy-json.js';
+import { parsedDoc, samePolicy } from '../model/policy-json.js';
 
 // ---- canonical forms ---------------------------------------------------------------------------
 
@@ -24,9 +23,6 @@ export function normalizeDuration(v: string | number | undefined): string {
   const min = Math.floor((seconds % 3600) / 60);
   return `PT${h ? `${h}H` : ''}${min ? `${min}M` : ''}` || 'PT0M';
 }
-
-// One canonical form shared with the Organizations planner and the plan renderer.
-export { canonicalPolicy, samePolicy };
 
 const sameSet = (a: string[], b: string[]): boolean => {
   const x = [...new Set(a)].sort();

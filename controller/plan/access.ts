@@ -12,14 +12,12 @@ import { planRoles } from './kinds/roles.js';
 export type { AccessPlan, AccessPlanOptions } from './access-context.js';
 export {
   accountPlaceholder,
-  canonicalPolicy,
   normalizeDuration,
   permissionSetBody,
   permissionSetChanges,
   roleBody,
   roleChanges,
   roleDocChanges,
-  samePolicy,
   trustPolicy,
 } from './access-forms.js';
 

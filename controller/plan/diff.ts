@@ -16,7 +16,6 @@ import { planOrgDeletions } from './kinds/deletions.js';
 import { preflightMoves } from './kinds/moves.js';
 
 export type { PlanOptions } from './context.js';
-export { canonicalJson, parsedDoc, sameJson } from './documents.js';
 
 const FULL_ACCESS_ID = 'p-FullAWSAccess';
 

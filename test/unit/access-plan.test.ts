@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ActualOrg, ActualAccess } from '../../controller/model/actual.js';
 import { expandTargets } from '../../controller/model/expand.js';
-import { planAccess, canonicalPolicy, normalizeDuration, trustPolicy } from '../../controller/plan/access.js';
+import { planAccess, normalizeDuration, trustPolicy } from '../../controller/plan/access.js';
+import { canonicalPolicy } from '../../controller/model/policy-json.js';
 import { validateAccess } from '../../controller/model/validate-access.js';
 import { accessStatus } from '../../controller/status/access.js';
 import type { Op } from '../../controller/plan/operations.js';

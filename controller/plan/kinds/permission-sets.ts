@@ -4,7 +4,7 @@ import type { ActualPermissionSet } from '../../model/actual.js';
 import type { DesiredPermissionSet } from '../../model/desired.js';
 import { MANAGED_BY_VALUE, TAG_DELETION_POLICY, TAG_MANAGED_BY, TAG_OWNER, ownershipTags } from '../../model/ownership.js';
 import type { AccessOp, IdRef } from '../operations.js';
-import { parsedDoc } from '../documents.js';
+import { parsedDoc } from '../../model/policy-json.js';
 import { permissionSetBody, permissionSetChanges, tagsDiffer } from '../access-forms.js';
 import type { AccessContext } from '../access-context.js';
 import { planAssignments, wantedAssignments } from './assignments.js';

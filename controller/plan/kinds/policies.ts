@@ -6,7 +6,7 @@ import type { TargetRef } from '../../model/desired.js';
 import { ownershipTags } from '../../model/ownership.js';
 import { isNewNode, nodeRef, type NodeKey, type PolicyMatch } from '../match.js';
 import { push, type PlanContext } from '../context.js';
-import { parsedDoc, sameJson } from '../documents.js';
+import { parsedDoc, samePolicy } from '../../model/policy-json.js';
 import { planTags } from './tags.js';
 import { isScp, policyLabel, policyLabels, RCP_TYPE } from '../../model/policy-types.js';
 
@@ -55,7 +55,7 @@ export function planPolicyDocument(ctx: PlanContext, pm: PolicyMatch): void {
     upd.description = d.description;
     changes.push('description');
   }
-  if (!sameJson(p.content, d.content)) {
+  if (!samePolicy(p.content, d.content)) {
     upd.content = d.content;
     changes.push('content');
   }
