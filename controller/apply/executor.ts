@@ -81,11 +81,7 @@ export interface ApplyDeps {
   runners?: OpRunners;
   /** Ids known before the run (e.g. from an earlier run) for {ref} resolution. */
   ids?: Record<string, string>;
-  /** Gate account moves on approval: all of them (true) or those the function picks. MoveAccount.requireApproval also gates. */
-  requireApproval?: boolean | ((op: Extract<Op, { op: 'MoveAccount' }>) => boolean);
-  /** Whether the move of this resource was approved (checked while a migration awaits approval). */
-  isApproved?: (resourceKey: string) => boolean;
-  /** Resource keys whose migration is approved (same as isApproved; either one approving is enough). */
+  /** Resource keys whose migration is approved (CLI --approve-migration). Moves wait only where MoveAccount.requireApproval says so. */
   approvedMigrations?: ReadonlySet<string>;
   /** Whether this exact move (from -> to) is approved: the controller's Approvals name one move, not an account. */
   approveMove?: (op: Extract<Op, { op: 'MoveAccount' }>) => boolean;
@@ -122,9 +118,9 @@ const moveOf = (op: AccountOp): Extract<Op, { op: 'MoveAccount' }> | undefined =
   op.op === 'MoveAccount' ? op : op.op === 'ResumeWorkflow' && op.resumes.op === 'MoveAccount' ? op.resumes : undefined;
 
 const approvalCheck =
-  (d: Pick<ApplyDeps, 'isApproved' | 'approvedMigrations' | 'approveMove'>, op: AccountOp) =>
+  (d: Pick<ApplyDeps, 'approvedMigrations' | 'approveMove'>, op: AccountOp) =>
   (key: string): boolean => {
-    if ((d.approvedMigrations?.has(key) ?? false) || (d.isApproved?.(key) ?? false)) return true;
+    if (d.approvedMigrations?.has(key) ?? false) return true;
     const move = moveOf(op);
     return move !== undefined && key === move.resource && (d.approveMove?.(move) ?? false);
   };
@@ -208,7 +204,6 @@ async function accountRunnerFor(deps: ApplyDeps, ops: readonly Op[], signal: Abo
   const hasAccountOps = ops.some((o) => writerOf(o) === 'account-workflow');
   const stored = hasAccountOps && !deps.runners?.account ? await deps.workflowStore.load() : {};
   let closuresLeft = deps.closuresAllowed ?? 1;
-  const approvalRule = deps.requireApproval;
   const api = (): AccountApi => deps.accountApi ?? sdkAccountApi(deps.clients.organizations);
 
   const accountRunner = (op: AccountOp, resolve: Resolve) =>
@@ -218,7 +213,7 @@ async function accountRunnerFor(deps: ApplyDeps, ops: readonly Op[], signal: Abo
       stored,
       resolve,
       takeClosure: () => (closuresLeft > 0 ? (closuresLeft--, true) : false),
-      requireApproval: (m) => m.requireApproval === true || approvalRule === true || (typeof approvalRule === 'function' && approvalRule(m)),
+      requireApproval: (m) => m.requireApproval === true,
       isApproved: approvalCheck(deps, op),
       options: stoppableWorkflow(deps.workflow ?? {}, signal),
       onWorkflowEvent: (type, reason, message) => emit({ resource: op.resource, type, reason, message, op: op.id }),
